@@ -1,0 +1,78 @@
+"""followup: anonymised long-term follow-up surveys after labour-market programmes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask, render_template
+from peewee import Database
+
+from followup import config as settings
+from followup import db as database_module
+from followup import i18n
+from followup.clock import SystemClock
+from followup.dispatch import Settings
+from followup.surveys import Survey, load_surveys
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Runtime:
+    """What the views and commands share: the clock, the database and the loaded surveys."""
+
+    clock: object
+    db: Database
+    surveys: dict[str, dict[int, Survey]]
+    settings: Settings
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application from the environment, overridden by `config` (tests pass a dict)."""
+    overrides = dict(config or {})
+    clock = overrides.pop("CLOCK", None) or SystemClock()
+    values = {**settings.from_environment(), **overrides}
+    app = Flask(
+        __name__,
+        instance_path=str(Path(values.get("INSTANCE_PATH") or ROOT / "instance").resolve()),
+        template_folder=str(ROOT / "templates"),
+    )
+    values = settings.complete(values, app.instance_path)
+    app.config.update(values)
+    app.config.update(
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=values["ENV"] == "production",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    database_module.init_app(app)
+    i18n.init_app(app)
+    app.extensions["followup"] = Runtime(
+        clock=clock,
+        db=database_module.database,
+        surveys=load_surveys(),
+        settings=dispatch_settings(app.config),
+    )
+
+    from followup.web import participant
+
+    app.register_blueprint(participant.bp)
+    app.register_error_handler(404, participant.not_found)
+    app.register_error_handler(500, _server_error)
+    return app
+
+
+def dispatch_settings(config: dict) -> Settings:
+    """Return the sending settings taken from the configuration."""
+    return Settings(
+        zone=ZoneInfo(config["TIMEZONE"]),
+        send_hour=config["SEND_HOUR"],
+        base_url=config["BASE_URL"],
+        mail_from=config["MAIL_FROM"],
+        contact_retention_days=config["CONTACT_RETENTION_DAYS"],
+    )
+
+
+def _server_error(_error):
+    return render_template("error.html"), 500

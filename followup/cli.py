@@ -1,0 +1,286 @@
+"""The `followup` command line."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from followup import create_app, db
+from followup.clock import FixedClock
+from followup.i18n import _l
+from followup.importing import ImportRejected, import_participants, read_rows
+from followup.models import Message, Participant
+from followup.programmes import ProgrammeError, create_programme, find_programme
+from followup.reporting import ACTIVITIES, outcome_table, write_csv
+from followup.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
+
+
+def _runtime():
+    return current_app.extensions["followup"]
+
+
+def _connected():
+    runtime = _runtime()
+    runtime.db.connect(reuse_if_open=True)
+    if db.pending_migrations(runtime.db):
+        raise click.ClickException(str(_l("The database is not up to date. Run: followup init")))
+    return runtime
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """followup: anonymised follow-up surveys 6, 12 and 24 months after a programme."""
+
+
+@main.command()
+@with_appcontext
+def init() -> None:
+    """Create or update the database (safe to run again) and the instance folder."""
+    runtime = _runtime()
+    Path(current_app.config["OUTBOX_PATH"]).mkdir(parents=True, exist_ok=True)
+    runtime.db.connect(reuse_if_open=True)
+    applied = db.migrate(runtime.db)
+    click.echo(f"Applied: {', '.join(applied)}" if applied else "The database is up to date.")
+    click.echo(f"Instance folder: {current_app.instance_path}")
+
+
+@main.command()
+@with_appcontext
+def migrations() -> None:
+    """List the schema migrations and whether each is applied."""
+    runtime = _runtime()
+    runtime.db.connect(reuse_if_open=True)
+    for migration in db.migration_runner(runtime.db).status():
+        click.echo(f"{'applied' if migration.applied else 'PENDING'}  {migration.name}")
+
+
+@main.group()
+def programme() -> None:
+    """Programmes and their follow-up plans."""
+
+
+@programme.command("create")
+@click.argument("name")
+@click.option(
+    "--waves",
+    default=",".join(map(str, DEFAULT_OFFSETS)),
+    show_default=True,
+    help="Months after exit, comma separated.",
+)
+@click.option(
+    "--window-days",
+    default=DEFAULT_WINDOW_DAYS,
+    show_default=True,
+    type=int,
+    help="Days a survey can be answered after it falls due.",
+)
+@with_appcontext
+def programme_create(name: str, waves: str, window_days: int) -> None:
+    """Create a programme with its follow-up waves."""
+    runtime = _connected()
+    try:
+        offsets = [int(part) for part in waves.split(",") if part.strip()]
+        found = create_programme(runtime.db, runtime.clock.now(), name, offsets, window_days)
+    except ValueError:
+        raise click.BadParameter("--waves takes whole months such as 6,12,24") from None
+    except ProgrammeError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Created {found.name} with waves at {', '.join(map(str, sorted(offsets)))} months.")
+
+
+@main.group()
+def participants() -> None:
+    """Former participants."""
+
+
+@participants.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--programme", "programme_name", required=True, help="The programme's name.")
+@with_appcontext
+def participants_import(file, programme_name: str) -> None:
+    """Import participants from CSV (code,exit_date,email,phone,language,cohort)."""
+    runtime = _connected()
+    try:
+        found = find_programme(programme_name)
+    except ProgrammeError:
+        found = create_programme(runtime.db, runtime.clock.now(), programme_name)
+        click.echo(f"Created programme {found.name} with waves at 6, 12 and 24 months.")
+    try:
+        rows = read_rows(file.read(), set(ACTIVITIES))
+        result = import_participants(
+            runtime.db,
+            runtime.clock.now(),
+            found,
+            rows,
+            runtime.settings.zone,
+            runtime.settings.send_hour,
+        )
+    except ImportRejected as exc:
+        for line, reason in exc.problems:
+            click.echo(f"{file.name}:{line}: {reason}" if line else f"{file.name}: {reason}", err=True)
+        raise click.ClickException(
+            f"Nothing was imported: {len(exc.problems)} problem(s) to fix in {file.name}."
+        ) from None
+    click.echo(
+        f"Imported into {found.name}: {result.created} new, {result.updated} updated, "
+        f"{result.unchanged} unchanged; {result.invitations} invitations planned."
+    )
+
+
+@main.command("tick")
+@click.option("--at", "at", help="Run as if it were this moment (ISO 8601, e.g. 2027-05-01T10:00+02:00).")
+@click.option("--dry-run", is_flag=True, help="Only list what would be sent.")
+@with_appcontext
+def tick_command(at: str | None, dry_run: bool) -> None:
+    """Run one scheduler pass: plan, expire and send what is due."""
+    from followup.worker import run_tick
+
+    _connected()
+    clock = None
+    if at:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            raise click.BadParameter(f"{at!r} is not an ISO 8601 moment", param_hint="--at") from None
+        clock = FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=_runtime().settings.zone))
+    report = run_tick(current_app._get_current_object(), dry_run=dry_run, clock=clock)
+    if dry_run:
+        for code, months, channel in report.would_send:
+            click.echo(f"would send: {code}  {months} months  by {channel}")
+        click.echo(f"{len(report.would_send)} invitation(s) would be sent.")
+        return
+    click.echo(
+        f"{report.sent} sent, {report.failed} failed, {report.planned} planned, "
+        f"{report.expired} expired, {report.contacts_deleted} contact record(s) deleted."
+    )
+
+
+@main.command()
+@click.option("--programme", "programme_name", required=True, help="The programme's name.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option(
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="File to write (default: screen).",
+)
+@with_appcontext
+def report(programme_name: str, fmt: str, output) -> None:
+    """Write outcome figures per wave and cohort, with small counts suppressed."""
+    _connected()
+    try:
+        found = find_programme(programme_name)
+    except ProgrammeError as exc:
+        raise click.ClickException(str(exc)) from None
+    table = outcome_table(found.id, current_app.config["SUPPRESSION_THRESHOLD"])
+    if fmt == "json":
+        output.write(table.as_json() + "\n")
+    else:
+        write_csv(table, output)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve(host: str, port: int) -> None:
+    """Run the web server and the scheduler together (the embedded default)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from followup.worker import schedule
+
+    _connected()
+    app = current_app._get_current_object()
+    scheduler = schedule(app, BackgroundScheduler(timezone=UTC))
+    scheduler.start()
+    click.echo(f"followup is running at http://{host}:{port}/  (outbox: {app.config['OUTBOX_PATH']})")
+    try:
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+@main.command()
+@with_appcontext
+def worker() -> None:
+    """Run the scheduler alone: one tick a minute, until stopped."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from followup.worker import schedule
+
+    _connected()
+    app = current_app._get_current_object()
+    click.echo(f"followup worker: a tick every {app.config['TICK_SECONDS']} seconds. Ctrl-C stops it.")
+    try:
+        schedule(app, BlockingScheduler(timezone=UTC)).start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+DEMO_PROGRAMME = "Demo (invented data)"
+
+
+@main.command()
+@with_appcontext
+def demo() -> None:
+    """Create an invented programme whose surveys are due now, send them to the outbox."""
+    from followup.worker import run_tick
+
+    runtime = _connected()
+    now = runtime.clock.now()
+    today = now.astimezone(runtime.settings.zone).date()
+    try:
+        programme_row = create_programme(runtime.db, now, DEMO_PROGRAMME)
+    except ProgrammeError:
+        raise click.ClickException(f"The demo programme exists already: {DEMO_PROGRAMME!r}.") from None
+    # Exit dates a little over 6 months ago, so the 6-month wave fell due a few days ago.
+    csv_lines = ["code,exit_date,email,phone,language,cohort,exit_activity,exit_social_assistance"]
+    activities = ["job_seeking", "sick_leave", "labour_market_programme"]
+    for n in range(1, 13):
+        exit_date = add_months(today, -6) - timedelta(days=n % 5 + 1)
+        language = "en" if n % 4 == 0 else "sv"
+        contact = f"demo{n}@example.org," if n % 3 else f",+46 70-174 06{n:02d}"
+        csv_lines.append(
+            f"DEMO-{n:02d},{exit_date.isoformat()},{contact},{language},Grupp {1 + n % 2},"
+            f"{activities[n % 3]},{'yes' if n % 2 else 'no'}"
+        )
+    rows = read_rows("\n".join(csv_lines).encode(), set(ACTIVITIES))
+    import_participants(
+        runtime.db, now, programme_row, rows, runtime.settings.zone, runtime.settings.send_hour
+    )
+    report_ = run_tick(current_app._get_current_object())
+    click.echo(
+        f"Created {DEMO_PROGRAMME} with 12 invented participants; {report_.sent} messages in the outbox:"
+    )
+    click.echo(f"  {current_app.config['OUTBOX_PATH']}")
+    link = _first_link(Path(current_app.config["OUTBOX_PATH"]))
+    if link:
+        click.echo(f"Answer one survey in your browser (start `followup serve` first):\n  {link}")
+
+
+def _first_link(outbox: Path) -> str | None:
+    sent = (
+        Message.select(Message.provider_ref)
+        .join(Message.invitation.rel_model)
+        .join(Participant)
+        .where(
+            Message.state == Message.SENT,
+            Message.channel == "sms",
+            Participant.code.startswith("DEMO-"),
+        )
+        .first()
+    )
+    if sent is None:
+        return None
+    found = re.search(r"https?://\S+/s/[A-Za-z0-9_-]+", (outbox / sent.provider_ref).read_text())
+    return found.group(0) if found else None
+
+
+if __name__ == "__main__":
+    sys.exit(main())

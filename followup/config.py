@@ -1,0 +1,92 @@
+"""Settings from FOLLOWUP_* environment variables, with safe defaults for the embedded mode."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PLACEHOLDER_SECRETS = {"", "dev", "change-me", "changeme", "secret", "placeholder"}
+
+# name, default, parser; the README documents each one.
+SETTINGS: list[tuple[str, object, type]] = [
+    ("ENV", "development", str),
+    ("INSTANCE_PATH", None, str),
+    ("DATABASE_URL", None, str),
+    ("SECRET_KEY", None, str),
+    ("BASE_URL", "http://127.0.0.1:5000", str),
+    ("TIMEZONE", "Europe/Stockholm", str),
+    ("SEND_HOUR", 10, int),
+    ("SUPPRESSION_THRESHOLD", 5, int),
+    ("CONTACT_RETENTION_DAYS", 0, int),
+    ("DELIVERY", "outbox", str),
+    ("MAIL_FROM", "followup@localhost", str),
+    ("OUTBOX_PATH", None, str),
+    ("TICK_SECONDS", 60, int),
+]
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message says which and how to fix it."""
+
+
+def from_environment(environ: os._Environ | dict | None = None) -> dict:
+    """Read every FOLLOWUP_* setting from `environ`, falling back to the defaults."""
+    environ = os.environ if environ is None else environ
+    config: dict = {}
+    for name, default, parse in SETTINGS:
+        raw = environ.get(f"FOLLOWUP_{name}")
+        if raw is None or raw == "":
+            config[name] = default
+            continue
+        try:
+            config[name] = parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"FOLLOWUP_{name}={raw!r} is not a valid {parse.__name__}") from exc
+    return config
+
+
+def complete(config: dict, default_instance: str) -> dict:
+    """Fill in the settings derived from others and check the whole set."""
+    config = dict(config)
+    instance = Path(config.get("INSTANCE_PATH") or default_instance).resolve()
+    config["INSTANCE_PATH"] = str(instance)
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'followup.sqlite3'}"
+    if not config.get("OUTBOX_PATH"):
+        config["OUTBOX_PATH"] = str(instance / "outbox")
+    try:
+        ZoneInfo(config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"FOLLOWUP_TIMEZONE={config['TIMEZONE']!r} is not a known time zone") from exc
+    if not 0 <= config["SEND_HOUR"] <= 23:
+        raise ConfigError("FOLLOWUP_SEND_HOUR must be an hour from 0 to 23")
+    if config["SUPPRESSION_THRESHOLD"] < 1:
+        raise ConfigError("FOLLOWUP_SUPPRESSION_THRESHOLD must be at least 1")
+    config["BASE_URL"] = config["BASE_URL"].rstrip("/")
+    config["SECRET_KEY"] = _secret_key(config, instance)
+    return config
+
+
+def _secret_key(config: dict, instance: Path) -> str:
+    key = config.get("SECRET_KEY") or ""
+    if config["ENV"] == "production":
+        if key.strip().lower() in PLACEHOLDER_SECRETS or len(key) < 32:
+            raise ConfigError(
+                "FOLLOWUP_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+        return key
+    if key:
+        return key
+    # Local use: one generated key, kept in the instance folder so sessions survive restarts.
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

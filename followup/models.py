@@ -1,0 +1,157 @@
+"""Tables. Contact details live in their own table and are never joined into answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+from followup.clock import to_utc
+from followup.db import database
+
+
+class UTCDateTimeField(DateTimeField):
+    """A moment stored as naive UTC and read back as aware UTC."""
+
+    def db_value(self, value: datetime | None):
+        if isinstance(value, datetime):
+            value = to_utc(value).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        return to_utc(value) if isinstance(value, datetime) else value
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Programme(BaseModel):
+    name = CharField(unique=True)
+    created_at = UTCDateTimeField()
+
+
+class Wave(BaseModel):
+    """One survey round of a programme's plan, `offset_months` after each participant's exit."""
+
+    programme = ForeignKeyField(Programme, backref="waves", on_delete="CASCADE")
+    offset_months = IntegerField()
+    survey = CharField()
+    window_days = IntegerField()
+
+    class Meta:
+        indexes = ((("programme", "offset_months"), True),)
+
+
+class Cohort(BaseModel):
+    programme = ForeignKeyField(Programme, backref="cohorts", on_delete="CASCADE")
+    name = CharField()
+
+    class Meta:
+        indexes = ((("programme", "name"), True),)
+
+
+class Participant(BaseModel):
+    """A former participant, known only by a pseudonymous code."""
+
+    programme = ForeignKeyField(Programme, backref="participants", on_delete="CASCADE")
+    cohort = ForeignKeyField(Cohort, null=True, backref="participants", on_delete="SET NULL")
+    code = CharField()
+    exit_date = DateField()
+    language = CharField(max_length=8, default="sv")
+    exit_activity = CharField(null=True)
+    exit_social_assistance = BooleanField(null=True)
+    opted_out_at = UTCDateTimeField(null=True)
+    created_at = UTCDateTimeField()
+
+    class Meta:
+        indexes = ((("programme", "code"), True),)
+
+
+class Contact(BaseModel):
+    """How to reach a participant; deleted as soon as no open wave needs it."""
+
+    participant = ForeignKeyField(Participant, unique=True, backref="contact", on_delete="CASCADE")
+    email = CharField(null=True)
+    phone = CharField(null=True, max_length=32)
+    updated_at = UTCDateTimeField()
+
+
+class Invitation(BaseModel):
+    """One participant in one wave: when it falls due, until when it can be answered, its state."""
+
+    SCHEDULED = "scheduled"
+    SENT = "sent"
+    ANSWERED = "answered"
+    EXPIRED = "expired"
+    OPEN_STATES = (SCHEDULED, SENT)
+
+    participant = ForeignKeyField(Participant, backref="invitations", on_delete="CASCADE")
+    wave = ForeignKeyField(Wave, backref="invitations", on_delete="CASCADE")
+    due_at = UTCDateTimeField()
+    expires_at = UTCDateTimeField()
+    state = CharField(max_length=16, default=SCHEDULED)
+    sent_at = UTCDateTimeField(null=True)
+    answered_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = (
+            (("participant", "wave"), True),
+            (("state", "due_at"), False),
+        )
+
+
+class Token(BaseModel):
+    """The hash of one link token; the token itself exists only in the message that carried it."""
+
+    invitation = ForeignKeyField(Invitation, backref="tokens", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    issued_at = UTCDateTimeField()
+
+
+class Response(BaseModel):
+    """A submitted survey, tied to the invitation (and so only to a pseudonymous code)."""
+
+    invitation = ForeignKeyField(Invitation, unique=True, backref="response", on_delete="CASCADE")
+    survey = CharField()
+    survey_version = IntegerField()
+    submitted_at = UTCDateTimeField()
+    answers = TextField()
+
+
+class Message(BaseModel):
+    """One outgoing message. `key` is unique per invitation, kind and channel: sent at most once."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+    invitation = ForeignKeyField(Invitation, backref="messages", on_delete="CASCADE")
+    key = CharField(unique=True)
+    kind = CharField(max_length=16)
+    channel = CharField(max_length=8)
+    state = CharField(max_length=16, default=PENDING)
+    created_at = UTCDateTimeField()
+    claimed_at = UTCDateTimeField(null=True)
+    sent_at = UTCDateTimeField(null=True)
+    provider_ref = CharField(null=True)
+    error = TextField(null=True)
+
+    class Meta:
+        indexes = ((("state", "created_at"), False),)
+
+
+MODELS = [Programme, Wave, Cohort, Participant, Contact, Invitation, Token, Response, Message]

@@ -1,0 +1,51 @@
+"""Programmes and their follow-up plans (the waves)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from peewee import Database
+
+from followup.i18n import _l
+from followup.models import Programme, Wave
+from followup.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS
+
+DEFAULT_SURVEY = "standard"
+
+
+class ProgrammeError(Exception):
+    """A programme cannot be found or created as asked."""
+
+
+def find_programme(name: str) -> Programme:
+    """Return the programme called `name`, or raise ProgrammeError."""
+    programme = Programme.get_or_none(Programme.name == name.strip())
+    if programme is None:
+        raise ProgrammeError(str(_l("There is no programme called '%(name)s'.", name=name)))
+    return programme
+
+
+def create_programme(
+    db: Database,
+    now: datetime,
+    name: str,
+    offsets: Sequence[int] = DEFAULT_OFFSETS,
+    window_days: int = DEFAULT_WINDOW_DAYS,
+    survey: str = DEFAULT_SURVEY,
+) -> Programme:
+    """Create a programme with one wave per offset (months after exit)."""
+    name = name.strip()
+    if not name:
+        raise ProgrammeError(str(_l("A programme needs a name.")))
+    if not offsets or any(o < 1 for o in offsets) or len(set(offsets)) != len(offsets):
+        raise ProgrammeError(str(_l("Wave offsets must be different whole months from 1.")))
+    if window_days < 1:
+        raise ProgrammeError(str(_l("The response window must be at least one day.")))
+    with db.atomic():
+        if Programme.get_or_none(Programme.name == name):
+            raise ProgrammeError(str(_l("There is already a programme called '%(name)s'.", name=name)))
+        programme = Programme.create(name=name, created_at=now)
+        for offset in sorted(offsets):
+            Wave.create(programme=programme, offset_months=offset, survey=survey, window_days=window_days)
+    return programme
