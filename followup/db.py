@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flask import Flask
+from flask import Flask, g
 from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
@@ -26,7 +26,7 @@ def open_database(url: str) -> Database:
     if scheme == "sqlite":
         db = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=False)
     elif scheme in ("postgres", "postgresql"):
-        db = connect(url, autoconnect=False, autorollback=True)
+        db = connect(url, autoconnect=False)
     else:
         raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
     return db
@@ -56,11 +56,12 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _connect() -> None:
-        database.connect(reuse_if_open=True)
+        g.opened_database = database.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:
-        if not database.is_closed():
+        # Close only what this request opened: a command or test may hold the connection.
+        if g.pop("opened_database", False) and not database.is_closed():
             database.close()
 
 

@@ -1,0 +1,83 @@
+"""Small helpers that make programmes, participants and answers for tests."""
+
+import re
+from datetime import date, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from followup.composing import compose
+from followup.delivery.outbox import OutboxTransport
+from followup.dispatch import Settings, tick
+from followup.importing import import_participants, read_rows
+from followup.programmes import create_programme
+from followup.reporting import ACTIVITIES
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+HEADER = "code,exit_date,email,phone,language,cohort"
+LINK = re.compile(r"https?://[^\s\"<>]+/s/[A-Za-z0-9_-]+")
+
+
+def make_programme(db, now, name="Steget", **kwargs):
+    return create_programme(db, now, name, **kwargs)
+
+
+def make_participants(db, now, programme, rows: list[str], header: str = HEADER):
+    """Import CSV rows (strings without the header) into `programme`."""
+    parsed = read_rows("\n".join([header, *rows]).encode(), set(ACTIVITIES))
+    return import_participants(db, now, programme, parsed, STOCKHOLM, 10)
+
+
+def make_participant(db, now, programme, code="P1", exit_date=date(2025, 1, 31), email="", phone="",
+                     language="sv", cohort="Grupp 1"):
+    email = email or ("" if phone else f"{code.lower()}@example.org")
+    return make_participants(db, now, programme, [f"{code},{exit_date},{email},{phone},{language},{cohort}"])
+
+
+def settings(base_url="http://localhost"):
+    return Settings(zone=STOCKHOLM, send_hour=10, base_url=base_url, mail_from="followup@example.org")
+
+
+def run_tick(app, db, now, **kwargs):
+    """Run one real tick with the outbox transport inside the app context."""
+    with app.app_context():
+        return tick(db, now, OutboxTransport(app.config["OUTBOX_PATH"]), compose, settings(), **kwargs)
+
+
+class Outbox:
+    """Read what the outbox transport wrote."""
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+
+    def files(self):
+        if not self.folder.exists():
+            return []
+        return sorted(p for p in self.folder.iterdir() if not p.name.startswith("."))
+
+    def emails(self):
+        return [message_from_bytes(p.read_bytes(), policy=policy.default)
+                for p in self.files() if p.suffix == ".eml"]
+
+    def sms(self):
+        return [p.read_text() for p in self.files() if p.suffix == ".txt"]
+
+    def links(self):
+        found = []
+        for path in self.files():
+            found += LINK.findall(path.read_bytes().decode("utf-8", "replace"))
+        return sorted(set(found))
+
+    def link_for(self, address: str) -> str:
+        for email in self.emails():
+            if email["To"] == address:
+                return LINK.search(email.get_body(("plain",)).get_content()).group(0)
+        for text in self.sms():
+            if text.startswith(f"To: {address}\n"):
+                return LINK.search(text).group(0)
+        raise AssertionError(f"no message to {address}")
+
+
+def at(year, month, day, hour=12, minute=0) -> datetime:
+    """A Stockholm wall-clock moment."""
+    return datetime(year, month, day, hour, minute, tzinfo=STOCKHOLM)

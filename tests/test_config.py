@@ -1,0 +1,54 @@
+import pytest
+
+from followup import create_app
+from followup.config import ConfigError, complete, from_environment
+
+
+def test_defaults_put_local_state_in_the_instance_folder(tmp_path):
+    config = complete(from_environment({}), str(tmp_path))
+    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'followup.sqlite3'}"
+    assert config["OUTBOX_PATH"] == str(tmp_path / "outbox")
+    assert config["TIMEZONE"] == "Europe/Stockholm"
+    assert config["SUPPRESSION_THRESHOLD"] == 5
+
+
+def test_a_generated_secret_is_kept_for_the_next_start(tmp_path):
+    first = complete(from_environment({}), str(tmp_path))["SECRET_KEY"]
+    second = complete(from_environment({}), str(tmp_path))["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("secret", [None, "dev", "change-me", "short"])
+def test_production_refuses_a_missing_or_placeholder_secret(tmp_path, secret):
+    environ = {"FOLLOWUP_ENV": "production"}
+    if secret:
+        environ["FOLLOWUP_SECRET_KEY"] = secret
+    with pytest.raises(ConfigError, match="FOLLOWUP_SECRET_KEY"):
+        complete(from_environment(environ), str(tmp_path))
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_production_takes_a_real_secret_and_secures_the_cookie(tmp_path):
+    app = create_app({"ENV": "production", "SECRET_KEY": "x" * 40, "INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SECRET_KEY"] == "x" * 40
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("TIMEZONE", "Mars/Olympus", "not a known time zone"),
+        ("SEND_HOUR", "25", "FOLLOWUP_SEND_HOUR"),
+        ("SEND_HOUR", "ten", "not a valid int"),
+        ("SUPPRESSION_THRESHOLD", "0", "FOLLOWUP_SUPPRESSION_THRESHOLD"),
+    ],
+)
+def test_bad_settings_are_named(tmp_path, name, value, message):
+    with pytest.raises(ConfigError, match=message):
+        complete(from_environment({f"FOLLOWUP_{name}": value}), str(tmp_path))
+
+
+def test_an_unsupported_database_url_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="unsupported database URL scheme 'mysql'"):
+        create_app({"DATABASE_URL": "mysql://localhost/x", "INSTANCE_PATH": str(tmp_path)})

@@ -1,0 +1,127 @@
+import threading
+from datetime import date, timedelta
+
+from followup.dispatch import STALE_CLAIM, claim
+from followup.models import Invitation, Message, Participant, Token
+from followup.tokens import hash_token
+from tests.factories import at, make_participants, make_programme, run_tick
+
+
+def setup_people(db, clock, rows=None):
+    programme = make_programme(db, clock.now())
+    make_participants(db, clock.now(), programme, rows or [
+        "E1,2025-07-20,e1@example.org,,sv,G",
+        "S1,2025-07-20,,0701740607,en,G",
+        "B1,2025-07-20,b1@example.org,0701740608,sv,G",
+    ])
+    return programme
+
+
+def test_nothing_is_sent_before_the_wave_is_due(app, db, clock, outbox):
+    setup_people(db, clock)
+    report = run_tick(app, db, at(2026, 1, 20, 9, 59))
+    assert report.sent == 0 and outbox.files() == []
+    report = run_tick(app, db, at(2026, 1, 20, 10, 0))
+    assert report.sent == 3
+
+
+def test_each_invitation_goes_out_once_by_email_or_sms(app, db, clock, outbox):
+    setup_people(db, clock)
+    run_tick(app, db, at(2026, 1, 21))
+    run_tick(app, db, at(2026, 1, 21, 12, 5))
+    assert len(outbox.emails()) == 2 and len(outbox.sms()) == 1
+    email = next(e for e in outbox.emails() if e["To"] == "e1@example.org")
+    assert email["Message-ID"] and email["Subject"]
+    plain = email.get_body(("plain",)).get_content()
+    html = email.get_body(("html",)).get_content()
+    link = outbox.link_for("e1@example.org")
+    assert link in plain and link in html
+    assert outbox.sms()[0].startswith("To: +46701740607\n")
+    token = link.rsplit("/", 1)[1]
+    assert len(token) == 43
+    # Only the hash is stored, and it leads to the right invitation.
+    assert Token.select().where(Token.token_hash == token).count() == 0
+    found = Token.get(Token.token_hash == hash_token(token)).invitation
+    assert found.participant.code == "E1" and found.state == "sent"
+    assert Message.select().where(Message.state == "sent").count() == 3
+
+
+def test_two_ticks_at_once_never_send_twice(app, db, clock, outbox):
+    rows = [f"C{n},2025-07-20,c{n}@example.org,,sv,G" for n in range(40)]
+    setup_people(db, clock, rows)
+    now = at(2026, 1, 21)
+    errors = []
+
+    def one_tick():
+        try:
+            db.connect(reuse_if_open=True)
+            run_tick(app, db, now)
+        except Exception as exc:  # noqa: BLE001 - the assertion below reports it
+            errors.append(exc)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=one_tick) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    recipients = [e["To"] for e in outbox.emails()]
+    assert len(recipients) == 40 and len(set(recipients)) == 40
+
+
+def test_a_claim_is_taken_by_one_caller_only(app, db, clock):
+    setup_people(db, clock)
+    now = at(2026, 1, 21)
+    from followup.dispatch import queue_due
+
+    queue_due(db, now)
+    message = Message.select().first()
+    assert claim(message.id, now) is True
+    assert claim(message.id, now) is False
+
+
+def test_a_message_left_in_flight_by_a_dead_sender_is_sent_later(app, db, clock, outbox):
+    setup_people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G"])
+    now = at(2026, 1, 21)
+    from followup.dispatch import queue_due
+
+    queue_due(db, now)
+    claim(Message.get().id, now)  # the sender "dies" here
+    assert run_tick(app, db, now + timedelta(minutes=1)).sent == 0
+    assert run_tick(app, db, now + STALE_CLAIM + timedelta(minutes=1)).sent == 1
+    assert len(outbox.emails()) == 1
+
+
+def test_opted_out_people_get_nothing(app, db, clock, outbox):
+    setup_people(db, clock)
+    Participant.update(opted_out_at=clock.now()).where(Participant.code == "E1").execute()
+    run_tick(app, db, at(2026, 1, 21))
+    assert "e1@example.org" not in [e["To"] for e in outbox.emails()]
+    assert len(outbox.files()) == 2
+
+
+def test_a_closed_window_expires_the_invitation(app, db, clock, outbox):
+    setup_people(db, clock)
+    report = run_tick(app, db, at(2026, 3, 21, 10, 1))
+    assert report.sent == 0 and report.expired == 3
+    six = Invitation.select().where(Invitation.state == "expired").count()
+    assert six == 3
+
+
+def test_a_worker_down_for_months_sends_each_open_invitation_once(app, db, clock, outbox):
+    setup_people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G"])
+    # Down from before the 6-month wave until inside its window, then two passes.
+    run_tick(app, db, at(2026, 3, 1))
+    run_tick(app, db, at(2026, 3, 1, 12, 1))
+    assert len(outbox.emails()) == 1
+
+
+def test_dry_run_lists_what_would_go_and_changes_nothing(app, db, clock, outbox):
+    setup_people(db, clock)
+    report = run_tick(app, db, at(2026, 1, 21), dry_run=True)
+    assert sorted(report.would_send) == [("B1", 6, "email"), ("E1", 6, "email"), ("S1", 6, "sms")]
+    assert outbox.files() == [] and Message.select().count() == 0
+    assert Invitation.select().where(Invitation.state != "scheduled").count() == 0
+    assert date(2025, 7, 20) == Participant.get(code="E1").exit_date

@@ -1,0 +1,118 @@
+from datetime import date
+
+import pytest
+
+from followup.importing import ImportRejected, read_rows
+from followup.models import Cohort, Contact, Invitation, Participant
+from followup.reporting import ACTIVITIES
+from tests.factories import make_participants, make_programme, run_tick
+
+ACTS = set(ACTIVITIES)
+
+
+def test_semicolons_bom_generated_codes_and_e164_phones(db, clock):
+    raw = (
+        "\ufeffexit_date;email;phone;language;cohort;exit_activity;exit_social_assistance\r\n"
+        "2025-10-01;Anna.A@Example.org;;sv;Grupp 3;sick_leave;ja\r\n"
+        "2025-10-02;;070-174 06 05;en;;;nej\r\n"
+    ).encode()
+    rows = read_rows(raw, ACTS)
+    assert [r.phone for r in rows] == [None, "+46701740605"]
+    assert rows[0].email == "anna.a@example.org"
+    assert (rows[0].exit_social_assistance, rows[1].exit_social_assistance) == (True, False)
+    programme = make_programme(db, clock.now())
+    from followup.importing import import_participants
+    from tests.factories import STOCKHOLM
+
+    result = import_participants(db, clock.now(), programme, rows, STOCKHOLM, 10)
+    assert (result.created, result.invitations) == (2, 6)
+    people = list(Participant.select().order_by(Participant.exit_date))
+    assert all(p.code.startswith("P-") and len(p.code) == 10 for p in people)
+    assert people[0].cohort.name == "Grupp 3" and people[1].cohort is None
+    assert (people[0].exit_activity, people[0].exit_social_assistance) == ("sick_leave", True)
+    assert people[1].language == "en"
+
+
+def test_every_bad_row_is_listed_and_nothing_is_imported(db, clock):
+    programme = make_programme(db, clock.now())
+    rows = [
+        "A1,2025-02-30,a1@example.org,,sv,G",
+        "A2,2025-03-01,,,sv,G",
+        "A3,2025-03-01,not-an-address,,sv,G",
+        "A4,2025-03-01,,12345,sv,G",
+        "A5,2025-03-01,a5@example.org,,fi,G",
+        "A6,2025-03-01,a6@example.org,,sv,G",
+        "A6,2025-03-02,a7@example.org,,sv,G",
+        "A8,2025-03-01,a8@example.org,,sv,G,extra",
+    ]
+    with pytest.raises(ImportRejected) as caught:
+        make_participants(db, clock.now(), programme, rows)
+    problems = caught.value.problems
+    assert [line for line, _ in problems] == [2, 3, 4, 5, 6, 8, 9]
+    text = dict(problems)
+    assert "2025-02-30" in text[2]
+    assert "e-mail address or a phone number" in text[3]
+    assert "e-mail address is not valid" in text[4]
+    assert "phone number is not a valid" in text[5]
+    assert "sv or en" in text[6]
+    assert "also on line 7" in text[8]
+    assert "more fields than the header" in text[9]
+    assert Participant.select().count() == 0 and Invitation.select().count() == 0
+
+
+def test_a_column_that_could_hold_names_is_refused(db, clock):
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(b"name,exit_date,email\nAnna,2025-01-01,a@example.org\n", ACTS)
+    assert caught.value.problems[0][0] == 1
+    assert "Unknown column 'name'" in caught.value.problems[0][1]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"code,email\nX,x@example.org\n", "'exit_date' is missing"),
+        (b"code,exit_date\nX,2025-01-01\n", "'email' or a 'phone' column"),
+        ("exit_date,email\n2025-01-01,å@example.org\n".encode("latin-1"), "not UTF-8"),
+        (b"exit_date,email\n", "no participants"),
+        (b"exit_date,email,exit_activity\n2025-01-01,a@example.org,astronaut\n", "Unknown exit activity"),
+    ],
+)
+def test_unusable_files_say_why(raw, message):
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(raw, ACTS)
+    assert message in " ".join(reason for _, reason in caught.value.problems)
+
+
+def test_importing_the_same_file_twice_adds_no_one(db, clock):
+    programme = make_programme(db, clock.now())
+    rows = ["A1,2025-10-01,a1@example.org,,sv,G", ",2025-10-01,,0701740606,sv,G", ",2025-10-03,b@example.org,,en,"]
+    first = make_participants(db, clock.now(), programme, rows)
+    second = make_participants(db, clock.now(), programme, rows)
+    assert (first.created, second.created, second.unchanged) == (3, 0, 3)
+    assert Participant.select().count() == 3
+    assert Invitation.select().count() == 9
+    assert Cohort.select().count() == 1
+
+
+def test_a_reimport_updates_contact_details_but_not_the_exit_date(db, clock):
+    programme = make_programme(db, clock.now())
+    make_participants(db, clock.now(), programme, ["A1,2025-10-01,old@example.org,,sv,G"])
+    result = make_participants(db, clock.now(), programme, ["A1,2025-10-01,new@example.org,,sv,G"])
+    assert result.updated == 1
+    assert Contact.get().email == "new@example.org"
+    with pytest.raises(ImportRejected) as caught:
+        make_participants(db, clock.now(), programme, ["A1,2025-11-01,new@example.org,,sv,G"])
+    assert "exit date 2025-10-01 on record" in caught.value.problems[0][1]
+
+
+def test_contacts_are_deleted_when_no_wave_needs_them(app, db, clock):
+    programme = make_programme(db, clock.now())
+    # Exit so long ago that every window has closed: nothing to send, nothing to keep.
+    make_participants(db, clock.now(), programme, ["OLD,2020-01-01,old@example.org,,sv,G",
+                                                  "NEW,2025-12-01,new@example.org,,sv,G"])
+    report = run_tick(app, db, clock.now())
+    assert report.contacts_deleted == 1
+    assert [c.participant.code for c in Contact.select()] == ["NEW"]
+    assert Participant.select().count() == 2
+    assert Invitation.select().where(Invitation.participant == Participant.get(code="OLD").id).count() == 0
+    assert date(2025, 12, 1) == Participant.get(code="NEW").exit_date
