@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale, lazy_gettext
+from flask_babel import Babel, get_locale, lazy_gettext, refresh
 
 LANGUAGES = ("sv", "en")
 
@@ -18,6 +18,12 @@ def select_locale() -> str:
     if request:
         return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
     return LANGUAGES[0]
+
+
+def use_language(language: str | None) -> None:
+    """Show the rest of this request in `language` (a participant's), if it is one we speak."""
+    g.locale = language if language in LANGUAGES else None
+    refresh()
 
 
 def init_app(app: Flask) -> None:

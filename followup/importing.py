@@ -34,6 +34,17 @@ NO = {"no", "nej", "false", "0", "n"}
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PARTICIPANT_FIELDS = (
+    Participant.programme,
+    Participant.cohort,
+    Participant.code,
+    Participant.exit_date,
+    Participant.language,
+    Participant.exit_activity,
+    Participant.exit_social_assistance,
+    Participant.created_at,
+)
+CONTACT_FIELDS = (Contact.participant, Contact.email, Contact.phone, Contact.updated_at)
 
 
 class ImportRejected(Exception):
@@ -264,19 +275,18 @@ def import_participants(
             taken.add(code)
             row.code = code
             participant_rows.append(
-                {
-                    "programme": programme.id,
-                    "cohort": cohorts.get(row.cohort),
-                    "code": code,
-                    "exit_date": row.exit_date,
-                    "language": row.language,
-                    "exit_activity": row.exit_activity,
-                    "exit_social_assistance": row.exit_social_assistance,
-                    "created_at": now,
-                }
+                (
+                    programme.id,
+                    cohorts.get(row.cohort),
+                    code,
+                    row.exit_date,
+                    row.language,
+                    row.exit_activity,
+                    row.exit_social_assistance,
+                    now,
+                )
             )
-        for start in range(0, len(participant_rows), 500):
-            Participant.insert_many(participant_rows[start : start + 500]).execute()
+        scheduling.insert_rows(db, Participant, PARTICIPANT_FIELDS, participant_rows)
         ids = dict(
             Participant.select(Participant.code, Participant.id)
             .where(Participant.programme == programme)
@@ -285,19 +295,11 @@ def import_participants(
         invitations = []
         for row in new_rows:
             participant_id = ids[row.code]
-            contacts.append(
-                {
-                    "participant": participant_id,
-                    "email": row.email,
-                    "phone": row.phone,
-                    "updated_at": now,
-                }
-            )
+            contacts.append((participant_id, row.email, row.phone, now))
             invitations += scheduling.invitations_for(
                 participant_id, row.exit_date, waves, now, zone, send_hour
             )
-        for start in range(0, len(contacts), 500):
-            Contact.insert_many(contacts[start : start + 500]).execute()
+        scheduling.insert_rows(db, Contact, CONTACT_FIELDS, contacts)
         for participant_id, row in updates:
             updated = (
                 Contact.update(email=row.email, phone=row.phone, updated_at=now)

@@ -57,11 +57,10 @@ def app(database_url, tmp_path, clock):
         }
     )
     database = app.extensions["followup"].db
-    with app.app_context():
-        database.connect(reuse_if_open=True)
-        migrate(database)
-        yield app
-        database.close()
+    database.connect(reuse_if_open=True)
+    migrate(database)
+    yield app
+    database.close()
 
 
 @pytest.fixture

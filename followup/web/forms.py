@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import RadioField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from followup.i18n import _l
@@ -34,7 +35,7 @@ def survey_form(survey: Survey, language: str) -> FlaskForm:
             field = RadioField(
                 label,
                 description=description,
-                choices=[(option.value, option.text[language]) for option in question.options],
+                choices=[SelectChoice(option.value, option.text[language]) for option in question.options],
                 coerce=int if question.type == "scale" else str,
                 validators=[presence],
             )

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from followup.i18n import LANGUAGES, _l
+from followup.i18n import _l, use_language
 from followup.responses import record_response
 from followup.surveys import AnswerError, latest
 from followup.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, resolve
@@ -37,7 +37,7 @@ def survey(token: str):
     except AlreadyAnswered as exc:
         return _page("answered", 409 if request.method == "POST" else 200, exc)
     participant = invitation.participant
-    g.locale = participant.language
+    use_language(participant.language)
     survey_def = latest(state.surveys, invitation.wave.survey)
     form = survey_form(survey_def, participant.language)
     if form.validate_on_submit():
@@ -77,14 +77,13 @@ def survey(token: str):
 @bp.get("/tack")
 def thanks():
     """Thank the person after the answers are saved."""
-    language = request.args.get("lang")
-    g.locale = language if language in LANGUAGES else None
+    use_language(request.args.get("lang"))
     return render_template("participant/thanks.html")
 
 
 def _page(kind: str, status: int, exc: Exception | None = None):
     if exc is not None and exc.args:
-        g.locale = exc.args[0].participant.language
+        use_language(exc.args[0].participant.language)
     return render_template(f"participant/{kind}.html"), status
 
 
