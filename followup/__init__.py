@@ -55,7 +55,10 @@ def create_app(config: dict | None = None) -> Flask:
         settings=dispatch_settings(app.config),
     )
 
+    from followup import cli
     from followup.web import participant
+
+    cli.init_app(app)
 
     app.register_blueprint(participant.bp)
     app.register_error_handler(404, participant.not_found)

@@ -38,7 +38,13 @@ def main() -> None:
     """followup: anonymised follow-up surveys 6, 12 and 24 months after a programme."""
 
 
-@main.command()
+def init_app(app) -> None:
+    """Register the commands on the application, where `followup` and test runners find them."""
+    for command in (init, migrations, programme, participants, tick_command, report, serve, worker, demo):
+        app.cli.add_command(command)
+
+
+@click.command()
 @with_appcontext
 def init() -> None:
     """Create or update the database (safe to run again) and the instance folder."""
@@ -46,21 +52,25 @@ def init() -> None:
     Path(current_app.config["OUTBOX_PATH"]).mkdir(parents=True, exist_ok=True)
     runtime.db.connect(reuse_if_open=True)
     applied = db.migrate(runtime.db)
-    click.echo(f"Applied: {', '.join(applied)}" if applied else "The database is up to date.")
-    click.echo(f"Instance folder: {current_app.instance_path}")
+    if applied:
+        click.echo(_l("Applied: %(names)s", names=", ".join(applied)))
+    else:
+        click.echo(_l("The database is up to date."))
+    click.echo(_l("Instance folder: %(path)s", path=current_app.instance_path))
 
 
-@main.command()
+@click.command()
 @with_appcontext
 def migrations() -> None:
     """List the schema migrations and whether each is applied."""
     runtime = _runtime()
     runtime.db.connect(reuse_if_open=True)
     for migration in db.migration_runner(runtime.db).status():
-        click.echo(f"{'applied' if migration.applied else 'PENDING'}  {migration.name}")
+        state = _l("applied") if migration.applied else _l("PENDING")
+        click.echo(f"{state}  {migration.name}")
 
 
-@main.group()
+@click.group()
 def programme() -> None:
     """Programmes and their follow-up plans."""
 
@@ -88,13 +98,19 @@ def programme_create(name: str, waves: str, window_days: int) -> None:
         offsets = [int(part) for part in waves.split(",") if part.strip()]
         found = create_programme(runtime.db, runtime.clock.now(), name, offsets, window_days)
     except ValueError:
-        raise click.BadParameter("--waves takes whole months such as 6,12,24") from None
+        raise click.BadParameter(str(_l("--waves takes whole months such as 6,12,24"))) from None
     except ProgrammeError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"Created {found.name} with waves at {', '.join(map(str, sorted(offsets)))} months.")
+    click.echo(
+        _l(
+            "Created %(name)s with waves at %(months)s months.",
+            name=found.name,
+            months=", ".join(map(str, sorted(offsets))),
+        )
+    )
 
 
-@main.group()
+@click.group()
 def participants() -> None:
     """Former participants."""
 
@@ -110,7 +126,13 @@ def participants_import(file, programme_name: str) -> None:
         found = find_programme(programme_name)
     except ProgrammeError:
         found = create_programme(runtime.db, runtime.clock.now(), programme_name)
-        click.echo(f"Created programme {found.name} with waves at 6, 12 and 24 months.")
+        click.echo(
+            _l(
+                "Created %(name)s with waves at %(months)s months.",
+                name=found.name,
+                months=", ".join(str(w.offset_months) for w in found.waves),
+            )
+        )
     try:
         rows = read_rows(file.read(), set(ACTIVITIES))
         result = import_participants(
@@ -125,15 +147,28 @@ def participants_import(file, programme_name: str) -> None:
         for line, reason in exc.problems:
             click.echo(f"{file.name}:{line}: {reason}" if line else f"{file.name}: {reason}", err=True)
         raise click.ClickException(
-            f"Nothing was imported: {len(exc.problems)} problem(s) to fix in {file.name}."
+            str(
+                _l(
+                    "Nothing was imported: %(count)d problem(s) to fix in %(file)s.",
+                    count=len(exc.problems),
+                    file=file.name,
+                )
+            )
         ) from None
     click.echo(
-        f"Imported into {found.name}: {result.created} new, {result.updated} updated, "
-        f"{result.unchanged} unchanged; {result.invitations} invitations planned."
+        _l(
+            "Imported into %(name)s: %(created)d new, %(updated)d updated, %(unchanged)d unchanged; "
+            "%(invitations)d invitations planned.",
+            name=found.name,
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            invitations=result.invitations,
+        )
     )
 
 
-@main.command("tick")
+@click.command("tick")
 @click.option("--at", "at", help="Run as if it were this moment (ISO 8601, e.g. 2027-05-01T10:00+02:00).")
 @click.option("--dry-run", is_flag=True, help="Only list what would be sent.")
 @with_appcontext
@@ -147,21 +182,38 @@ def tick_command(at: str | None, dry_run: bool) -> None:
         try:
             moment = datetime.fromisoformat(at)
         except ValueError:
-            raise click.BadParameter(f"{at!r} is not an ISO 8601 moment", param_hint="--at") from None
+            raise click.BadParameter(
+                str(_l("%(value)s is not an ISO 8601 moment such as 2027-05-01T10:00+02:00", value=at)),
+                param_hint="--at",
+            ) from None
         clock = FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=_runtime().settings.zone))
     report = run_tick(current_app._get_current_object(), dry_run=dry_run, clock=clock)
     if dry_run:
         for code, months, channel in report.would_send:
-            click.echo(f"would send: {code}  {months} months  by {channel}")
-        click.echo(f"{len(report.would_send)} invitation(s) would be sent.")
+            click.echo(
+                _l(
+                    "would send: %(code)s  %(months)d months  by %(channel)s",
+                    code=code,
+                    months=months,
+                    channel=channel,
+                )
+            )
+        click.echo(_l("%(count)d invitation(s) would be sent.", count=len(report.would_send)))
         return
     click.echo(
-        f"{report.sent} sent, {report.failed} failed, {report.planned} planned, "
-        f"{report.expired} expired, {report.contacts_deleted} contact record(s) deleted."
+        _l(
+            "%(sent)d sent, %(failed)d failed, %(planned)d planned, %(expired)d expired, "
+            "%(deleted)d contact record(s) deleted.",
+            sent=report.sent,
+            failed=report.failed,
+            planned=report.planned,
+            expired=report.expired,
+            deleted=report.contacts_deleted,
+        )
     )
 
 
-@main.command()
+@click.command()
 @click.option("--programme", "programme_name", required=True, help="The programme's name.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
 @click.option(
@@ -185,7 +237,7 @@ def report(programme_name: str, fmt: str, output) -> None:
         write_csv(table, output)
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
@@ -199,14 +251,20 @@ def serve(host: str, port: int) -> None:
     app = current_app._get_current_object()
     scheduler = schedule(app, BackgroundScheduler(timezone=UTC))
     scheduler.start()
-    click.echo(f"followup is running at http://{host}:{port}/  (outbox: {app.config['OUTBOX_PATH']})")
+    click.echo(
+        _l(
+            "followup is running at %(url)s (outbox: %(outbox)s)",
+            url=f"http://{host}:{port}/",
+            outbox=app.config["OUTBOX_PATH"],
+        )
+    )
     try:
         app.run(host=host, port=port, use_reloader=False, threaded=True)
     finally:
         scheduler.shutdown(wait=False)
 
 
-@main.command()
+@click.command()
 @with_appcontext
 def worker() -> None:
     """Run the scheduler alone: one tick a minute, until stopped."""
@@ -216,7 +274,12 @@ def worker() -> None:
 
     _connected()
     app = current_app._get_current_object()
-    click.echo(f"followup worker: a tick every {app.config['TICK_SECONDS']} seconds. Ctrl-C stops it.")
+    click.echo(
+        _l(
+            "followup worker: a tick every %(seconds)d seconds. Ctrl-C stops it.",
+            seconds=app.config["TICK_SECONDS"],
+        )
+    )
     try:
         schedule(app, BlockingScheduler(timezone=UTC)).start()
     except (KeyboardInterrupt, SystemExit):
@@ -226,7 +289,7 @@ def worker() -> None:
 DEMO_PROGRAMME = "Demo (invented data)"
 
 
-@main.command()
+@click.command()
 @with_appcontext
 def demo() -> None:
     """Create an invented programme whose surveys are due now, send them to the outbox."""
@@ -238,7 +301,9 @@ def demo() -> None:
     try:
         programme_row = create_programme(runtime.db, now, DEMO_PROGRAMME)
     except ProgrammeError:
-        raise click.ClickException(f"The demo programme exists already: {DEMO_PROGRAMME!r}.") from None
+        raise click.ClickException(
+            str(_l("The demo programme exists already: %(name)s", name=DEMO_PROGRAMME))
+        ) from None
     # Exit dates a little over 6 months ago, so the 6-month wave fell due a few days ago.
     csv_lines = ["code,exit_date,email,phone,language,cohort,exit_activity,exit_social_assistance"]
     activities = ["job_seeking", "sick_leave", "labour_market_programme"]
@@ -256,12 +321,17 @@ def demo() -> None:
     )
     report_ = run_tick(current_app._get_current_object())
     click.echo(
-        f"Created {DEMO_PROGRAMME} with 12 invented participants; {report_.sent} messages in the outbox:"
+        _l(
+            "Created %(name)s with 12 invented participants; %(sent)d messages are in the outbox:",
+            name=DEMO_PROGRAMME,
+            sent=report_.sent,
+        )
     )
     click.echo(f"  {current_app.config['OUTBOX_PATH']}")
     link = _first_link(Path(current_app.config["OUTBOX_PATH"]))
     if link:
-        click.echo(f"Answer one survey in your browser (start `followup serve` first):\n  {link}")
+        click.echo(_l("Answer one survey in your browser (start followup serve first):"))
+        click.echo(f"  {link}")
 
 
 def _first_link(outbox: Path) -> str | None:

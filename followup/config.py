@@ -17,6 +17,7 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("SECRET_KEY", None, str),
     ("BASE_URL", "http://127.0.0.1:5000", str),
     ("TIMEZONE", "Europe/Stockholm", str),
+    ("LANGUAGE", "sv", str),
     ("SEND_HOUR", 10, int),
     ("SUPPRESSION_THRESHOLD", 5, int),
     ("CONTACT_RETENTION_DAYS", 0, int),
@@ -60,6 +61,8 @@ def complete(config: dict, default_instance: str) -> dict:
         ZoneInfo(config["TIMEZONE"])
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigError(f"FOLLOWUP_TIMEZONE={config['TIMEZONE']!r} is not a known time zone") from exc
+    if config["LANGUAGE"] not in ("sv", "en"):
+        raise ConfigError("FOLLOWUP_LANGUAGE must be sv or en")
     if not 0 <= config["SEND_HOUR"] <= 23:
         raise ConfigError("FOLLOWUP_SEND_HOUR must be an hour from 0 to 23")
     if config["SUPPRESSION_THRESHOLD"] < 1:

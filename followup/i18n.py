@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_babel import Babel, get_locale, lazy_gettext, refresh
 
 LANGUAGES = ("sv", "en")
@@ -11,13 +11,13 @@ _l = lazy_gettext
 
 
 def select_locale() -> str:
-    """Choose the page language: the one a view set (a participant's), else the browser's."""
+    """Choose the language: a participant's, else the browser's, else FOLLOWUP_LANGUAGE."""
     chosen = g.get("locale")
     if chosen in LANGUAGES:
         return chosen
-    if request:
-        return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
-    return LANGUAGES[0]
+    if request and request.accept_languages:
+        return request.accept_languages.best_match(LANGUAGES) or current_app.config["LANGUAGE"]
+    return current_app.config["LANGUAGE"]
 
 
 def use_language(language: str | None) -> None:

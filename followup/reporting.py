@@ -42,7 +42,6 @@ COUNT_COLUMNS = (
     *(f"activity_{a}" for a in ACTIVITIES),
     "work_or_studies",
     "social_assistance",
-    "who5_n",
 )
 # Cells that are never published but can be derived from published ones.
 UNPUBLISHED = ("not_answered", "not_work_or_studies", "not_social_assistance")
@@ -57,7 +56,6 @@ COLUMNS = (
     "work_or_studies_share",
     "social_assistance",
     "social_assistance_share",
-    "who5_n",
     "who5_mean",
 )
 
@@ -199,7 +197,8 @@ def outcome_table(programme_id: int, threshold: int) -> Table:
         _share(row, suppressed, "answered", "invited", "response_rate")
         _share(row, suppressed, "work_or_studies", "answered", "work_or_studies_share")
         _share(row, suppressed, "social_assistance", "answered", "social_assistance_share")
-        if row["who5_n"]:
+        # WHO-5 is required, so its count equals `answered`: the mean goes with that figure.
+        if row["answered"] is not None and cell["who5_n"] >= max(threshold, 1):
             row["who5_mean"] = round(cell["who5_sum"] / cell["who5_n"], 1)
         else:
             row["who5_mean"] = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from peewee import JOIN, Database, Field, Model
@@ -23,8 +24,12 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+@lru_cache(maxsize=4096)
 def due_at(exit_date: date, offset_months: int, zone: ZoneInfo, hour: int) -> datetime:
-    """Return the UTC moment a wave falls due: that local day at `hour` in `zone`."""
+    """Return the UTC moment a wave falls due: that local day at `hour` in `zone`.
+
+    Cached: an import plans the same few exit dates and offsets for many participants.
+    """
     local = datetime.combine(add_months(exit_date, offset_months), time(hour), tzinfo=zone)
     return local.astimezone(UTC)
 

@@ -28,8 +28,17 @@ def make_participants(db, now, programme, rows: list[str], header: str = HEADER)
     return import_participants(db, now, programme, parsed, STOCKHOLM, 10)
 
 
-def make_participant(db, now, programme, code="P1", exit_date=date(2025, 1, 31), email="", phone="",
-                     language="sv", cohort="Grupp 1"):
+def make_participant(
+    db,
+    now,
+    programme,
+    code="P1",
+    exit_date=date(2025, 1, 31),
+    email="",
+    phone="",
+    language="sv",
+    cohort="Grupp 1",
+):
     email = email or ("" if phone else f"{code.lower()}@example.org")
     return make_participants(db, now, programme, [f"{code},{exit_date},{email},{phone},{language},{cohort}"])
 
@@ -56,8 +65,11 @@ class Outbox:
         return sorted(p for p in self.folder.iterdir() if not p.name.startswith("."))
 
     def emails(self):
-        return [message_from_bytes(p.read_bytes(), policy=policy.default)
-                for p in self.files() if p.suffix == ".eml"]
+        return [
+            message_from_bytes(p.read_bytes(), policy=policy.default)
+            for p in self.files()
+            if p.suffix == ".eml"
+        ]
 
     def sms(self):
         return [p.read_text() for p in self.files() if p.suffix == ".txt"]

@@ -9,11 +9,17 @@ from tests.factories import at, make_participants, make_programme, run_tick
 
 def setup_people(db, clock, rows=None):
     programme = make_programme(db, clock.now())
-    make_participants(db, clock.now(), programme, rows or [
-        "E1,2025-07-20,e1@example.org,,sv,G",
-        "S1,2025-07-20,,0701740607,en,G",
-        "B1,2025-07-20,b1@example.org,0701740608,sv,G",
-    ])
+    make_participants(
+        db,
+        clock.now(),
+        programme,
+        rows
+        or [
+            "E1,2025-07-20,e1@example.org,,sv,G",
+            "S1,2025-07-20,,0701740607,en,G",
+            "B1,2025-07-20,b1@example.org,0701740608,sv,G",
+        ],
+    )
     return programme
 
 

@@ -85,7 +85,11 @@ def test_unusable_files_say_why(raw, message):
 
 def test_importing_the_same_file_twice_adds_no_one(db, clock):
     programme = make_programme(db, clock.now())
-    rows = ["A1,2025-10-01,a1@example.org,,sv,G", ",2025-10-01,,0701740606,sv,G", ",2025-10-03,b@example.org,,en,"]
+    rows = [
+        "A1,2025-10-01,a1@example.org,,sv,G",
+        ",2025-10-01,,0701740606,sv,G",
+        ",2025-10-03,b@example.org,,en,",
+    ]
     first = make_participants(db, clock.now(), programme, rows)
     second = make_participants(db, clock.now(), programme, rows)
     assert (first.created, second.created, second.unchanged) == (3, 0, 3)
@@ -108,8 +112,12 @@ def test_a_reimport_updates_contact_details_but_not_the_exit_date(db, clock):
 def test_contacts_are_deleted_when_no_wave_needs_them(app, db, clock):
     programme = make_programme(db, clock.now())
     # Exit so long ago that every window has closed: nothing to send, nothing to keep.
-    make_participants(db, clock.now(), programme, ["OLD,2020-01-01,old@example.org,,sv,G",
-                                                  "NEW,2025-12-01,new@example.org,,sv,G"])
+    make_participants(
+        db,
+        clock.now(),
+        programme,
+        ["OLD,2020-01-01,old@example.org,,sv,G", "NEW,2025-12-01,new@example.org,,sv,G"],
+    )
     report = run_tick(app, db, clock.now())
     assert report.contacts_deleted == 1
     assert [c.participant.code for c in Contact.select()] == ["NEW"]

@@ -27,8 +27,12 @@ def full_answers(**changes):
 @pytest.fixture
 def link(app, db, clock, outbox):
     programme = make_programme(db, clock.now())
-    make_participants(db, clock.now(), programme, ["E1,2025-07-20,e1@example.org,,sv,G",
-                                                  "E2,2025-07-20,e2@example.org,,en,G"])
+    make_participants(
+        db,
+        clock.now(),
+        programme,
+        ["E1,2025-07-20,e1@example.org,,sv,G", "E2,2025-07-20,e2@example.org,,en,G"],
+    )
     clock.set(NOW)
     run_tick(app, db, NOW)
     return outbox.link_for("e1@example.org").removeprefix("http://localhost")
@@ -71,8 +75,10 @@ def test_answers_are_stored_once_with_zero_kept(client, link):
 
 def test_missing_answers_come_back_marked_and_nothing_is_lost(client, link):
     page = client.get(link)
-    sent = client.post(link, data={**full_answers(who5_3=None, main_activity=None, comment="Bra stöd"),
-                                   "csrf_token": csrf(page)})
+    sent = client.post(
+        link,
+        data={**full_answers(who5_3=None, main_activity=None, comment="Bra stöd"), "csrf_token": csrf(page)},
+    )
     html = sent.get_data(as_text=True)
     assert sent.status_code == 400
     assert html.count('class="error"') == 2

@@ -68,7 +68,6 @@ def hand_count(cohorts):
         **counts,
         "work_or_studies": sum(g[0] in WORK_OR_STUDIES for g in answered),
         "social_assistance": sum(g[1] == "yes" for g in answered),
-        "who5_n": len(answered),
         "who5_mean": round(sum(4 * 5 * g[2] for g in answered) / len(answered), 1),
     }
 
@@ -92,8 +91,16 @@ KNOWN_EQUATIONS = [
     ("answered", ["work_or_studies", "not_work_or_studies"]),
     ("answered", ["social_assistance", "not_social_assistance"]),
 ]
-COUNTS = ["invited", "answered", *[f"activity_{a}" for a in ACTIVITIES], "work_or_studies",
-          "social_assistance", "who5_n", "not_answered", "not_work_or_studies", "not_social_assistance"]
+COUNTS = [
+    "invited",
+    "answered",
+    *[f"activity_{a}" for a in ACTIVITIES],
+    "work_or_studies",
+    "social_assistance",
+    "not_answered",
+    "not_work_or_studies",
+    "not_social_assistance",
+]
 
 
 def attack(known: dict, cohorts: list[str]) -> dict:
@@ -157,7 +164,7 @@ def test_shares_and_means_follow_their_counts(answered):
             hidden = row[numerator] is None or row[denominator] is None
             assert (row[share] is None) == hidden
             assert row[share] not in (0.0, 1.0)
-        assert (row["who5_mean"] is None) == (row["who5_n"] is None)
+        assert (row["who5_mean"] is None) == (row["answered"] is None)
         assert set(row["suppressed"]) == {k for k, v in row.items() if v is None}
 
 
@@ -177,7 +184,13 @@ def test_csv_and_json_mark_suppressed_figures(answered):
 
 def test_free_text_never_reaches_the_report(app, db, clock, answered):
     invitation = Invitation.select().where(Invitation.state == "sent").first()
-    answers = {"main_activity": "work", "social_assistance": "no", **{f"who5_{n}": 3 for n in range(1, 6)},
-               "next_step_start": "not_yet", "programme_helped": "a_little", "comment": "Kalle hjälpte mig"}
+    answers = {
+        "main_activity": "work",
+        "social_assistance": "no",
+        **{f"who5_{n}": 3 for n in range(1, 6)},
+        "next_step_start": "not_yet",
+        "programme_helped": "a_little",
+        "comment": "Kalle hjälpte mig",
+    }
     record_response(db, invitation.id, SURVEY, answers, at(2026, 1, 22))
     assert "Kalle" not in outcome_table(answered.id, threshold=0).as_json()

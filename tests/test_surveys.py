@@ -13,7 +13,10 @@ intro = { sv = "Intro", en = "Intro" }
 id = "feel"
 type = "scale"
 text = { sv = "Mående", en = "Feeling" }
-options = [{ value = 1, text = { sv = "Bra", en = "Good" } }, { value = 0, text = { sv = "Dåligt", en = "Bad" } }]
+options = [
+  { value = 1, text = { sv = "Bra", en = "Good" } },
+  { value = 0, text = { sv = "Dåligt", en = "Bad" } },
+]
 """
 
 
@@ -42,16 +45,18 @@ def write(tmp_path, text, name="mini-v1.toml"):
         (('type = "scale"', 'type = "slider"'), "question 'feel': unknown type 'slider'"),
         (('en = "Feeling"', 'de = "Gefühl"'), "question 'feel': 'text' has no text in en"),
         (('id = "feel"', 'id = "Feel!"'), "question number 1 needs an 'id'"),
-        (('value = 0', 'value = 1'), "question 'feel': two options share a value"),
-        (('value = 0', 'value = "zero"'), "question 'feel': every scale option needs a whole-number 'value'"),
-        (('version = 1', 'version = 0'), "'version' must be a whole number"),
-        (('title = { sv = "Titel", en = "Title" }', ''), "'title' must be a table"),
+        (("value = 0", "value = 1"), "question 'feel': two options share a value"),
+        (("value = 0", 'value = "zero"'), "question 'feel': every scale option needs a whole-number 'value'"),
+        (("version = 1", "version = 0"), "'version' must be a whole number"),
+        (('title = { sv = "Titel", en = "Title" }', ""), "'title' must be a table"),
         (("[[questions]]", "[[question]]"), "at least one [[questions]]"),
         (('id = "mini"', 'id = "mini'), "cannot be read"),
     ],
 )
 def test_a_malformed_survey_names_file_question_and_reason(tmp_path, change, message):
-    path = write(tmp_path, GOOD.replace(*change, 1) if change[0] != 'en = "Feeling"' else GOOD.replace(*change))
+    path = write(
+        tmp_path, GOOD.replace(*change, 1) if change[0] != 'en = "Feeling"' else GOOD.replace(*change)
+    )
     with pytest.raises(SurveyError) as caught:
         load_survey(path)
     assert str(caught.value).startswith("mini-v1.toml")
@@ -59,7 +64,7 @@ def test_a_malformed_survey_names_file_question_and_reason(tmp_path, change, mes
 
 
 def test_a_duplicate_question_id_is_refused(tmp_path):
-    text = GOOD + GOOD[GOOD.index("[[questions]]"):]
+    text = GOOD + GOOD[GOOD.index("[[questions]]") :]
     with pytest.raises(SurveyError, match="question 'feel': the id is used twice"):
         load_survey(write(tmp_path, text))
 

@@ -1,0 +1,122 @@
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from followup.cli import DEMO_PROGRAMME
+from followup.models import Invitation, Participant, Programme, Wave
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    app.config["LANGUAGE"] = "en"
+
+
+def write_csv(tmp_path, text, name="people.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_help_lists_every_command(runner):
+    result = runner.invoke(args=["--help"])
+    for command in [
+        "init",
+        "serve",
+        "worker",
+        "tick",
+        "participants",
+        "report",
+        "demo",
+        "programme",
+        "migrations",
+    ]:
+        assert command in result.output
+    assert runner.invoke(args=["tick", "--help"]).exit_code == 0
+
+
+def test_init_is_idempotent(runner):
+    first = runner.invoke(args=["init"])
+    assert first.exit_code == 0 and "up to date" in first.output
+    assert "PENDING" not in runner.invoke(args=["migrations"]).output
+
+
+def test_import_creates_the_programme_and_reports_counts(runner, tmp_path):
+    path = write_csv(
+        tmp_path, "code;exit_date;email;phone;language;cohort\nA1;2025-10-01;a@example.org;;sv;G\n"
+    )
+    result = runner.invoke(args=["participants", "import", path, "--programme", "Steget"])
+    assert result.exit_code == 0, result.output
+    assert "1 new" in result.output and "3 invitations planned" in result.output
+    assert [w.offset_months for w in Wave.select().order_by(Wave.offset_months)] == [6, 12, 24]
+    again = runner.invoke(args=["participants", "import", path, "--programme", "Steget"])
+    assert "0 new" in again.output and "1 unchanged" in again.output
+    assert Participant.select().count() == 1
+
+
+def test_a_bad_file_lists_lines_imports_nothing_and_fails(runner, tmp_path):
+    path = write_csv(tmp_path, "exit_date,email\n2025-13-01,a@example.org\n2025-01-01,nope\n")
+    result = runner.invoke(args=["participants", "import", path, "--programme", "Steget"])
+    assert result.exit_code == 1
+    assert "people.csv:2:" in result.output and "people.csv:3:" in result.output
+    assert "Nothing was imported" in result.output
+    assert "Traceback" not in result.output
+    assert Participant.select().count() == 0
+
+
+def test_programme_create_with_other_waves(runner):
+    result = runner.invoke(
+        args=["programme", "create", "Steget Fram", "--waves", "3,9", "--window-days", "30"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(w.offset_months for w in Wave.select()) == [3, 9]
+    again = runner.invoke(args=["programme", "create", "Steget Fram"])
+    assert again.exit_code == 1 and "already" in again.output
+    bad = runner.invoke(args=["programme", "create", "X", "--waves", "six"])
+    assert bad.exit_code == 2
+
+
+def test_tick_at_a_moment_and_dry_run(runner, tmp_path, outbox):
+    path = write_csv(tmp_path, "code,exit_date,email\nA1,2025-10-01,a@example.org\n")
+    runner.invoke(args=["participants", "import", path, "--programme", "Steget"])
+    dry = runner.invoke(args=["tick", "--at", "2026-04-01T12:00+02:00", "--dry-run"])
+    assert "would send: A1  6 months  by email" in dry.output
+    assert outbox.files() == []
+    sent = runner.invoke(args=["tick", "--at", "2026-04-01T12:00"])
+    assert sent.exit_code == 0 and "1 sent" in sent.output
+    assert len(outbox.emails()) == 1
+    bad = runner.invoke(args=["tick", "--at", "next tuesday"])
+    assert bad.exit_code == 2 and "ISO 8601" in bad.output
+
+
+def test_report_to_a_file_in_csv_and_json(runner, tmp_path):
+    path = write_csv(tmp_path, "code,exit_date,email\nA1,2025-10-01,a@example.org\n")
+    runner.invoke(args=["participants", "import", path, "--programme", "Steget"])
+    runner.invoke(args=["tick", "--at", "2026-04-01T12:00"])
+    out = tmp_path / "report.json"
+    result = runner.invoke(args=["report", "--programme", "Steget", "--format", "json", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(out.read_text())["rows"]
+    assert rows[0]["wave_months"] == 6 and rows[0]["invited"] is None
+    csv_out = runner.invoke(args=["report", "--programme", "Steget"])
+    assert csv_out.output.splitlines()[0].startswith("wave_months,cohort,invited,answered")
+    missing = runner.invoke(args=["report", "--programme", "Nope"])
+    assert missing.exit_code == 1 and "Nope" in missing.output
+
+
+def test_demo_fills_the_outbox_and_prints_a_working_link(runner, client, outbox, clock):
+    clock.set(datetime(2026, 11, 23, 13, 0, tzinfo=UTC))
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert Programme.get().name == DEMO_PROGRAMME
+    assert len(outbox.files()) == 12
+    link = next(line.strip() for line in result.output.splitlines() if "/s/" in line)
+    page = client.get(link.replace("http://localhost", ""))
+    assert page.status_code == 200
+    assert Invitation.select().where(Invitation.state == "sent").count() == 12
+    assert runner.invoke(args=["demo"]).exit_code == 1
+
+
+def test_the_command_line_speaks_swedish_by_default(app, runner):
+    app.config["LANGUAGE"] = "sv"
+    assert "Databasen är uppdaterad" in runner.invoke(args=["init"]).output
