@@ -244,6 +244,7 @@ def report(programme_name: str, fmt: str, output) -> None:
 def serve(host: str, port: int) -> None:
     """Run the web server and the scheduler together (the embedded default)."""
     from apscheduler.schedulers.background import BackgroundScheduler
+    from werkzeug.serving import run_simple
 
     from followup.worker import schedule
 
@@ -259,7 +260,7 @@ def serve(host: str, port: int) -> None:
         )
     )
     try:
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        run_simple(host, port, app, use_reloader=False, threaded=True)
     finally:
         scheduler.shutdown(wait=False)
 
