@@ -7,6 +7,7 @@ import logging
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
+from followup.clock import SystemClock
 from followup.composing import compose
 from followup.delivery import make_transport
 from followup.dispatch import TickReport, tick
@@ -53,6 +54,7 @@ def schedule(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
         args=[app],
         seconds=app.config["TICK_SECONDS"],
         id="tick",
+        next_run_time=SystemClock().now(),
         max_instances=1,
         coalesce=True,
         misfire_grace_time=None,

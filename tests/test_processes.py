@@ -1,0 +1,137 @@
+"""The real processes: gunicorn serving wsgi:app, `followup worker` and `followup serve` sending."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests.factories import Outbox
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def environment(tmp_path):
+    env = {
+        **os.environ,
+        "FOLLOWUP_INSTANCE_PATH": str(tmp_path / "instance"),
+        "FOLLOWUP_TICK_SECONDS": "1",
+        "FOLLOWUP_LANGUAGE": "en",
+    }
+    env.pop("FOLLOWUP_DATABASE_URL", None)
+    return env
+
+
+def followup(env, *args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "followup.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kwargs,
+    )
+
+
+def import_one_due(env, tmp_path):
+    exit_date = date.today() - timedelta(days=200)  # noqa: DTZ011 - the processes run on the real clock
+    people = tmp_path / "people.csv"
+    people.write_text(f"code,exit_date,email\nW1,{exit_date},w1@example.org\n")
+    assert followup(env, "init").returncode == 0
+    result = followup(env, "participants", "import", str(people), "--programme", "Worker test")
+    assert result.returncode == 0, result.stderr
+
+
+def wait_for(predicate, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def get(url):
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local test server
+            return response.status, response.read().decode()
+    except OSError:
+        return None, ""
+
+
+def stop(process):
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_gunicorn_serves_wsgi_app(environment):
+    assert followup(environment, "init").returncode == 0
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "wsgi:app"],
+        env=environment,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_for(lambda: get(f"http://127.0.0.1:{port}/")[0] == 200)
+        assert get(f"http://127.0.0.1:{port}/s/{'x' * 43}")[0] is None  # 404 raises in urllib
+    finally:
+        stop(server)
+
+
+def test_the_worker_process_sends_what_is_due(environment, tmp_path):
+    import_one_due(environment, tmp_path)
+    outbox = Path(environment["FOLLOWUP_INSTANCE_PATH"]) / "outbox"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "followup.cli", "worker"],
+        env=environment,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_for(lambda: any(outbox.glob("*.eml")))
+        time.sleep(2.5)  # further ticks must not send it again
+    finally:
+        stop(worker)
+    assert len(list(outbox.glob("*.eml"))) == 1
+
+
+def test_serve_runs_web_and_scheduler_together(environment, tmp_path):
+    import_one_due(environment, tmp_path)
+    port = free_port()
+    outbox = Path(environment["FOLLOWUP_INSTANCE_PATH"]) / "outbox"
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "followup.cli", "serve", "--port", str(port)],
+        env=environment,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_for(lambda: get(f"http://127.0.0.1:{port}/")[0] == 200)
+        assert wait_for(lambda: any(outbox.glob("*.eml")))
+        path = Outbox(outbox).link_for("w1@example.org").removeprefix("http://127.0.0.1:5000")
+        status, page = get(f"http://127.0.0.1:{port}{path}")
+        assert status == 200 and "What do you mainly do right now?" not in page  # participant speaks sv
+        assert "Vad gör du huvudsakligen just nu?" in page
+    finally:
+        stop(serve)
