@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
 from flask import Flask, g
-from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseProxy, Field, Model, PostgresqlDatabase, SqliteDatabase
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
@@ -82,3 +83,35 @@ def migrate(db: Database) -> list[str]:
 def pending_migrations(db: Database) -> list[str]:
     """Return the names of migrations not yet applied."""
     return [m.name for m in migration_runner(db).status() if m.path and not m.applied]
+
+
+def insert_rows(
+    db: Database,
+    model: type[Model],
+    fields: Sequence[Field],
+    rows: Sequence[Sequence],
+    batch: int = 500,
+    ignore_conflicts: bool = False,
+) -> None:
+    """Insert `rows` (value tuples in `fields` order) with multi-row INSERTs of `batch` rows.
+
+    The same statements as `model.insert_many(...)`, but peewee builds the SQL text only once per
+    batch size instead of once per value: building it dominated bulk imports. Values go through each
+    field's `db_value`, as with insert_many, and the first batch of each size is checked against
+    peewee's own parameters, so a column peewee would add (a default) cannot go unnoticed.
+    """
+    converters = [field.db_value for field in fields]
+    statements: dict[int, str] = {}
+    for start in range(0, len(rows), batch):
+        chunk = rows[start : start + batch]
+        params = [convert(value) for row in chunk for convert, value in zip(converters, row, strict=True)]
+        sql = statements.get(len(chunk))
+        if sql is None:
+            query = model.insert_many(chunk, fields=list(fields))
+            if ignore_conflicts:
+                query = query.on_conflict_ignore()
+            sql, expected = query.sql()
+            if expected != params:
+                raise RuntimeError(f"bulk insert into {model.__name__}: columns differ from insert_many")
+            statements[len(chunk)] = sql
+        db.execute_sql(sql, params)

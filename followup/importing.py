@@ -14,6 +14,7 @@ import phonenumbers
 from peewee import Database
 
 from followup import scheduling
+from followup.db import insert_rows
 from followup.i18n import _l
 from followup.models import Cohort, Contact, Participant, Programme, Wave
 
@@ -286,7 +287,7 @@ def import_participants(
                     now,
                 )
             )
-        scheduling.insert_rows(db, Participant, PARTICIPANT_FIELDS, participant_rows)
+        insert_rows(db, Participant, PARTICIPANT_FIELDS, participant_rows)
         ids = dict(
             Participant.select(Participant.code, Participant.id)
             .where(Participant.programme == programme)
@@ -299,7 +300,7 @@ def import_participants(
             invitations += scheduling.invitations_for(
                 participant_id, row.exit_date, waves, now, zone, send_hour
             )
-        scheduling.insert_rows(db, Contact, CONTACT_FIELDS, contacts)
+        insert_rows(db, Contact, CONTACT_FIELDS, contacts)
         for participant_id, row in updates:
             updated = (
                 Contact.update(email=row.email, phone=row.phone, updated_at=now)

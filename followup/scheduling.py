@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN, Database, Field, Model
+from peewee import JOIN, Database
 
+from followup.db import insert_rows
 from followup.models import Invitation, Participant, Wave
 
 DEFAULT_OFFSETS = (6, 12, 24)
@@ -77,38 +78,6 @@ def insert_invitations(db: Database, rows: list[dict], batch: int = 500) -> int:
     with db.atomic():
         insert_rows(db, Invitation, INVITATION_FIELDS, values, batch, ignore_conflicts=True)
     return len(rows)
-
-
-def insert_rows(
-    db: Database,
-    model: type[Model],
-    fields: Sequence[Field],
-    rows: Sequence[Sequence],
-    batch: int = 500,
-    ignore_conflicts: bool = False,
-) -> None:
-    """Insert `rows` (value tuples in `fields` order) with multi-row INSERTs of `batch` rows.
-
-    The same statements as `model.insert_many(...)`, but peewee builds the SQL text only once per
-    batch size instead of once per value: building it dominated bulk imports. Values go through each
-    field's `db_value`, as with insert_many, and the first batch of each size is checked against
-    peewee's own parameters, so a column peewee would add (a default) cannot go unnoticed.
-    """
-    converters = [field.db_value for field in fields]
-    statements: dict[int, str] = {}
-    for start in range(0, len(rows), batch):
-        chunk = rows[start : start + batch]
-        params = [convert(value) for row in chunk for convert, value in zip(converters, row, strict=True)]
-        sql = statements.get(len(chunk))
-        if sql is None:
-            query = model.insert_many(chunk, fields=list(fields))
-            if ignore_conflicts:
-                query = query.on_conflict_ignore()
-            sql, expected = query.sql()
-            if expected != params:
-                raise RuntimeError(f"bulk insert into {model.__name__}: columns differ from insert_many")
-            statements[len(chunk)] = sql
-        db.execute_sql(sql, params)
 
 
 def plan_missing(db: Database, now: datetime, zone: ZoneInfo, hour: int) -> int:

@@ -1,0 +1,1 @@
+"""Benchmarks. Run them all with `.venv/bin/python -m bench` from the repository root."""
