@@ -13,12 +13,14 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from followup import create_app, db
 from followup.clock import FixedClock
+from followup.config import ConfigError
 from followup.i18n import _l
 from followup.importing import ImportRejected, import_participants, read_rows
 from followup.models import Message, Participant
 from followup.programmes import ProgrammeError, create_programme, find_programme
 from followup.reporting import ACTIVITIES, outcome_table, write_csv
 from followup.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
+from followup.surveys import SurveyError
 
 
 def _runtime():
@@ -33,7 +35,14 @@ def _connected():
     return runtime
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
+def _create_app():
+    try:
+        return create_app()
+    except (ConfigError, SurveyError, ValueError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """followup: anonymised follow-up surveys 6, 12 and 24 months after a programme."""
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from flask import Flask, g
-from peewee import Database, DatabaseProxy, Field, Model, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseProxy, Field, Model
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
 
@@ -37,18 +37,6 @@ def bind(db: Database) -> Database:
     """Make `db` the database that the models use."""
     database.initialize(db)
     return db
-
-
-def is_postgres(db: Database) -> bool:
-    """Tell whether `db` is PostgreSQL (claims can then use SKIP LOCKED)."""
-    target = db.obj if isinstance(db, DatabaseProxy) else db
-    return isinstance(target, PostgresqlDatabase)
-
-
-def is_sqlite(db: Database) -> bool:
-    """Tell whether `db` is SQLite."""
-    target = db.obj if isinstance(db, DatabaseProxy) else db
-    return isinstance(target, SqliteDatabase)
 
 
 def init_app(app: Flask) -> None:

@@ -135,3 +135,10 @@ def test_serve_runs_web_and_scheduler_together(environment, tmp_path):
         assert "Vad gör du huvudsakligen just nu?" in page
     finally:
         stop(serve)
+
+
+def test_a_bad_setting_stops_the_command_with_a_message_not_a_traceback(environment):
+    result = followup({**environment, "FOLLOWUP_TIMEZONE": "Mars/Olympus"}, "init")
+    assert result.returncode == 1
+    assert "FOLLOWUP_TIMEZONE='Mars/Olympus' is not a known time zone" in result.stderr
+    assert "Traceback" not in result.stderr
