@@ -14,6 +14,7 @@ from followup import db as database_module
 from followup import i18n
 from followup.clock import SystemClock
 from followup.dispatch import Settings
+from followup.quiet_hours import parse_window
 from followup.surveys import Survey, load_surveys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,11 +57,11 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from followup import cli
-    from followup.web import participant
+    from followup.web import participant, webhooks
 
     cli.init_app(app)
-
     app.register_blueprint(participant.bp)
+    app.register_blueprint(webhooks.bp)
     app.register_error_handler(404, participant.not_found)
     app.register_error_handler(500, _server_error)
     return app
@@ -68,12 +69,22 @@ def create_app(config: dict | None = None) -> Flask:
 
 def dispatch_settings(config: dict) -> Settings:
     """Return the sending settings taken from the configuration."""
+    zone = ZoneInfo(config["TIMEZONE"])
+    try:
+        window = parse_window(config["SEND_DAYS"], config["SEND_HOURS"], config["HOLIDAYS"], zone)
+    except ValueError as exc:
+        raise settings.ConfigError(str(exc)) from None
+    twilio = config["SMS_TRANSPORT"] == "twilio"
     return Settings(
-        zone=ZoneInfo(config["TIMEZONE"]),
+        zone=zone,
         send_hour=config["SEND_HOUR"],
         base_url=config["BASE_URL"],
         mail_from=config["MAIL_FROM"],
         contact_retention_days=config["CONTACT_RETENTION_DAYS"],
+        window=window,
+        email_per_second=config["EMAIL_PER_SECOND"],
+        sms_per_second=config["SMS_PER_SECOND"],
+        status_callback=f"{config['BASE_URL']}/webhooks/twilio/status" if twilio else None,
     )
 
 

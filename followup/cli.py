@@ -49,7 +49,19 @@ def main() -> None:
 
 def init_app(app) -> None:
     """Register the commands on the application, where `followup` and test runners find them."""
-    for command in (init, migrations, programme, participants, tick_command, report, serve, worker, demo):
+    for command in (
+        init,
+        migrations,
+        programme,
+        participants,
+        tick_command,
+        report,
+        status_command,
+        contacts_command,
+        serve,
+        worker,
+        demo,
+    ):
         app.cli.add_command(command)
 
 
@@ -198,21 +210,25 @@ def tick_command(at: str | None, dry_run: bool) -> None:
         clock = FixedClock(moment if moment.tzinfo else moment.replace(tzinfo=_runtime().settings.zone))
     report = run_tick(current_app._get_current_object(), dry_run=dry_run, clock=clock)
     if dry_run:
-        for code, months, channel in report.would_send:
+        for code, months, kind, channel in report.would_send:
             click.echo(
                 _l(
-                    "would send: %(code)s  %(months)d months  by %(channel)s",
+                    "would send: %(code)s  %(months)d months  %(kind)s by %(channel)s",
                     code=code,
                     months=months,
+                    kind=_KINDS[kind],
                     channel=channel,
                 )
             )
-        click.echo(_l("%(count)d invitation(s) would be sent.", count=len(report.would_send)))
+        click.echo(_l("%(count)d message(s) would be sent.", count=len(report.would_send)))
+        if report.window_closed:
+            click.echo(_l("The send window is closed at that moment: nothing goes out until it opens."))
         return
     click.echo(
         _l(
-            "%(sent)d sent, %(failed)d failed, %(planned)d planned, %(expired)d expired, "
-            "%(deleted)d contact record(s) deleted.",
+            "%(sent)d sent, %(failed)d failed, %(retried)d to retry, %(planned)d planned, "
+            "%(expired)d expired, %(deleted)d contact record(s) deleted.",
+            retried=report.retried,
             sent=report.sent,
             failed=report.failed,
             planned=report.planned,
@@ -294,6 +310,58 @@ def worker() -> None:
         schedule(app, BlockingScheduler(timezone=UTC)).start()
     except (KeyboardInterrupt, SystemExit):
         pass
+
+
+@click.command("status")
+@click.option("--programme", "programme_name", required=True, help="The programme's name.")
+@with_appcontext
+def status_command(programme_name: str) -> None:
+    """Show per wave what has been scheduled, sent, delivered, failed and answered."""
+    from followup.status import wave_status
+
+    _connected()
+    try:
+        found = find_programme(programme_name)
+    except ProgrammeError as exc:
+        raise click.ClickException(str(exc)) from None
+    columns = ("scheduled", "sent", "delivered", "failed", "bounced", "opted_out", "answered", "expired")
+    headings = [str(_l("months"))] + [str(_STATUS_HEADINGS[c]) for c in columns]
+    click.echo("  ".join(f"{h:>10}" for h in headings))
+    for row in wave_status(found.id):
+        click.echo("  ".join(f"{v:>10}" for v in [row.months, *(getattr(row, c) for c in columns)]))
+
+
+_KINDS = {"invitation": _l("invitation"), "reminder": _l("reminder")}
+
+_STATUS_HEADINGS = {
+    "scheduled": _l("scheduled"),
+    "sent": _l("sent"),
+    "delivered": _l("delivered"),
+    "failed": _l("failed"),
+    "bounced": _l("bounced"),
+    "opted_out": _l("opted out"),
+    "answered": _l("answered"),
+    "expired": _l("expired"),
+}
+
+
+@click.command("contacts")
+@click.option("--programme", "programme_name", required=True, help="The programme's name.")
+@with_appcontext
+def contacts_command(programme_name: str) -> None:
+    """List participants (by code) whose e-mail or phone does not work while a wave is open."""
+    from followup.status import contacts_to_fix
+
+    runtime = _connected()
+    try:
+        found = find_programme(programme_name)
+    except ProgrammeError as exc:
+        raise click.ClickException(str(exc)) from None
+    problems = contacts_to_fix(found.id, runtime.clock.now())
+    for problem in problems:
+        since = problem.since.astimezone(runtime.settings.zone).date().isoformat() if problem.since else ""
+        click.echo(f"{problem.code}  {problem.channel}  {since}  {problem.problem}")
+    click.echo(_l("%(count)d contact detail(s) to fix.", count=len(problems)))
 
 
 DEMO_PROGRAMME = "Demo (invented data)"

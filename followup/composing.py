@@ -10,9 +10,11 @@ from flask_babel import force_locale
 from followup.dispatch import Composed
 
 
-def compose(kind: str, channel: str, language: str, link: str, programme: str, last_day: date) -> Composed:
+def compose(
+    kind: str, channel: str, language: str, link: str, optout: str, programme: str, last_day: date
+) -> Composed:
     """Render one message; must run inside the application context."""
-    context = {"link": link, "programme": programme, "last_day": last_day.isoformat()}
+    context = {"link": link, "optout": optout, "programme": programme, "last_day": last_day.isoformat()}
     with force_locale(language):
         if channel == "sms":
             return Composed(text=render_template(f"sms/{kind}.txt", **context).strip())

@@ -21,8 +21,24 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("SEND_HOUR", 10, int),
     ("SUPPRESSION_THRESHOLD", 5, int),
     ("CONTACT_RETENTION_DAYS", 0, int),
-    ("DELIVERY", "outbox", str),
+    ("EMAIL_TRANSPORT", "outbox", str),
+    ("SMS_TRANSPORT", "outbox", str),
     ("MAIL_FROM", "followup@localhost", str),
+    ("SMTP_HOST", "localhost", str),
+    ("SMTP_PORT", 587, int),
+    ("SMTP_SECURITY", "starttls", str),
+    ("SMTP_USERNAME", None, str),
+    ("SMTP_PASSWORD", None, str),
+    ("TWILIO_ACCOUNT_SID", None, str),
+    ("TWILIO_AUTH_TOKEN", None, str),
+    ("TWILIO_MESSAGING_SERVICE_SID", None, str),
+    ("TWILIO_FROM", None, str),
+    ("TWILIO_API_URL", None, str),
+    ("SEND_DAYS", "mon-fri", str),
+    ("SEND_HOURS", "09:00-19:00", str),
+    ("HOLIDAYS", "SE", str),
+    ("EMAIL_PER_SECOND", 0.0, float),
+    ("SMS_PER_SECOND", 1.0, float),
     ("OUTBOX_PATH", None, str),
     ("TICK_SECONDS", 60, int),
 ]
@@ -65,6 +81,19 @@ def complete(config: dict, default_instance: str) -> dict:
         raise ConfigError("FOLLOWUP_LANGUAGE must be sv or en")
     if not 0 <= config["SEND_HOUR"] <= 23:
         raise ConfigError("FOLLOWUP_SEND_HOUR must be an hour from 0 to 23")
+    if config["SMTP_SECURITY"] not in ("starttls", "tls", "none"):
+        raise ConfigError("FOLLOWUP_SMTP_SECURITY must be starttls, tls or none")
+    if config["SMS_PER_SECOND"] < 0 or config["EMAIL_PER_SECOND"] < 0:
+        raise ConfigError("FOLLOWUP_SMS_PER_SECOND and FOLLOWUP_EMAIL_PER_SECOND cannot be negative")
+    if config["SMS_TRANSPORT"] == "twilio" and not (
+        config["TWILIO_ACCOUNT_SID"]
+        and config["TWILIO_AUTH_TOKEN"]
+        and (config["TWILIO_MESSAGING_SERVICE_SID"] or config["TWILIO_FROM"])
+    ):
+        raise ConfigError(
+            "FOLLOWUP_SMS_TRANSPORT=twilio needs FOLLOWUP_TWILIO_ACCOUNT_SID, FOLLOWUP_TWILIO_AUTH_TOKEN "
+            "and FOLLOWUP_TWILIO_MESSAGING_SERVICE_SID or FOLLOWUP_TWILIO_FROM"
+        )
     if config["SUPPRESSION_THRESHOLD"] < 1:
         raise ConfigError("FOLLOWUP_SUPPRESSION_THRESHOLD must be at least 1")
     config["BASE_URL"] = config["BASE_URL"].rstrip("/")

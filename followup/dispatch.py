@@ -1,4 +1,4 @@
-"""One scheduler pass: expire, plan, queue and send what is due, each message at most once."""
+"""One scheduler pass: expire, plan, queue, and send what is due, each message at most once."""
 
 from __future__ import annotations
 
@@ -8,17 +8,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN, Database
+from peewee import Database
 
-from followup import scheduling, tokens
-from followup.delivery import DeliveryError, Transport
+from followup import queueing, scheduling, tokens
+from followup.delivery import (
+    DeliveryError,
+    PermanentFailure,
+    RecipientOptedOut,
+    Senders,
+    TemporaryFailure,
+)
 from followup.delivery.email import build_email
-from followup.models import Contact, Invitation, Message, Participant, Wave
+from followup.delivery.pacing import Pacer
+from followup.models import Contact, Invitation, Message, Participant, Programme
+from followup.quiet_hours import SendWindow
 
 log = logging.getLogger(__name__)
-
-# A message claimed longer ago than this was in flight when a sender died: queue it again.
-STALE_CLAIM = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -30,8 +35,8 @@ class Composed:
     html: str = ""
 
 
-# compose(kind, channel, language, link, programme name, last day to answer) -> Composed
-Composer = Callable[[str, str, str, str, str, date], Composed]
+# compose(kind, channel, language, link, opt-out link, programme name, last day to answer)
+Composer = Callable[[str, str, str, str, str, str, date], Composed]
 
 
 @dataclass
@@ -41,6 +46,13 @@ class Settings:
     base_url: str
     mail_from: str
     contact_retention_days: int = 0
+    window: SendWindow | None = None
+    email_per_second: float = 0.0
+    sms_per_second: float = 1.0
+    status_callback: str | None = None
+    max_attempts: int = 6
+    # A message claimed longer ago than this was in flight when its sender died: queue it again.
+    stale_claim: timedelta = timedelta(minutes=10)
 
 
 @dataclass
@@ -50,67 +62,23 @@ class TickReport:
     queued: int = 0
     sent: int = 0
     failed: int = 0
+    retried: int = 0
+    cancelled: int = 0
     contacts_deleted: int = 0
-    would_send: list[tuple[str, int, str]] = field(default_factory=list)
+    window_closed: bool = False
+    would_send: list[tuple[str, int, str, str]] = field(default_factory=list)
 
 
-def channel_for(contact: Contact | None) -> str | None:
-    """Return the channel to invite on: e-mail when there is an address, else SMS, else none."""
-    if contact is None:
-        return None
-    if contact.email:
-        return "email"
-    if contact.phone:
-        return "sms"
-    return None
+def backoff(attempts: int) -> timedelta:
+    """Return the wait before attempt number `attempts + 1`: 5, 15, 45 minutes, ... at most a day."""
+    return min(timedelta(minutes=5 * 3 ** (attempts - 1)), timedelta(days=1))
 
 
-def due_invitations(now: datetime):
-    """Return the invitations that should be sent at `now`, with their contact and wave."""
-    return (
-        Invitation.select(Invitation, Participant, Contact, Wave)
-        .join(Participant)
-        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
-        .switch(Invitation)
-        .join(Wave)
-        .where(
-            (Invitation.state == Invitation.SCHEDULED)
-            & (Invitation.due_at <= now)
-            & (Invitation.expires_at > now)
-            & Participant.opted_out_at.is_null()
-        )
-        .order_by(Invitation.due_at, Invitation.id)
-    )
-
-
-def queue_due(db: Database, now: datetime) -> int:
-    """Create one pending invitation message per due invitation; existing keys are left alone."""
-    rows = []
-    for invitation in due_invitations(now):
-        channel = channel_for(getattr(invitation.participant, "contact", None))
-        if channel is None:
-            continue
-        rows.append(
-            {
-                "invitation": invitation.id,
-                "key": f"{invitation.id}:invitation:{channel}",
-                "kind": "invitation",
-                "channel": channel,
-                "state": Message.PENDING,
-                "created_at": now,
-            }
-        )
-    with db.atomic():
-        for start in range(0, len(rows), 500):
-            Message.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
-    return len(rows)
-
-
-def requeue_stale(now: datetime) -> int:
+def requeue_stale(now: datetime, older_than: timedelta) -> int:
     """Put back messages whose sender died mid-send, so none is forgotten."""
     return (
         Message.update(state=Message.PENDING, claimed_at=None)
-        .where((Message.state == Message.SENDING) & (Message.claimed_at < now - STALE_CLAIM))
+        .where((Message.state == Message.SENDING) & (Message.claimed_at < now - older_than))
         .execute()
     )
 
@@ -124,95 +92,153 @@ def claim(message_id: int, now: datetime) -> bool:
     )
 
 
-def send_pending(
-    db: Database, now: datetime, transport: Transport, compose: Composer, settings: Settings
-) -> tuple[int, int]:
-    """Send every pending message, one transaction per step; return (sent, failed)."""
-    sent = failed = 0
-    pending = [m.id for m in Message.select(Message.id).where(Message.state == Message.PENDING)]
-    for message_id in pending:
-        with db.atomic():
-            if not claim(message_id, now):
-                continue
-        if _send_one(db, message_id, now, transport, compose, settings):
-            sent += 1
-        else:
-            failed += 1
-    return sent, failed
+class _Pass:
+    """The sending part of one tick: claims, sends and records, one transaction per step."""
 
+    def __init__(self, db: Database, clock, senders: Senders, compose: Composer, settings: Settings):
+        self.db, self.clock, self.senders, self.compose, self.settings = db, clock, senders, compose, settings
+        self.pacers = {"email": Pacer(settings.email_per_second), "sms": Pacer(settings.sms_per_second)}
+        self.report = TickReport()
 
-def _send_one(
-    db: Database,
-    message_id: int,
-    now: datetime,
-    transport: Transport,
-    compose: Composer,
-    settings: Settings,
-) -> bool:
-    message = Message.get_by_id(message_id)
-    invitation = message.invitation
-    participant = invitation.participant
-    contact = Contact.get_or_none(Contact.participant == participant.id)
-    address = None
-    if contact is not None:
-        address = contact.email if message.channel == "email" else contact.phone
-    if (
-        address is None
-        or participant.opted_out_at is not None
-        or invitation.state not in Invitation.OPEN_STATES
-        or invitation.expires_at <= now
-    ):
-        return _finish(db, message, now, error="no longer deliverable")
-    with db.atomic():
-        token = tokens.issue(invitation.id, now)
-    link = f"{settings.base_url}/s/{token}"
-    last_day = (invitation.expires_at - timedelta(seconds=1)).astimezone(settings.zone).date()
-    words = compose(
-        message.kind,
-        message.channel,
-        participant.language,
-        link,
-        participant.programme.name,
-        last_day,
-    )
-    try:
-        if message.channel == "email":
-            email = build_email(
-                sender=settings.mail_from,
-                to=address,
-                subject=words.subject,
-                text=words.text,
-                html=words.html,
-                now=now,
+    def send_pending(self) -> None:
+        now = self.clock.now()
+        pending = (
+            Message.select(Message.id, Message.channel)
+            .where(
+                (Message.state == Message.PENDING)
+                & (Message.next_attempt_at.is_null() | (Message.next_attempt_at <= now))
             )
-            reference = transport.send_email(email)
+            .order_by(Message.id)
+        )
+        by_channel: dict[str, list[int]] = {"email": [], "sms": []}
+        for message in pending:
+            by_channel[message.channel].append(message.id)
+        for channel, ids in by_channel.items():
+            if not ids:
+                continue
+            sender = getattr(self.senders, channel)
+            with sender.batch():
+                for message_id in ids:
+                    self.pacers[channel].wait()
+                    with self.db.atomic():
+                        if not claim(message_id, self.clock.now()):
+                            continue
+                    self.send_one(Message.get_by_id(message_id))
+
+    def send_one(self, message: Message) -> None:
+        now = self.clock.now()
+        invitation = message.invitation
+        participant = invitation.participant
+        contact = Contact.get_or_none(Contact.participant == participant.id)
+        address = None
+        if contact is not None:
+            address = contact.email if message.channel == "email" else contact.phone
+        unwanted = (
+            participant.opted_out_at is not None
+            or (message.channel == "sms" and participant.sms_opted_out_at is not None)
+            or invitation.state not in Invitation.OPEN_STATES
+            or invitation.expires_at <= now
+            or (message.sequence and invitation.state != Invitation.SENT)
+        )
+        if unwanted or not address:
+            self._record(message, Message.CANCELLED, now, error=None if unwanted else "no address")
+            self.report.cancelled += 1
+            return
+        with self.db.atomic():
+            token = tokens.issue(invitation.id, now)
+        link = f"{self.settings.base_url}/s/{token}"
+        optout = f"{self.settings.base_url}/u/{token}"
+        last_day = (invitation.expires_at - timedelta(seconds=1)).astimezone(self.settings.zone).date()
+        words = self.compose(
+            message.kind,
+            message.channel,
+            participant.language,
+            link,
+            optout,
+            participant.programme.name,
+            last_day,
+        )
+        try:
+            reference = self._hand_over(message.channel, address, words, optout, now)
+        except RecipientOptedOut as exc:
+            with self.db.atomic():
+                Participant.update(sms_opted_out_at=now).where(Participant.id == participant.id).execute()
+                self._record(message, Message.FAILED, now, error=str(exc))
+            self.report.failed += 1
+        except PermanentFailure as exc:
+            self._fail_address(message, contact, participant, now, str(exc))
+        except (TemporaryFailure, DeliveryError, OSError) as exc:
+            self._retry_later(message, now, str(exc) or type(exc).__name__)
         else:
-            reference = transport.send_sms(address, words.text)
-    except (DeliveryError, OSError) as exc:
-        log.warning("message %s failed: %s", message.id, type(exc).__name__)
-        return _finish(db, message, now, error=str(exc) or type(exc).__name__)
-    return _finish(db, message, now, reference=reference)
+            with self.db.atomic():
+                self._record(message, Message.SENT, now, reference=reference)
+                Invitation.update(state=Invitation.SENT, sent_at=now).where(
+                    (Invitation.id == invitation.id) & (Invitation.state == Invitation.SCHEDULED)
+                ).execute()
+            self.report.sent += 1
 
+    def _hand_over(self, channel: str, address: str, words: Composed, optout: str, now: datetime) -> str:
+        if channel == "sms":
+            return self.senders.sms.send(address, words.text, self.settings.status_callback)
+        email = build_email(
+            sender=self.settings.mail_from,
+            to=address,
+            subject=words.subject,
+            text=words.text,
+            html=words.html,
+            now=now,
+            headers={
+                "List-Unsubscribe": f"<{optout}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+        return self.senders.email.send(email)
 
-def _finish(
-    db: Database,
-    message: Message,
-    now: datetime,
-    reference: str | None = None,
-    error: str | None = None,
-) -> bool:
-    with db.atomic():
-        Message.update(
-            state=Message.FAILED if error else Message.SENT,
-            sent_at=None if error else now,
-            provider_ref=reference,
-            error=error,
-        ).where(Message.id == message.id).execute()
-        if not error:
-            Invitation.update(state=Invitation.SENT, sent_at=now).where(
-                (Invitation.id == message.invitation_id) & (Invitation.state == Invitation.SCHEDULED)
-            ).execute()
-    return error is None
+    def _fail_address(self, message, contact, participant, now, problem: str) -> None:
+        failed_at, problem_field = (
+            (Contact.email_failed_at, Contact.email_problem)
+            if message.channel == "email"
+            else (Contact.phone_failed_at, Contact.phone_problem)
+        )
+        with self.db.atomic():
+            Contact.update({failed_at: now, problem_field: problem}).where(Contact.id == contact.id).execute()
+            self._record(message, Message.FAILED, now, error=problem)
+            policy = participant.programme.channel_policy
+            if message.channel == "email" and policy == Programme.EMAIL_THEN_SMS:
+                contact = Contact.get_by_id(contact.id)
+                if queueing.usable_channels(policy, contact, participant) == ["sms"]:
+                    queueing.insert_messages(
+                        self.db, [queueing.message_row(message.invitation_id, message.sequence, "sms", now)]
+                    )
+        log.info("message %s: address does not work (%s)", message.id, problem)
+        self.report.failed += 1
+
+    def _retry_later(self, message: Message, now: datetime, problem: str) -> None:
+        attempts = message.attempts + 1
+        if attempts >= self.settings.max_attempts:
+            self._record(message, Message.FAILED, now, error=problem, attempts=attempts)
+            self.report.failed += 1
+            return
+        with self.db.atomic():
+            Message.update(
+                state=Message.PENDING,
+                claimed_at=None,
+                attempts=attempts,
+                next_attempt_at=now + backoff(attempts),
+                error=problem,
+            ).where(Message.id == message.id).execute()
+        log.info("message %s: temporary failure, attempt %d (%s)", message.id, attempts, problem)
+        self.report.retried += 1
+
+    def _record(self, message: Message, state: str, now: datetime, **values) -> None:
+        with self.db.atomic():
+            Message.update(
+                state=state,
+                sent_at=now if state == Message.SENT else None,
+                provider_ref=values.get("reference"),
+                error=values.get("error"),
+                attempts=values.get("attempts", message.attempts + (state != Message.CANCELLED)),
+            ).where(Message.id == message.id).execute()
 
 
 def delete_unneeded_contacts(now: datetime, retention_days: int) -> int:
@@ -230,36 +256,57 @@ def delete_unneeded_contacts(now: datetime, retention_days: int) -> int:
     return Contact.delete().where(Contact.participant.not_in(still_needed)).execute()
 
 
+def requeue_in_flight() -> int:
+    """At worker start, put back every message left 'sending': its sender is gone."""
+    return (
+        Message.update(state=Message.PENDING, claimed_at=None)
+        .where(Message.state == Message.SENDING)
+        .execute()
+    )
+
+
 def tick(
     db: Database,
-    now: datetime,
-    transport: Transport,
+    clock,
+    senders: Senders,
     compose: Composer,
     settings: Settings,
     dry_run: bool = False,
 ) -> TickReport:
-    """Run one scheduler pass as of `now`; with `dry_run`, only report what would be sent."""
-    report = TickReport()
+    """Run one scheduler pass as of `clock.now()`; with `dry_run`, only report what would be sent."""
+    now = clock.now()
     if dry_run:
-        # Plan as a real pass would, list what is due, and leave the database as it was.
-        with db.atomic() as transaction:
-            scheduling.expire_closed(now)
-            scheduling.plan_missing(db, now, settings.zone, settings.send_hour)
-            for invitation in due_invitations(now):
-                channel = channel_for(getattr(invitation.participant, "contact", None))
-                if channel:
-                    report.would_send.append(
-                        (invitation.participant.code, invitation.wave.offset_months, channel)
-                    )
-            transaction.rollback()
-        return report
+        return _dry_run(db, now, settings)
+    sending = _Pass(db, clock, senders, compose, settings)
+    report = sending.report
     with db.atomic():
         report.expired = scheduling.expire_closed(now)
     report.planned = scheduling.plan_missing(db, now, settings.zone, settings.send_hour)
     with db.atomic():
-        requeue_stale(now)
-    report.queued = queue_due(db, now)
-    report.sent, report.failed = send_pending(db, now, transport, compose, settings)
+        requeue_stale(now, settings.stale_claim)
+    rows = queueing.invitation_messages(now) + queueing.reminder_messages(now)
+    queueing.insert_messages(db, rows)
+    report.queued = len(rows)
+    if settings.window is None or settings.window.is_open(now):
+        sending.send_pending()
+    else:
+        report.window_closed = True
     with db.atomic():
         report.contacts_deleted = delete_unneeded_contacts(now, settings.contact_retention_days)
+    return report
+
+
+def _dry_run(db: Database, now: datetime, settings: Settings) -> TickReport:
+    # Plan as a real pass would, list what would be queued, and leave the database as it was.
+    report = TickReport(window_closed=bool(settings.window and not settings.window.is_open(now)))
+    with db.atomic() as transaction:
+        scheduling.expire_closed(now)
+        scheduling.plan_missing(db, now, settings.zone, settings.send_hour)
+        rows = queueing.invitation_messages(now) + queueing.reminder_messages(now)
+        for row in rows:
+            invitation = Invitation.get_by_id(row["invitation"])
+            report.would_send.append(
+                (invitation.participant.code, invitation.wave.offset_months, row["kind"], row["channel"])
+            )
+        transaction.rollback()
     return report

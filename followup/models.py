@@ -39,8 +39,22 @@ class BaseModel(Model):
 
 
 class Programme(BaseModel):
+    """A programme and its contact plan: which channels to use and when to remind."""
+
+    EMAIL_ONLY = "email_only"
+    SMS_ONLY = "sms_only"
+    BOTH = "both"
+    EMAIL_THEN_SMS = "email_then_sms"
+    CHANNEL_POLICIES = (EMAIL_ONLY, SMS_ONLY, BOTH, EMAIL_THEN_SMS)
+
     name = CharField(unique=True)
     created_at = UTCDateTimeField()
+    channel_policy = CharField(max_length=16, default=EMAIL_THEN_SMS)
+    reminder_days = CharField(max_length=64, default="7,14")
+
+    def reminder_offsets(self) -> list[int]:
+        """Return the days after the invitation on which reminders go out."""
+        return [int(part) for part in self.reminder_days.split(",") if part.strip()]
 
 
 class Wave(BaseModel):
@@ -74,6 +88,8 @@ class Participant(BaseModel):
     exit_activity = CharField(null=True)
     exit_social_assistance = BooleanField(null=True)
     opted_out_at = UTCDateTimeField(null=True)
+    opted_out_channel = CharField(max_length=16, null=True)
+    sms_opted_out_at = UTCDateTimeField(null=True)
     created_at = UTCDateTimeField()
 
     class Meta:
@@ -87,6 +103,10 @@ class Contact(BaseModel):
     email = CharField(null=True)
     phone = CharField(null=True, max_length=32)
     updated_at = UTCDateTimeField()
+    email_failed_at = UTCDateTimeField(null=True)
+    email_problem = CharField(null=True)
+    phone_failed_at = UTCDateTimeField(null=True)
+    phone_problem = CharField(null=True)
 
 
 class Invitation(BaseModel):
@@ -132,12 +152,19 @@ class Response(BaseModel):
 
 
 class Message(BaseModel):
-    """One outgoing message. `key` is unique per invitation, kind and channel: sent at most once."""
+    """One outgoing message; `key` (invitation, sequence, channel) is unique, so it is sent at most once.
+
+    States: pending -> sending -> sent -> delivered, or failed; cancelled when it is no longer wanted
+    (answered, opted out, window closed). A temporary failure puts it back to pending for later.
+    `sequence` is 0 for the invitation and 1, 2, ... for reminders.
+    """
 
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
+    DELIVERED = "delivered"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
     invitation = ForeignKeyField(Invitation, backref="messages", on_delete="CASCADE")
     key = CharField(unique=True)
@@ -147,8 +174,13 @@ class Message(BaseModel):
     created_at = UTCDateTimeField()
     claimed_at = UTCDateTimeField(null=True)
     sent_at = UTCDateTimeField(null=True)
-    provider_ref = CharField(null=True)
+    provider_ref = CharField(null=True, index=True)
     error = TextField(null=True)
+    sequence = IntegerField(default=0)
+    attempts = IntegerField(default=0)
+    next_attempt_at = UTCDateTimeField(null=True)
+    delivery_status = CharField(max_length=16, null=True)
+    status_at = UTCDateTimeField(null=True)
 
     class Meta:
         indexes = ((("state", "created_at"), False),)

@@ -41,11 +41,16 @@ def issue(invitation_id: int, now: datetime) -> str:
     return token
 
 
+def lookup(token: str) -> Invitation | None:
+    """Return the invitation behind `token` whatever its state, or None."""
+    if not _SHAPE.match(token or ""):
+        return None
+    return Invitation.select().join(Token).where(Token.token_hash == hash_token(token)).first()
+
+
 def resolve(token: str, now: datetime) -> Invitation:
     """Return the open invitation behind `token`, or raise the TokenError that says why not."""
-    if not _SHAPE.match(token or ""):
-        raise UnknownToken()
-    found = Invitation.select().join(Token).where(Token.token_hash == hash_token(token)).first()
+    found = lookup(token)
     if found is None:
         raise UnknownToken()
     if found.state == Invitation.ANSWERED:

@@ -9,8 +9,8 @@ from flask import Flask
 
 from followup.clock import SystemClock
 from followup.composing import compose
-from followup.delivery import make_transport
-from followup.dispatch import TickReport, tick
+from followup.delivery import make_senders
+from followup.dispatch import TickReport, requeue_in_flight, tick
 
 log = logging.getLogger(__name__)
 
@@ -18,36 +18,48 @@ log = logging.getLogger(__name__)
 def run_tick(app: Flask, dry_run: bool = False, clock=None) -> TickReport:
     """Run one scheduler pass inside the application, as of the clock's now."""
     runtime = app.extensions["followup"]
-    now = (clock or runtime.clock).now()
     with app.app_context():
         opened = runtime.db.connect(reuse_if_open=True)
         try:
             report = tick(
                 runtime.db,
-                now,
-                make_transport(app.config),
+                clock or runtime.clock,
+                make_senders(app.config),
                 compose,
                 runtime.settings,
-                dry_run=dry_run,
+                dry_run,
             )
         finally:
             if opened:
                 runtime.db.close()
     if not dry_run:
         log.info(
-            "tick: %d planned, %d queued, %d sent, %d failed, %d expired, %d contacts deleted",
+            "tick: %d planned, %d queued, %d sent, %d failed, %d to retry, %d expired, %d contacts deleted%s",
             report.planned,
             report.queued,
             report.sent,
             report.failed,
+            report.retried,
             report.expired,
             report.contacts_deleted,
+            " (outside the send window)" if report.window_closed else "",
         )
     return report
 
 
 def schedule(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
-    """Add the tick job to `scheduler`; one run at a time, missed runs folded into one."""
+    """Add the tick job to `scheduler`; one run at a time, missed runs folded into one.
+
+    Messages left 'sending' by a previous process are queued again first: with one scheduler
+    process (as APScheduler requires), nobody else can be sending them.
+    """
+    runtime = app.extensions["followup"]
+    opened = runtime.db.connect(reuse_if_open=True)
+    try:
+        requeue_in_flight()
+    finally:
+        if opened:
+            runtime.db.close()
     scheduler.add_job(
         run_tick,
         "interval",

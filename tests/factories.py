@@ -6,8 +6,10 @@ from email import message_from_bytes, policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from followup.clock import FixedClock
 from followup.composing import compose
-from followup.delivery.outbox import OutboxTransport
+from followup.delivery import Senders
+from followup.delivery.outbox import OutboxEmail, OutboxSms
 from followup.dispatch import Settings, tick
 from followup.importing import import_participants, read_rows
 from followup.programmes import create_programme
@@ -43,14 +45,29 @@ def make_participant(
     return make_participants(db, now, programme, [f"{code},{exit_date},{email},{phone},{language},{cohort}"])
 
 
-def settings(base_url="http://localhost"):
-    return Settings(zone=STOCKHOLM, send_hour=10, base_url=base_url, mail_from="followup@example.org")
+def settings(base_url="http://localhost", **changes):
+    """Sending settings for tests: no send window and no rate limit unless asked for."""
+    values = {
+        "zone": STOCKHOLM,
+        "send_hour": 10,
+        "base_url": base_url,
+        "mail_from": "followup@example.org",
+        "sms_per_second": 0.0,
+        **changes,
+    }
+    return Settings(**values)
 
 
-def run_tick(app, db, now, **kwargs):
-    """Run one real tick with the outbox transport inside the app context."""
+def outbox_senders(app):
+    return Senders(email=OutboxEmail(app.config["OUTBOX_PATH"]), sms=OutboxSms(app.config["OUTBOX_PATH"]))
+
+
+def run_tick(app, db, now, senders=None, dry_run=False, **changes):
+    """Run one real tick (the outbox unless other senders are given) inside the app context."""
     with app.app_context():
-        return tick(db, now, OutboxTransport(app.config["OUTBOX_PATH"]), compose, settings(), **kwargs)
+        return tick(
+            db, FixedClock(now), senders or outbox_senders(app), compose, settings(**changes), dry_run
+        )
 
 
 class Outbox:

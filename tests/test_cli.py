@@ -80,7 +80,7 @@ def test_tick_at_a_moment_and_dry_run(runner, tmp_path, outbox):
     path = write_csv(tmp_path, "code,exit_date,email\nA1,2025-10-01,a@example.org\n")
     runner.invoke(args=["participants", "import", path, "--programme", "Steget"])
     dry = runner.invoke(args=["tick", "--at", "2026-04-01T12:00+02:00", "--dry-run"])
-    assert "would send: A1  6 months  by email" in dry.output
+    assert "would send: A1  6 months  invitation by email" in dry.output
     assert outbox.files() == []
     sent = runner.invoke(args=["tick", "--at", "2026-04-01T12:00"])
     assert sent.exit_code == 0 and "1 sent" in sent.output

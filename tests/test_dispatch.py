@@ -1,8 +1,9 @@
 import threading
 from datetime import date, timedelta
 
-from followup.dispatch import STALE_CLAIM, claim
+from followup.dispatch import claim
 from followup.models import Invitation, Message, Participant, Token
+from followup.queueing import insert_messages, invitation_messages
 from followup.tokens import hash_token
 from tests.factories import at, make_participants, make_programme, run_tick
 
@@ -80,9 +81,7 @@ def test_two_ticks_at_once_never_send_twice(app, db, clock, outbox):
 def test_a_claim_is_taken_by_one_caller_only(app, db, clock):
     setup_people(db, clock)
     now = at(2026, 1, 21)
-    from followup.dispatch import queue_due
-
-    queue_due(db, now)
+    insert_messages(db, invitation_messages(now))
     message = Message.select().first()
     assert claim(message.id, now) is True
     assert claim(message.id, now) is False
@@ -91,12 +90,10 @@ def test_a_claim_is_taken_by_one_caller_only(app, db, clock):
 def test_a_message_left_in_flight_by_a_dead_sender_is_sent_later(app, db, clock, outbox):
     setup_people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G"])
     now = at(2026, 1, 21)
-    from followup.dispatch import queue_due
-
-    queue_due(db, now)
+    insert_messages(db, invitation_messages(now))
     claim(Message.get().id, now)  # the sender "dies" here
     assert run_tick(app, db, now + timedelta(minutes=1)).sent == 0
-    assert run_tick(app, db, now + STALE_CLAIM + timedelta(minutes=1)).sent == 1
+    assert run_tick(app, db, now + timedelta(minutes=11)).sent == 1
     assert len(outbox.emails()) == 1
 
 
@@ -127,7 +124,11 @@ def test_a_worker_down_for_months_sends_each_open_invitation_once(app, db, clock
 def test_dry_run_lists_what_would_go_and_changes_nothing(app, db, clock, outbox):
     setup_people(db, clock)
     report = run_tick(app, db, at(2026, 1, 21), dry_run=True)
-    assert sorted(report.would_send) == [("B1", 6, "email"), ("E1", 6, "email"), ("S1", 6, "sms")]
+    assert sorted(report.would_send) == [
+        ("B1", 6, "invitation", "email"),
+        ("E1", 6, "invitation", "email"),
+        ("S1", 6, "invitation", "sms"),
+    ]
     assert outbox.files() == [] and Message.select().count() == 0
     assert Invitation.select().where(Invitation.state != "scheduled").count() == 0
     assert date(2025, 7, 20) == Participant.get(code="E1").exit_date

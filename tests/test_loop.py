@@ -45,36 +45,45 @@ def test_import_invite_answer_report_over_25_months(app, db, clock, client, outb
     assert Invitation.select().count() == 14 * 3
 
     seen_links: set[str] = set()
-    answered: dict[tuple[int, int], bool] = {}
+    first_message: dict[tuple[int, int], date] = {}
+    reminders: dict[tuple[int, int], list[date]] = {}
     day = start
     # 27 months: past the 24-month wave's window, so every contact detail must be gone.
     while day < at(2027, 4, 25):
         clock.set(day)
         run_tick(app, db, day)
+        today = day.astimezone(STOCKHOLM).date()
         for link in outbox.links():
             if link in seen_links:
                 continue
             seen_links.add(link)
             path = link.removeprefix("http://localhost")
-            invitation = invitation_for(path, client)
-            n, months = int(invitation[0][1:]), invitation[1]
+            code, months = invitation_for(path)
+            n = int(code[1:])
+            if (n, months) in first_message:
+                # A reminder: only to people who have not answered, 7 and 14 days after the invitation.
+                assert answers(n, months) is None
+                reminders.setdefault((n, months), []).append(today)
+                continue
+            first_message[(n, months)] = today
             # Nothing goes out before its wave: exit date + months, local 10:00.
-            due = add_months(date(2025, 1, 10) + timedelta(days=n), months)
-            assert day.astimezone(STOCKHOLM).date() >= due
-            assert (day - timedelta(days=1)).astimezone(STOCKHOLM).date() < due
+            assert today == add_months(date(2025, 1, 10) + timedelta(days=n), months)
             given = answers(n, months)
             if given:
                 page = client.get(path)
                 token = CSRF.search(page.get_data(as_text=True)).group(1)
                 sent = client.post(path, data={**given, "csrf_token": token})
                 assert sent.status_code == 303, sent.get_data(as_text=True)
-                answered[(n, months)] = True
         day += timedelta(days=1)
 
-    assert len(seen_links) == 14 * 3
+    assert len(first_message) == 14 * 3
     assert Response.select().count() == 12 * 3
-    # Each person had one message per wave, on their own channel.
-    assert len(outbox.emails()) == 7 * 3 and len(outbox.sms()) == 7 * 3
+    # L00 and L13 never answer: two reminders per wave, 7 and 14 days after the invitation.
+    assert sorted(reminders) == sorted((n, m) for n in (0, 13) for m in (6, 12, 24))
+    for key, days in reminders.items():
+        assert days == [first_message[key] + timedelta(days=7), first_message[key] + timedelta(days=14)]
+    # One message per wave on each person's channel, plus the reminders (L00 by SMS, L13 by e-mail).
+    assert len(outbox.emails()) == 7 * 3 + 6 and len(outbox.sms()) == 7 * 3 + 6
     # Every wave has closed: no contact details are kept any longer.
     assert Contact.select().count() == 0
 
@@ -129,7 +138,7 @@ def test_import_invite_answer_report_over_25_months(app, db, clock, client, outb
     assert rows[(12, "ALL")]["social_assistance"] is None  # 0 is below 5
 
 
-def invitation_for(path, client):
+def invitation_for(path):
     from followup.tokens import resolve
 
     invitation = resolve(path.rsplit("/", 1)[1], at(2000, 1, 1))

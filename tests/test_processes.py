@@ -29,6 +29,10 @@ def environment(tmp_path):
         "FOLLOWUP_INSTANCE_PATH": str(tmp_path / "instance"),
         "FOLLOWUP_TICK_SECONDS": "1",
         "FOLLOWUP_LANGUAGE": "en",
+        # The processes run on the real clock: open the send window at every hour of every day.
+        "FOLLOWUP_SEND_DAYS": "mon-sun",
+        "FOLLOWUP_SEND_HOURS": "00:00-23:59:59",
+        "FOLLOWUP_HOLIDAYS": "none",
     }
     env.pop("FOLLOWUP_DATABASE_URL", None)
     return env

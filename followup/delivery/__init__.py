@@ -1,33 +1,91 @@
-"""Channels that carry messages. Each transport sends one e-mail or one SMS and returns a reference."""
+"""Channels that carry messages: one sender per channel (e-mail, SMS) behind a small interface."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
 
 class DeliveryError(Exception):
-    """A message could not be handed over; the message text never contains contact details."""
+    """A message could not be handed over. The text never contains an address or a number."""
 
 
-class Transport(Protocol):
-    def send_email(self, message: EmailMessage) -> str:
-        """Send a complete e-mail; return the provider's reference for it."""
+class TemporaryFailure(DeliveryError):
+    """Try again later: a 4xx reply, a dropped connection, HTTP 429 or 5xx."""
+
+
+class PermanentFailure(DeliveryError):
+    """The address or number does not work (SMTP 5xx, an invalid number): do not try it again."""
+
+
+class RecipientOptedOut(PermanentFailure):
+    """The recipient has opted out at the provider (Twilio error 21610)."""
+
+
+class EmailSender(Protocol):
+    def batch(self) -> AbstractContextManager:
+        """Keep one connection open for the messages sent inside this block."""
         ...
 
-    def send_sms(self, to: str, body: str) -> str:
-        """Send one SMS to an E.164 number; return the provider's reference for it."""
+    def send(self, message: EmailMessage) -> str:
+        """Send a complete e-mail; return the provider's reference (the Message-ID for SMTP)."""
         ...
 
 
-def make_transport(config: dict) -> Transport:
-    """Return the transport named by FOLLOWUP_DELIVERY."""
-    from followup.delivery.outbox import OutboxTransport
+class SmsSender(Protocol):
+    def batch(self) -> AbstractContextManager:
+        """Keep one connection open for the messages sent inside this block."""
+        ...
 
-    transports = {"outbox": lambda: OutboxTransport(config["OUTBOX_PATH"])}
+    def send(self, to: str, body: str, status_callback: str | None) -> str:
+        """Send one SMS to an E.164 number; return the provider's reference (a Twilio SID)."""
+        ...
+
+
+@dataclass
+class Senders:
+    email: EmailSender
+    sms: SmsSender
+
+
+def make_senders(config: dict) -> Senders:
+    """Return the e-mail and SMS senders named by FOLLOWUP_EMAIL_TRANSPORT and FOLLOWUP_SMS_TRANSPORT."""
+    from followup.delivery.email import SmtpEmail
+    from followup.delivery.outbox import OutboxEmail, OutboxSms
+    from followup.delivery.sms import TwilioSms
+
+    email = {
+        "outbox": lambda: OutboxEmail(config["OUTBOX_PATH"]),
+        "smtp": lambda: SmtpEmail(
+            config["SMTP_HOST"],
+            config["SMTP_PORT"],
+            config["SMTP_SECURITY"],
+            config["SMTP_USERNAME"],
+            config["SMTP_PASSWORD"],
+        ),
+    }
+    sms = {
+        "outbox": lambda: OutboxSms(config["OUTBOX_PATH"]),
+        "twilio": lambda: TwilioSms(
+            config["TWILIO_ACCOUNT_SID"],
+            config["TWILIO_AUTH_TOKEN"],
+            messaging_service_sid=config["TWILIO_MESSAGING_SERVICE_SID"],
+            from_number=config["TWILIO_FROM"],
+            api_base_url=config["TWILIO_API_URL"],
+        ),
+    }
+    return Senders(
+        email=_pick(email, config, "EMAIL_TRANSPORT"),
+        sms=_pick(sms, config, "SMS_TRANSPORT"),
+    )
+
+
+def _pick(registry: dict, config: dict, name: str):
     try:
-        return transports[config["DELIVERY"]]()
+        return registry[config[name]]()
     except KeyError:
         raise DeliveryError(
-            f"FOLLOWUP_DELIVERY={config['DELIVERY']!r} is unknown; use one of {', '.join(transports)}"
+            f"FOLLOWUP_{name}={config[name]!r} is unknown; use one of {', '.join(registry)}"
         ) from None

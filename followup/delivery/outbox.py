@@ -4,30 +4,41 @@ from __future__ import annotations
 
 import os
 import secrets
+from contextlib import nullcontext
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
 
 
-class OutboxTransport:
-    """Write messages into a folder instead of sending them."""
-
+class _Folder:
     def __init__(self, folder: str | os.PathLike) -> None:
         self.folder = Path(folder)
 
-    def send_email(self, message: EmailMessage) -> str:
-        """Write the e-mail as an .eml file; return its file name."""
-        return self._write("eml", message.as_bytes(policy=SMTP))
+    def batch(self):
+        """Nothing to keep open: files are written one by one."""
+        return nullcontext()
 
-    def send_sms(self, to: str, body: str) -> str:
-        """Write the SMS as a .txt file; return its file name."""
-        return self._write("txt", f"To: {to}\n\n{body}\n".encode())
-
-    def _write(self, suffix: str, content: bytes) -> str:
+    def _write(self, prefix: str, suffix: str, content: bytes) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{secrets.token_hex(8)}.{suffix}"
+        name = f"{prefix}-{secrets.token_hex(8)}.{suffix}"
         # Written under a temporary name and renamed, so a reader never sees half a message.
         partial = self.folder / f".{name}.partial"
         partial.write_bytes(content)
         partial.replace(self.folder / name)
         return name
+
+
+class OutboxEmail(_Folder):
+    """Write e-mails as .eml files instead of sending them."""
+
+    def send(self, message: EmailMessage) -> str:
+        """Write the e-mail; return its file name."""
+        return self._write("email", "eml", message.as_bytes(policy=SMTP))
+
+
+class OutboxSms(_Folder):
+    """Write SMS as .txt files instead of sending them."""
+
+    def send(self, to: str, body: str, status_callback: str | None = None) -> str:
+        """Write the SMS; return its file name."""
+        return self._write("sms", "txt", f"To: {to}\n\n{body}\n".encode())

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
 from followup.i18n import _l, use_language
+from followup.optout import opt_out
 from followup.responses import record_response
 from followup.surveys import AnswerError, latest
-from followup.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, resolve
+from followup.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
 from followup.web.forms import answers_from, survey_form
 
 bp = Blueprint("participant", __name__)
@@ -90,3 +91,21 @@ def _page(kind: str, status: int, exc: Exception | None = None):
 def not_found(_error):
     """Say kindly that a link does not work."""
     return render_template("participant/not_found.html"), 404
+
+
+@bp.route("/u/<token>", methods=["GET", "POST"])
+def stop(token: str):
+    """Confirm, then stop all further follow-up messages (also RFC 8058 one-click from mail clients)."""
+    invitation = lookup(token)
+    if invitation is None:
+        abort(404)
+    participant = invitation.participant
+    use_language(participant.language)
+    if request.method == "POST":
+        one_click = request.form.get("List-Unsubscribe") == "One-Click"
+        runtime = _state()
+        opt_out(runtime.db, participant.id, runtime.clock.now(), "one-click" if one_click else "link")
+        return render_template("participant/stopped.html", programme=participant.programme.name)
+    if participant.opted_out_at is not None:
+        return render_template("participant/stopped.html", programme=participant.programme.name)
+    return render_template("participant/stop.html", programme=participant.programme.name)

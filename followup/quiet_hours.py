@@ -1,0 +1,84 @@
+"""When messages may go out: weekdays within office hours, not on public holidays, local time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class SendWindow:
+    """The local days and hours in which messages may be sent."""
+
+    zone: ZoneInfo
+    days: frozenset[int] = frozenset(range(5))
+    start: time = time(9)
+    end: time = time(19)
+    holiday_country: str | None = "SE"
+    extra_closed: frozenset[date] = field(default_factory=frozenset)
+
+    def is_open(self, moment: datetime) -> bool:
+        """Tell whether a message may be sent at `moment`."""
+        local = moment.astimezone(self.zone)
+        return self._open_day(local.date()) and self.start <= local.time() < self.end
+
+    def next_opening(self, moment: datetime) -> datetime:
+        """Return `moment` if the window is open then, else when it next opens."""
+        if self.is_open(moment):
+            return moment
+        local = moment.astimezone(self.zone)
+        day = local.date() if local.time() < self.start else local.date() + timedelta(days=1)
+        for _ in range(400):
+            if self._open_day(day):
+                return datetime.combine(day, self.start, tzinfo=self.zone)
+            day += timedelta(days=1)
+        raise ValueError("the send window never opens")
+
+    def _open_day(self, day: date) -> bool:
+        if day.weekday() not in self.days or day in self.extra_closed:
+            return False
+        return not (self.holiday_country and day in _holidays(self.holiday_country, day.year))
+
+
+@cache
+def _holidays(country: str, year: int) -> holidays.HolidayBase:
+    # Midsummer, Christmas and New Year's Eve are de facto holidays in Sweden: nobody wants a survey then.
+    return holidays.country_holidays(country, years=year, categories=("public", "de_facto"))
+
+
+def parse_window(days: str, hours: str, country: str, zone: ZoneInfo) -> SendWindow:
+    """Build a SendWindow from settings like 'mon-fri' or 'mon,wed', '09:00-19:00' and 'SE'."""
+    return SendWindow(
+        zone=zone,
+        days=_parse_days(days),
+        start=_parse_hours(hours)[0],
+        end=_parse_hours(hours)[1],
+        holiday_country=None if country.strip().lower() in ("", "none") else country.strip().upper(),
+    )
+
+
+def _parse_days(text: str) -> frozenset[int]:
+    chosen: set[int] = set()
+    for part in text.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in DAY_NAMES or (last and last not in DAY_NAMES):
+            raise ValueError(f"FOLLOWUP_SEND_DAYS: {part!r} is not a day or range such as mon-fri")
+        start, stop = DAY_NAMES.index(first), DAY_NAMES.index(last or first)
+        chosen.update(range(start, stop + 1))
+    return frozenset(chosen)
+
+
+def _parse_hours(text: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise ValueError(f"FOLLOWUP_SEND_HOURS: {text!r} is not a range such as 09:00-19:00") from None
+    if start >= end:
+        raise ValueError("FOLLOWUP_SEND_HOURS: the window must end after it starts")
+    return start, end

@@ -1,0 +1,104 @@
+"""What staff see of a programme's follow-up: counts per wave and contacts to fix, never answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import JOIN
+
+from followup.models import Contact, Invitation, Message, Participant, Wave
+
+
+@dataclass
+class WaveStatus:
+    months: int
+    scheduled: int = 0
+    sent: int = 0
+    delivered: int = 0
+    failed: int = 0
+    bounced: int = 0
+    opted_out: int = 0
+    answered: int = 0
+    expired: int = 0
+
+
+@dataclass
+class ContactProblem:
+    code: str
+    channel: str
+    problem: str
+    since: datetime | None
+
+
+def wave_status(programme_id: int) -> list[WaveStatus]:
+    """Count each wave's invitations by what has happened to them."""
+    rows: dict[int, WaveStatus] = {}
+    delivered = Message.select(Message.invitation).where(Message.state == Message.DELIVERED)
+    failed_only = Message.select(Message.invitation).where(Message.state == Message.FAILED)
+    reached = Message.select(Message.invitation).where(Message.state.in_((Message.SENT, Message.DELIVERED)))
+    query = (
+        Invitation.select(
+            Wave.offset_months,
+            Invitation.state,
+            Invitation.sent_at.is_null(False).alias("was_sent"),
+            Invitation.id.in_(delivered).alias("delivered"),
+            (Invitation.id.in_(failed_only) & Invitation.id.not_in(reached)).alias("failed"),
+            (Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False)).alias(
+                "bounced"
+            ),
+            (Participant.opted_out_at.is_null(False) | Participant.sms_opted_out_at.is_null(False)).alias(
+                "opted"
+            ),
+        )
+        .join(Wave)
+        .switch(Invitation)
+        .join(Participant)
+        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
+        .where(Wave.programme == programme_id)
+        .tuples()
+    )
+    for months, state, was_sent, was_delivered, failed, bounced, opted in query:
+        row = rows.setdefault(months, WaveStatus(months))
+        row.scheduled += state == Invitation.SCHEDULED
+        row.sent += bool(was_sent)
+        row.delivered += bool(was_delivered)
+        row.failed += bool(failed)
+        row.bounced += bool(bounced)
+        row.opted_out += bool(opted)
+        row.answered += state == Invitation.ANSWERED
+        row.expired += state == Invitation.EXPIRED
+    return [rows[months] for months in sorted(rows)]
+
+
+def contacts_to_fix(programme_id: int, now: datetime) -> list[ContactProblem]:
+    """List participants with an open wave whose e-mail or phone does not work, by code only."""
+    open_waves = Invitation.select(Invitation.participant).where(
+        Invitation.state.in_(Invitation.OPEN_STATES) & (Invitation.expires_at > now)
+    )
+    query = (
+        Contact.select(Contact, Participant.code)
+        .join(Participant)
+        .where(
+            (Participant.programme == programme_id)
+            & Participant.opted_out_at.is_null()
+            & Participant.id.in_(open_waves)
+            & (Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False))
+        )
+        .order_by(Participant.code)
+    )
+    problems = []
+    for contact in query:
+        if contact.email_failed_at:
+            problems.append(
+                ContactProblem(
+                    contact.participant.code, "email", contact.email_problem or "", contact.email_failed_at
+                )
+            )
+        if contact.phone_failed_at:
+            problems.append(
+                ContactProblem(
+                    contact.participant.code, "sms", contact.phone_problem or "", contact.phone_failed_at
+                )
+            )
+    return problems

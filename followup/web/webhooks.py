@@ -1,0 +1,67 @@
+"""Twilio's callbacks: delivery reports and incoming SMS. Every request must carry a valid signature."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import force_locale
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from followup.models import Contact, Participant
+from followup.optout import keyword, opt_in_sms, opt_out_sms
+from followup.tracking import record_status
+
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+@bp.before_request
+def check_signature() -> None:
+    """Refuse any request that Twilio did not sign with our auth token."""
+    token = current_app.config["TWILIO_AUTH_TOKEN"]
+    signature = request.headers.get("X-Twilio-Signature", "")
+    # Twilio signs the public URL it called, which behind a proxy is not request.url.
+    url = current_app.config["BASE_URL"] + request.full_path.rstrip("?")
+    if not token or not signature or not RequestValidator(token).validate(url, request.form, signature):
+        abort(403)
+
+
+@bp.post("/twilio/status")
+def status():
+    """Record what became of a sent SMS."""
+    runtime = current_app.extensions["followup"]
+    form = request.form
+    record_status(
+        runtime.db,
+        form.get("MessageSid", ""),
+        form.get("MessageStatus", ""),
+        form.get("ErrorCode"),
+        runtime.clock.now(),
+    )
+    return "", 204
+
+
+@bp.post("/twilio/inbound")
+def inbound():
+    """Handle STOP/STOPP/AVSLUTA, START and HELP/HJÄLP sent to our number."""
+    runtime = current_app.extensions["followup"]
+    sender = request.form.get("From", "")
+    reply = MessagingResponse()
+    word = keyword(request.form.get("Body", ""))
+    if word == "stop":
+        opt_out_sms(runtime.db, sender, runtime.clock.now())
+    elif word == "start":
+        opt_in_sms(runtime.db, sender)
+    elif word == "help":
+        language = (
+            Participant.select(Participant.language).join(Contact).where(Contact.phone == sender).scalar()
+            or current_app.config["LANGUAGE"]
+        )
+        with force_locale(language):
+            reply.message(render_template("sms/help.txt").strip())
+    return Response(str(reply), mimetype="application/xml")
+
+
+@bp.errorhandler(403)
+def forbidden(_error):
+    """Say no to an unsigned webhook, briefly."""
+    return "Forbidden: missing or invalid Twilio signature", 403

@@ -1,0 +1,63 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from followup.models import Message
+from followup.quiet_hours import parse_window
+from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
+
+WINDOW = parse_window("mon-fri", "09:00-19:00", "SE", STOCKHOLM)
+
+
+@pytest.mark.parametrize(
+    ("moment", "is_open"),
+    [
+        (at(2026, 6, 17, 9, 0), True),  # Wednesday
+        (at(2026, 6, 17, 8, 59), False),
+        (at(2026, 6, 17, 18, 59), True),
+        (at(2026, 6, 17, 19, 0), False),
+        (at(2026, 6, 20, 12, 0), False),  # Saturday (and Midsummer Day)
+        (at(2026, 6, 19, 12, 0), False),  # Midsummer Eve, a Friday
+        (at(2026, 12, 24, 12, 0), False),  # Christmas Eve, a Thursday
+        (at(2026, 5, 14, 12, 0), False),  # Ascension Day
+        (at(2026, 5, 13, 12, 0), True),
+    ],
+)
+def test_the_window_is_weekdays_office_hours_and_no_holidays(moment, is_open):
+    assert WINDOW.is_open(moment) is is_open
+
+
+def test_the_window_is_local_time_in_summer_and_winter():
+    assert WINDOW.is_open(datetime(2026, 6, 17, 7, 0, tzinfo=UTC))  # 09:00 CEST
+    assert not WINDOW.is_open(datetime(2026, 1, 14, 7, 0, tzinfo=UTC))  # 08:00 CET
+
+
+def test_next_opening_skips_nights_weekends_and_holidays():
+    assert WINDOW.next_opening(at(2026, 6, 18, 22, 0)) == at(2026, 6, 22, 9, 0)  # Thu night -> Mon
+    assert WINDOW.next_opening(at(2026, 6, 17, 7, 0)) == at(2026, 6, 17, 9, 0)
+    assert WINDOW.next_opening(at(2026, 6, 17, 12, 0)) == at(2026, 6, 17, 12, 0)
+
+
+@pytest.mark.parametrize(
+    ("days", "hours", "message"),
+    [
+        ("mon-fry", "09:00-19:00", "FOLLOWUP_SEND_DAYS"),
+        ("mon", "19:00-09:00", "must end after"),
+        ("mon", "nine to five", "FOLLOWUP_SEND_HOURS"),
+    ],
+)
+def test_bad_window_settings_are_named(days, hours, message):
+    with pytest.raises(ValueError, match=message):
+        parse_window(days, hours, "SE", STOCKHOLM)
+
+
+def test_what_falls_due_at_night_goes_out_when_the_window_opens(app, db, clock, outbox):
+    programme = make_programme(db, clock.now())
+    make_participants(db, clock.now(), programme, ["N1,2025-12-19,n1@example.org,,sv,G"])
+    # Due Friday 2026-06-19 10:00, Midsummer Eve: nothing that day, nor at the weekend.
+    for moment in (at(2026, 6, 19, 10, 30), at(2026, 6, 20, 12), at(2026, 6, 22, 8, 59)):
+        report = run_tick(app, db, moment, window=WINDOW)
+        assert report.window_closed and report.sent == 0
+    assert outbox.files() == [] and Message.select().count() == 1  # queued, waiting
+    report = run_tick(app, db, at(2026, 6, 22, 9, 0), window=WINDOW)
+    assert report.sent == 1 and len(outbox.emails()) == 1
