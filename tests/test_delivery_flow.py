@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from followup import create_app
 from followup.delivery import Senders
 from followup.delivery.email import SmtpEmail
 from followup.delivery.sms import segments
@@ -159,26 +160,36 @@ def test_sms_texts_fit_in_two_segments(app, language, kind):
     assert encoding == "GSM-7" and count <= 2, (words.text, encoding, count)
 
 
-def test_the_loop_over_smtp_and_twilio_configured_by_environment(app, db, clock, mailbox, prism, client):
-    app.config.update(
-        EMAIL_TRANSPORT="smtp",
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=mailbox.port,
-        SMTP_SECURITY="none",
-        SMS_TRANSPORT="twilio",
-        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-        TWILIO_MESSAGING_SERVICE_SID=MESSAGING_SERVICE_SID,
-        TWILIO_API_URL=prism.url,
-    )
+def test_the_loop_over_smtp_and_twilio_configured_by_environment(
+    app, db, clock, mailbox, prism, monkeypatch, tmp_path
+):
+    settings = {
+        "EMAIL_TRANSPORT": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(mailbox.port),
+        "SMTP_SECURITY": "none",
+        "SMS_TRANSPORT": "twilio",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_MESSAGING_SERVICE_SID": MESSAGING_SERVICE_SID,
+        "TWILIO_API_URL": prism.url,
+        "BASE_URL": "https://followup.example.org",
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "INSTANCE_PATH": str(tmp_path / "configured"),
+    }
+    for name, value in settings.items():
+        monkeypatch.setenv(f"FOLLOWUP_{name}", value)
+    configured = create_app({"CLOCK": clock})
+    db = configured.extensions["followup"].db  # the models now use the new app's connection
+    db.connect(reuse_if_open=True)
     people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G", "S1,2025-07-20,,0701740605,en,G"])
     clock.set(NOW)
-    report = app_tick(app)
+    report = app_tick(configured)
     assert report.sent == 2
     assert [r.rcpt_tos for r in mailbox.received] == [["e1@example.org"]]
     sms = Message.get(Message.channel == "sms")
     assert sms.state == "sent" and sms.provider_ref.startswith("SM")
-    link = re.search(
-        r"http://localhost/s/\S+", mailbox.received[0].email().get_body(("plain",)).get_content()
-    )
-    assert client.get(link.group(0).removeprefix("http://localhost")).status_code == 200
+    text = mailbox.received[0].email().get_body(("plain",)).get_content()
+    link = re.search(r"https://followup.example.org/s/\S+", text).group(0)
+    page = configured.test_client().get(link.removeprefix("https://followup.example.org"))
+    assert page.status_code == 200
