@@ -16,7 +16,7 @@ from followup.clock import FixedClock
 from followup.config import ConfigError
 from followup.i18n import _l
 from followup.importing import ImportRejected, import_participants, read_rows
-from followup.models import Message, Participant
+from followup.models import Message, Participant, Programme
 from followup.programmes import ProgrammeError, create_programme, find_programme
 from followup.reporting import ACTIVITIES, outcome_table, write_csv
 from followup.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
@@ -111,15 +111,39 @@ def programme() -> None:
     type=int,
     help="Days a survey can be answered after it falls due.",
 )
+@click.option(
+    "--channels",
+    type=click.Choice(Programme.CHANNEL_POLICIES),
+    default=Programme.EMAIL_THEN_SMS,
+    show_default=True,
+    help="Which channels carry the messages.",
+)
+@click.option(
+    "--reminders",
+    default="7,14",
+    show_default=True,
+    help="Days after the invitation to remind, comma separated; empty for none.",
+)
 @with_appcontext
-def programme_create(name: str, waves: str, window_days: int) -> None:
-    """Create a programme with its follow-up waves."""
+def programme_create(name: str, waves: str, window_days: int, channels: str, reminders: str) -> None:
+    """Create a programme with its follow-up waves and contact plan."""
     runtime = _connected()
     try:
         offsets = [int(part) for part in waves.split(",") if part.strip()]
-        found = create_programme(runtime.db, runtime.clock.now(), name, offsets, window_days)
+        reminder_days = [int(part) for part in reminders.split(",") if part.strip()]
+        found = create_programme(
+            runtime.db,
+            runtime.clock.now(),
+            name,
+            offsets,
+            window_days,
+            channel_policy=channels,
+            reminder_days=reminder_days,
+        )
     except ValueError:
-        raise click.BadParameter(str(_l("--waves takes whole months such as 6,12,24"))) from None
+        raise click.BadParameter(
+            str(_l("--waves and --reminders take whole numbers such as 6,12,24"))
+        ) from None
     except ProgrammeError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(

@@ -33,8 +33,10 @@ def create_programme(
     offsets: Sequence[int] = DEFAULT_OFFSETS,
     window_days: int = DEFAULT_WINDOW_DAYS,
     survey: str = DEFAULT_SURVEY,
+    channel_policy: str = Programme.EMAIL_THEN_SMS,
+    reminder_days: Sequence[int] = (7, 14),
 ) -> Programme:
-    """Create a programme with one wave per offset (months after exit)."""
+    """Create a programme with one wave per offset (months after exit) and its contact plan."""
     name = name.strip()
     if not name:
         raise ProgrammeError(str(_l("A programme needs a name.")))
@@ -42,10 +44,28 @@ def create_programme(
         raise ProgrammeError(str(_l("Wave offsets must be different whole months from 1.")))
     if window_days < 1:
         raise ProgrammeError(str(_l("The response window must be at least one day.")))
+    if channel_policy not in Programme.CHANNEL_POLICIES:
+        raise ProgrammeError(
+            str(
+                _l(
+                    "Unknown channel policy; use one of %(policies)s.",
+                    policies=", ".join(Programme.CHANNEL_POLICIES),
+                )
+            )
+        )
+    if any(day < 1 or day >= window_days for day in reminder_days) or list(reminder_days) != sorted(
+        set(reminder_days)
+    ):
+        raise ProgrammeError(str(_l("Reminder days must increase and fall inside the response window.")))
     with db.atomic():
         if Programme.get_or_none(Programme.name == name):
             raise ProgrammeError(str(_l("There is already a programme called '%(name)s'.", name=name)))
-        programme = Programme.create(name=name, created_at=now)
+        programme = Programme.create(
+            name=name,
+            created_at=now,
+            channel_policy=channel_policy,
+            reminder_days=",".join(map(str, reminder_days)),
+        )
         for offset in sorted(offsets):
             Wave.create(programme=programme, offset_months=offset, survey=survey, window_days=window_days)
     return programme

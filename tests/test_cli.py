@@ -120,3 +120,47 @@ def test_demo_fills_the_outbox_and_prints_a_working_link(runner, client, outbox,
 def test_the_command_line_speaks_swedish_by_default(app, runner):
     app.config["LANGUAGE"] = "sv"
     assert "Databasen är uppdaterad" in runner.invoke(args=["init"]).output
+
+
+def test_programme_create_sets_the_contact_plan(runner):
+    result = runner.invoke(
+        args=["programme", "create", "SMS-först", "--channels", "sms_only", "--reminders", "5,10"]
+    )
+    assert result.exit_code == 0, result.output
+    created = Programme.get()
+    assert (created.channel_policy, created.reminder_offsets()) == ("sms_only", [5, 10])
+    late = runner.invoke(args=["programme", "create", "X", "--window-days", "30", "--reminders", "7,45"])
+    assert late.exit_code == 1 and "inside the response window" in late.output
+
+
+def test_status_and_contacts_for_staff(runner, tmp_path):
+    path = write_csv(
+        tmp_path, "code,exit_date,email\nA1,2025-10-01,a@example.org\nA2,2025-10-01,b@example.org\n"
+    )
+    runner.invoke(args=["participants", "import", path, "--programme", "Steget"])
+    runner.invoke(args=["tick", "--at", "2026-04-01T12:00"])
+    from followup.models import Contact
+
+    Contact.update(
+        email_failed_at=datetime(2026, 4, 1, 10, tzinfo=UTC), email_problem="SMTP 550 5.1.1"
+    ).where(Contact.email == "b@example.org").execute()
+    status = runner.invoke(args=["status", "--programme", "Steget"])
+    assert status.exit_code == 0, status.output
+    lines = status.output.splitlines()
+    assert lines[0].split() == [
+        "months",
+        "scheduled",
+        "sent",
+        "delivered",
+        "failed",
+        "bounced",
+        "opted",
+        "out",
+        "answered",
+        "expired",
+    ]
+    assert lines[1].split() == ["6", "0", "2", "0", "0", "1", "0", "0", "0"]
+    assert "a@example.org" not in status.output and "b@example.org" not in status.output
+    contacts = runner.invoke(args=["contacts", "--programme", "Steget"])
+    assert "A2  email  2026-04-01  SMTP 550 5.1.1" in contacts.output
+    assert "b@example.org" not in contacts.output and "1 contact detail(s) to fix." in contacts.output
