@@ -302,17 +302,25 @@ def import_participants(
             )
         insert_rows(db, Contact, CONTACT_FIELDS, contacts)
         for participant_id, row in updates:
-            updated = (
-                Contact.update(email=row.email, phone=row.phone, updated_at=now)
-                .where(Contact.participant == participant_id)
-                .execute()
-            )
-            if not updated:
-                Contact.create(participant=participant_id, email=row.email, phone=row.phone, updated_at=now)
+            _update_contact(participant_id, row, now)
         result.created = len(new_rows)
         result.updated = len(updates)
         result.invitations = scheduling.insert_invitations(db, invitations)
     return result
+
+
+def _update_contact(participant_id: int, row: Row, now: datetime) -> None:
+    """Store new contact details; a changed address or number is given a fresh chance."""
+    contact = Contact.get_or_none(Contact.participant == participant_id)
+    if contact is None:
+        Contact.create(participant=participant_id, email=row.email, phone=row.phone, updated_at=now)
+        return
+    changes: dict = {Contact.email: row.email, Contact.phone: row.phone, Contact.updated_at: now}
+    if row.email != contact.email:
+        changes.update({Contact.email_failed_at: None, Contact.email_problem: None})
+    if row.phone != contact.phone:
+        changes.update({Contact.phone_failed_at: None, Contact.phone_problem: None})
+    Contact.update(changes).where(Contact.id == contact.id).execute()
 
 
 def _existing(programme: Programme) -> dict:

@@ -124,3 +124,15 @@ def test_contacts_are_deleted_when_no_wave_needs_them(app, db, clock):
     assert Participant.select().count() == 2
     assert Invitation.select().where(Invitation.participant == Participant.get(code="OLD").id).count() == 0
     assert date(2025, 12, 1) == Participant.get(code="NEW").exit_date
+
+
+def test_a_fixed_address_gets_a_fresh_chance(db, clock):
+    programme = make_programme(db, clock.now())
+    make_participants(db, clock.now(), programme, ["A1,2025-10-01,old@example.org,0701740605,sv,G"])
+    Contact.update(
+        email_failed_at=clock.now(), email_problem="SMTP 550", phone_failed_at=clock.now()
+    ).execute()
+    make_participants(db, clock.now(), programme, ["A1,2025-10-01,new@example.org,0701740605,sv,G"])
+    contact = Contact.get()
+    assert (contact.email, contact.email_failed_at, contact.email_problem) == ("new@example.org", None, None)
+    assert contact.phone_failed_at is not None  # the number did not change, nor did its problem
