@@ -16,6 +16,7 @@ from followup.clock import SystemClock
 from followup.dispatch import Settings
 from followup.quiet_hours import parse_window
 from followup.surveys import Survey, load_surveys
+from followup.throttle import FailureThrottle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,7 @@ class Runtime:
     db: Database
     surveys: dict[str, dict[int, Survey]]
     settings: Settings
+    throttle: FailureThrottle
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -39,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         __name__,
         instance_path=str(Path(values.get("INSTANCE_PATH") or ROOT / "instance").resolve()),
         template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
     )
     values = settings.complete(values, app.instance_path)
     app.config.update(values)
@@ -54,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
         db=database_module.database,
         surveys=load_surveys(),
         settings=dispatch_settings(app.config),
+        throttle=FailureThrottle(),
     )
 
     from followup import cli
@@ -63,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(participant.bp)
     app.register_blueprint(webhooks.bp)
     app.register_error_handler(404, participant.not_found)
+    app.after_request(_security_headers)
     app.register_error_handler(500, _server_error)
     return app
 
@@ -86,6 +91,22 @@ def dispatch_settings(config: dict) -> Settings:
         sms_per_second=config["SMS_PER_SECOND"],
         status_callback=f"{config['BASE_URL']}/webhooks/twilio/status" if twilio else None,
     )
+
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+def _security_headers(response):
+    """Keep pages private: no framing, no third parties, no caching, no Referer outside the site."""
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _server_error(_error):

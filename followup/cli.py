@@ -10,8 +10,10 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from followup import create_app, db
+from followup.answering import check_fingerprints
 from followup.clock import FixedClock
 from followup.config import ConfigError
 from followup.i18n import _l
@@ -32,7 +34,15 @@ def _connected():
     runtime.db.connect(reuse_if_open=True)
     if db.pending_migrations(runtime.db):
         raise click.ClickException(str(_l("The database is not up to date. Run: followup init")))
+    _check_surveys(runtime)
     return runtime
+
+
+def _check_surveys(runtime) -> None:
+    try:
+        check_fingerprints(runtime.surveys)
+    except SurveyError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _create_app():
@@ -73,6 +83,7 @@ def init() -> None:
     Path(current_app.config["OUTBOX_PATH"]).mkdir(parents=True, exist_ok=True)
     runtime.db.connect(reuse_if_open=True)
     applied = db.migrate(runtime.db)
+    _check_surveys(runtime)
     if applied:
         click.echo(_l("Applied: %(names)s", names=", ".join(applied)))
     else:
@@ -293,7 +304,6 @@ def report(programme_name: str, fmt: str, output) -> None:
 def serve(host: str, port: int) -> None:
     """Run the web server and the scheduler together (the embedded default)."""
     from apscheduler.schedulers.background import BackgroundScheduler
-    from werkzeug.serving import run_simple
 
     from followup.worker import schedule
 
@@ -309,7 +319,7 @@ def serve(host: str, port: int) -> None:
         )
     )
     try:
-        run_simple(host, port, app, use_reloader=False, threaded=True)
+        run_simple(host, port, app, use_reloader=False, threaded=True, request_handler=QuietLinks)
     finally:
         scheduler.shutdown(wait=False)
 
@@ -387,6 +397,16 @@ def contacts_command(programme_name: str) -> None:
         click.echo(f"{problem.code}  {problem.channel}  {since}  {problem.problem}")
     click.echo(_l("%(count)d contact detail(s) to fix.", count=len(problems)))
 
+
+class QuietLinks(WSGIRequestHandler):
+    """The development server's request log, with link tokens cut out of the paths."""
+
+    def log_request(self, code="-", size="-") -> None:
+        self.requestline = LINK_TOKEN.sub(r"\1…", self.requestline)
+        super().log_request(code, size)
+
+
+LINK_TOKEN = re.compile(r"(/[su]/)[A-Za-z0-9_-]+")
 
 DEMO_PROGRAMME = "Demo (invented data)"
 

@@ -115,6 +115,7 @@ class Invitation(BaseModel):
     SCHEDULED = "scheduled"
     SENT = "sent"
     ANSWERED = "answered"
+    DECLINED = "declined"
     EXPIRED = "expired"
     OPEN_STATES = (SCHEDULED, SENT)
 
@@ -125,6 +126,7 @@ class Invitation(BaseModel):
     state = CharField(max_length=16, default=SCHEDULED)
     sent_at = UTCDateTimeField(null=True)
     answered_at = UTCDateTimeField(null=True)
+    declined_at = UTCDateTimeField(null=True)
 
     class Meta:
         indexes = (
@@ -149,6 +151,25 @@ class Response(BaseModel):
     survey_version = IntegerField()
     submitted_at = UTCDateTimeField()
     answers = TextField()
+
+
+class Draft(BaseModel):
+    """Answers given so far to an invitation, saved page by page until they are submitted."""
+
+    invitation = ForeignKeyField(Invitation, unique=True, backref="draft", on_delete="CASCADE")
+    answers = TextField()
+    updated_at = UTCDateTimeField()
+
+
+class SurveyFingerprint(BaseModel):
+    """The SHA-256 of a survey file version as it was when it got its first answer."""
+
+    survey = CharField()
+    version = IntegerField()
+    sha256 = CharField(max_length=64)
+
+    class Meta:
+        indexes = ((("survey", "version"), True),)
 
 
 class Message(BaseModel):
@@ -186,4 +207,16 @@ class Message(BaseModel):
         indexes = ((("state", "created_at"), False),)
 
 
-MODELS = [Programme, Wave, Cohort, Participant, Contact, Invitation, Token, Response, Message]
+MODELS = [
+    Programme,
+    Wave,
+    Cohort,
+    Participant,
+    Contact,
+    Invitation,
+    Token,
+    Response,
+    Draft,
+    SurveyFingerprint,
+    Message,
+]

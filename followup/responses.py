@@ -7,7 +7,8 @@ from datetime import datetime
 
 from peewee import Database, IntegrityError
 
-from followup.models import Invitation, Response
+from followup.answering import remember_fingerprint
+from followup.models import Draft, Invitation, Response
 from followup.surveys import Survey
 from followup.tokens import AlreadyAnswered, ExpiredToken
 
@@ -30,6 +31,8 @@ def record_response(
             )
             if not closed:
                 raise _why_closed(invitation_id)
+            Draft.delete().where(Draft.invitation == invitation_id).execute()
+            remember_fingerprint(survey)
             return Response.create(
                 invitation=invitation_id,
                 survey=survey.id,

@@ -1,15 +1,21 @@
-"""Survey definitions: TOML files in surveys/, one per survey and version, validated at load."""
+"""Survey definitions: TOML files in surveys/, one per survey and version, validated at load.
+
+surveys/README.md describes the format for the staff who write them.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
-QUESTION_TYPES = ("single_choice", "scale", "text")
-TEXT_MAX_LENGTH = 2000
+CHOICE_TYPES = ("single_choice", "multiple_choice", "scale")
+QUESTION_TYPES = (*CHOICE_TYPES, "number", "date", "short_text", "long_text")
+TEXT_LIMITS = {"short_text": 200, "long_text": 2000}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _FILE_NAME = re.compile(r"^(?P<id>[a-z][a-z0-9_]*)-v(?P<version>\d+)\.toml$")
 
@@ -19,7 +25,7 @@ class SurveyError(Exception):
 
 
 class AnswerError(Exception):
-    """Submitted answers do not fit the survey; `errors` maps question id to a reason code."""
+    """Answers do not fit the survey; `errors` maps question id to a reason code."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__(", ".join(f"{qid}: {why}" for qid, why in errors.items()))
@@ -33,6 +39,14 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Condition:
+    """Show a question only when an earlier one was answered with one of `values`."""
+
+    question: str
+    values: tuple
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     type: str
@@ -40,10 +54,63 @@ class Question:
     text: dict[str, str]
     help: dict[str, str] = field(default_factory=dict)
     options: tuple[Option, ...] = ()
+    minimum: int | date | None = None
+    maximum: int | date | None = None
+    show_if: Condition | None = None
 
     def option_values(self) -> list[str | int]:
         """Return the allowed answer values, in the order they are shown."""
         return [option.value for option in self.options]
+
+    def is_shown(self, answers: dict) -> bool:
+        """Tell whether the question applies, given the answers so far."""
+        if self.show_if is None:
+            return True
+        given = answers.get(self.show_if.question)
+        given = given if isinstance(given, list) else [given]
+        return any(value in self.show_if.values for value in given)
+
+    def clean(self, value):
+        """Return the answer in its stored form (None when unanswered), or raise ValueError(reason)."""
+        if isinstance(value, str):
+            value = value.strip()
+        if value is None or value == "" or value == []:
+            return None
+        if self.type == "multiple_choice":
+            values = value if isinstance(value, list) else [value]
+            if any(v not in self.option_values() for v in values):
+                raise ValueError("invalid_choice")
+            return [v for v in self.option_values() if v in values]
+        if self.type in ("scale", "number"):
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                raise ValueError("not_a_number") from None
+        if self.type == "date":
+            try:
+                value = value if isinstance(value, date) else date.fromisoformat(str(value))
+            except ValueError:
+                raise ValueError("not_a_date") from None
+        if self.type in ("number", "date"):
+            if self.minimum is not None and value < self.minimum:
+                raise ValueError("too_small")
+            if self.maximum is not None and value > self.maximum:
+                raise ValueError("too_large")
+            return value.isoformat() if self.type == "date" else value
+        if self.type in TEXT_LIMITS:
+            if len(value) > TEXT_LIMITS[self.type]:
+                raise ValueError("too_long")
+            return value
+        if value not in self.option_values():
+            raise ValueError("invalid_choice")
+        return value
+
+
+@dataclass(frozen=True)
+class Page:
+    id: str
+    title: dict[str, str]
+    questions: tuple[Question, ...]
 
 
 @dataclass(frozen=True)
@@ -53,7 +120,14 @@ class Survey:
     languages: tuple[str, ...]
     title: dict[str, str]
     intro: dict[str, str]
-    questions: tuple[Question, ...]
+    minutes: int
+    pages: tuple[Page, ...]
+    fingerprint: str = ""
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        """Every question, in order."""
+        return tuple(q for page in self.pages for q in page.questions)
 
     def question(self, question_id: str) -> Question:
         """Return the question with this id."""
@@ -62,44 +136,71 @@ class Survey:
                 return question
         raise KeyError(question_id)
 
-    def clean(self, answers: dict) -> dict:
-        """Return `answers` reduced to this survey's questions, or raise AnswerError."""
-        cleaned: dict = {}
+    def shown_pages(self, answers: dict) -> list[Page]:
+        """Return the pages that have at least one question to show, given the answers so far."""
+        return [page for page in self.pages if any(q.is_shown(answers) for q in page.questions)]
+
+    def clean_page(self, page: Page, submitted: dict, answers: dict) -> dict:
+        """Return `answers` updated with one page's submission, or raise AnswerError for that page."""
+        updated = dict(answers)
         errors: dict[str, str] = {}
-        for question in self.questions:
-            value = answers.get(question.id)
-            if isinstance(value, str):
-                value = value.strip()
-            if value is None or value == "":
+        for question in page.questions:
+            updated.pop(question.id, None)
+            if not question.is_shown(updated):
+                continue
+            try:
+                value = question.clean(submitted.get(question.id))
+            except ValueError as exc:
+                errors[question.id] = str(exc)
+                continue
+            if value is None:
                 if question.required:
                     errors[question.id] = "required"
                 continue
-            if question.type == "text":
-                if len(value) > TEXT_MAX_LENGTH:
-                    errors[question.id] = "too_long"
-                    continue
-            elif question.type == "scale":
-                try:
-                    value = int(value)
-                except (TypeError, ValueError):
-                    errors[question.id] = "invalid_choice"
-                    continue
-            if question.options and value not in question.option_values():
-                errors[question.id] = "invalid_choice"
+            updated[question.id] = value
+        if errors:
+            raise AnswerError(errors)
+        return updated
+
+    def clean(self, answers: dict) -> dict:
+        """Return complete answers reduced to the questions shown, or raise AnswerError."""
+        cleaned: dict = {}
+        errors: dict[str, str] = {}
+        for question in self.questions:
+            if not question.is_shown(cleaned):
+                continue
+            try:
+                value = question.clean(answers.get(question.id))
+            except ValueError as exc:
+                errors[question.id] = str(exc)
+                continue
+            if value is None:
+                if question.required:
+                    errors[question.id] = "required"
                 continue
             cleaned[question.id] = value
         if errors:
             raise AnswerError(errors)
         return cleaned
 
+    def first_incomplete(self, answers: dict) -> Page | None:
+        """Return the first page with a required question still unanswered, or None."""
+        for page in self.shown_pages(answers):
+            for question in page.questions:
+                if question.required and question.is_shown(answers) and question.id not in answers:
+                    return page
+        return None
+
 
 def load_survey(path: Path) -> Survey:
     """Read and validate one survey file."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        content = path.read_bytes()
+        raw = tomllib.loads(content.decode("utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SurveyError(f"{path.name}: cannot be read: {exc}") from exc
-    return _parse(path.name, raw)
+    survey = _Parser(path.name, raw).survey()
+    return Survey(**{**survey.__dict__, "fingerprint": hashlib.sha256(content).hexdigest()})
 
 
 def load_surveys(directory: Path = SURVEYS_DIR) -> dict[str, dict[int, Survey]]:
@@ -116,6 +217,8 @@ def load_surveys(directory: Path = SURVEYS_DIR) -> dict[str, dict[int, Survey]]:
                 "which does not match its name"
             )
         catalogue.setdefault(survey.id, {})[survey.version] = survey
+    for versions in catalogue.values():
+        _check_versions(versions)
     return catalogue
 
 
@@ -127,79 +230,194 @@ def latest(catalogue: dict[str, dict[int, Survey]], survey_id: str) -> Survey:
     return versions[max(versions)]
 
 
-def _parse(name: str, raw: dict) -> Survey:
-    def fail(reason: str, question: str | None = None) -> SurveyError:
-        where = f"{name}: question {question!r}" if question else name
+def _check_versions(versions: dict[int, Survey]) -> None:
+    """Refuse a later version that changes the meaning of an earlier one's ids."""
+    ordered = [versions[number] for number in sorted(versions)]
+    for older, newer in zip(ordered, ordered[1:], strict=False):
+        name = f"{newer.id}-v{newer.version}.toml"
+        kept = {q.id: q for q in older.questions}
+        for question in newer.questions:
+            before = kept.get(question.id)
+            if before is None:
+                continue
+            if before.type != question.type:
+                raise SurveyError(
+                    f"{name}: question {question.id!r}: its type changed from {before.type} to "
+                    f"{question.type} since version {older.version}; give the new question a new id"
+                )
+            missing = [v for v in before.option_values() if v not in question.option_values()]
+            if missing:
+                raise SurveyError(
+                    f"{name}: question {question.id!r}: option ids {missing} of version {older.version} "
+                    "are gone; keep option ids stable so answers stay comparable (add new ones instead)"
+                )
+
+
+class _Parser:
+    def __init__(self, name: str, raw: dict) -> None:
+        self.name = name
+        self.raw = raw
+        self.languages: tuple[str, ...] = ()
+        self.seen: dict[str, Question] = {}
+        self.this_page: set[str] = set()
+
+    def fail(self, reason: str, question: str | None = None) -> SurveyError:
+        where = f"{self.name}: question {question!r}" if question else self.name
         return SurveyError(f"{where}: {reason}")
 
-    survey_id = raw.get("id")
-    if not isinstance(survey_id, str) or not _ID.match(survey_id):
-        raise fail("'id' must be lower-case letters, digits and underscores")
-    version = raw.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise fail("'version' must be a whole number from 1")
-    languages = raw.get("languages")
-    if (
-        not isinstance(languages, list)
-        or not languages
-        or not all(isinstance(lang, str) for lang in languages)
-    ):
-        raise fail("'languages' must list at least one language code")
-    languages = tuple(languages)
-
-    def texts(value, what: str, question: str | None = None) -> dict[str, str]:
+    def texts(self, value, what: str, question: str | None = None) -> dict[str, str]:
         if not isinstance(value, dict):
-            raise fail(f"{what} must be a table of texts per language", question)
-        missing = [lang for lang in languages if not str(value.get(lang) or "").strip()]
+            raise self.fail(f"{what} must be a table of texts per language", question)
+        missing = [lang for lang in self.languages if not str(value.get(lang) or "").strip()]
         if missing:
-            raise fail(f"{what} has no text in {', '.join(missing)}", question)
-        return {lang: str(value[lang]).strip() for lang in languages}
+            raise self.fail(f"{what} has no text in {', '.join(missing)}", question)
+        return {lang: str(value[lang]).strip() for lang in self.languages}
 
-    title = texts(raw.get("title"), "'title'")
-    intro = texts(raw.get("intro"), "'intro'")
-    entries = raw.get("questions")
-    if not isinstance(entries, list) or not entries:
-        raise fail("a survey needs at least one [[questions]] entry")
+    def survey(self) -> Survey:
+        raw = self.raw
+        survey_id = raw.get("id")
+        if not isinstance(survey_id, str) or not _ID.match(survey_id):
+            raise self.fail("'id' must be lower-case letters, digits and underscores")
+        version = raw.get("version")
+        if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+            raise self.fail("'version' must be a whole number from 1")
+        languages = raw.get("languages")
+        if not isinstance(languages, list) or not languages or not all(isinstance(x, str) for x in languages):
+            raise self.fail("'languages' must list at least one language code")
+        self.languages = tuple(languages)
+        minutes = raw.get("minutes", 3)
+        if not isinstance(minutes, int) or minutes < 1:
+            raise self.fail("'minutes' (how long answering takes) must be a whole number from 1")
+        pages = raw.get("pages")
+        if not isinstance(pages, list) or not pages:
+            raise self.fail("a survey needs at least one [[pages]] entry with [[pages.questions]]")
+        parsed = tuple(self.page(number, entry) for number, entry in enumerate(pages, start=1))
+        return Survey(
+            survey_id,
+            version,
+            self.languages,
+            self.texts(raw.get("title"), "'title'"),
+            self.texts(raw.get("intro"), "'intro'"),
+            minutes,
+            parsed,
+        )
 
-    questions: list[Question] = []
-    seen: set[str] = set()
-    for position, entry in enumerate(entries, start=1):
+    def page(self, number: int, entry) -> Page:
+        if not isinstance(entry, dict):
+            raise self.fail(f"page number {number} must be a table")
+        page_id = entry.get("id", f"page{number}")
+        if not isinstance(page_id, str) or not _ID.match(page_id):
+            raise self.fail(f"page number {number} needs an 'id' of lower-case letters")
+        title = self.texts(entry["title"], f"page {page_id!r} 'title'") if "title" in entry else {}
+        questions = entry.get("questions")
+        if not isinstance(questions, list) or not questions:
+            raise self.fail(f"page {page_id!r} needs at least one [[pages.questions]] entry")
+        self.this_page = set()
+        parsed = tuple(self.question(position, q) for position, q in enumerate(questions, 1))
+        return Page(page_id, title, parsed)
+
+    def question(self, position: int, entry) -> Question:
         qid = entry.get("id") if isinstance(entry, dict) else None
         if not isinstance(qid, str) or not _ID.match(qid):
-            raise fail(f"question number {position} needs an 'id' of lower-case letters")
-        if qid in seen:
-            raise fail("the id is used twice", qid)
-        seen.add(qid)
+            raise self.fail(f"question number {position} on a page needs an 'id' of lower-case letters")
+        if qid in self.seen:
+            raise self.fail("the id is used twice", qid)
         qtype = entry.get("type")
         if qtype not in QUESTION_TYPES:
-            raise fail(f"unknown type {qtype!r}; use one of {', '.join(QUESTION_TYPES)}", qid)
+            raise self.fail(f"unknown type {qtype!r}; use one of {', '.join(QUESTION_TYPES)}", qid)
         required = entry.get("required", True)
         if not isinstance(required, bool):
-            raise fail("'required' must be true or false", qid)
-        help_text = texts(entry["help"], "'help'", qid) if "help" in entry else {}
-        options = _parse_options(entry.get("options"), qtype, qid, fail, texts)
-        questions.append(
-            Question(qid, qtype, required, texts(entry.get("text"), "'text'", qid), help_text, options)
+            raise self.fail("'required' must be true or false", qid)
+        help_text = self.texts(entry["help"], "'help'", qid) if "help" in entry else {}
+        options = self.options(entry, qtype, qid)
+        minimum, maximum = self.bounds(entry, qtype, qid)
+        question = Question(
+            qid,
+            qtype,
+            required,
+            self.texts(entry.get("text"), "'text'", qid),
+            help_text,
+            options,
+            minimum,
+            maximum,
+            self.condition(entry.get("show_if"), qid),
         )
-    return Survey(survey_id, version, languages, title, intro, tuple(questions))
+        self.seen[qid] = question
+        self.this_page.add(qid)
+        return question
 
+    def options(self, entry: dict, qtype: str, qid: str) -> tuple[Option, ...]:
+        raw = entry.get("options")
+        if qtype == "scale" and raw is None and "min" in entry:
+            return self.scale_from_ends(entry, qid)
+        if qtype not in CHOICE_TYPES:
+            if raw:
+                raise self.fail(f"a {qtype} question has no options", qid)
+            return ()
+        if not isinstance(raw, list) or len(raw) < 2:
+            raise self.fail("needs at least two options", qid)
+        options = []
+        for item in raw:
+            value = item.get("value") if isinstance(item, dict) else None
+            if qtype == "scale" and (not isinstance(value, int) or isinstance(value, bool)):
+                raise self.fail("every scale option needs a whole-number 'value'", qid)
+            if qtype != "scale" and (not isinstance(value, str) or not _ID.match(value)):
+                raise self.fail("every option needs a 'value' id of lower-case letters", qid)
+            options.append(Option(value, self.texts(item.get("text"), f"option {value!r}", qid)))
+        values = [option.value for option in options]
+        if len(set(values)) != len(values):
+            raise self.fail("two options share a value", qid)
+        return tuple(options)
 
-def _parse_options(raw, qtype: str, qid: str, fail, texts) -> tuple[Option, ...]:
-    if qtype == "text":
-        if raw:
-            raise fail("a text question has no options", qid)
-        return ()
-    if not isinstance(raw, list) or len(raw) < 2:
-        raise fail("needs at least two options", qid)
-    options: list[Option] = []
-    for entry in raw:
-        value = entry.get("value") if isinstance(entry, dict) else None
-        if qtype == "scale" and (not isinstance(value, int) or isinstance(value, bool)):
-            raise fail("every scale option needs a whole-number 'value'", qid)
-        if qtype == "single_choice" and (not isinstance(value, str) or not _ID.match(value)):
-            raise fail("every option needs a 'value' id of lower-case letters", qid)
-        options.append(Option(value, texts(entry.get("text"), f"option {value!r}", qid)))
-    values = [option.value for option in options]
-    if len(set(values)) != len(values):
-        raise fail("two options share a value", qid)
-    return tuple(options)
+    def scale_from_ends(self, entry: dict, qid: str) -> tuple[Option, ...]:
+        low, high = entry.get("min"), entry.get("max")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) or high - low < 1:
+            raise self.fail("a scale needs whole numbers 'min' < 'max'", qid)
+        if high - low > 10:
+            raise self.fail("a scale has at most 11 steps", qid)
+        ends = {
+            low: self.texts(entry.get("min_label"), "'min_label'", qid),
+            high: self.texts(entry.get("max_label"), "'max_label'", qid),
+        }
+        plain = {lang: "" for lang in self.languages}
+        return tuple(
+            Option(v, {lang: f"{v} – {ends[v][lang]}" if v in ends else str(v) for lang in plain})
+            for v in range(low, high + 1)
+        )
+
+    def bounds(self, entry: dict, qtype: str, qid: str):
+        if qtype not in ("number", "date"):
+            return None, None
+        low, high = entry.get("min"), entry.get("max")
+        if qtype == "number":
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) or low > high:
+                raise self.fail("a number question needs whole numbers 'min' <= 'max'", qid)
+            return low, high
+        for value in (low, high):
+            if value is not None and not isinstance(value, date):
+                raise self.fail("a date question's 'min' and 'max' are dates such as 2020-01-01", qid)
+        if low and high and low > high:
+            raise self.fail("'min' is after 'max'", qid)
+        return low, high
+
+    def condition(self, raw, qid: str) -> Condition | None:
+        if raw is None:
+            return None
+        if not isinstance(raw, dict) or not isinstance(raw.get("values"), list) or not raw["values"]:
+            raise self.fail("'show_if' needs a 'question' and a list of 'values'", qid)
+        target = self.seen.get(raw.get("question"))
+        if target is None:
+            raise self.fail(
+                f"'show_if' refers to {raw.get('question')!r}, which is not an earlier question", qid
+            )
+        if target.id in self.this_page:
+            # Pages work without JavaScript, so a condition can only look at answers already sent.
+            raise self.fail(
+                f"'show_if' refers to {target.id!r} on the same page; put it on an earlier page", qid
+            )
+        unknown = [v for v in raw["values"] if v not in target.option_values()]
+        if not target.options or unknown:
+            raise self.fail(
+                f"'show_if' values {unknown or raw['values']} are not options of {target.id!r}", qid
+            )
+        return Condition(target.id, tuple(raw["values"]))

@@ -110,3 +110,38 @@ class Outbox:
 def at(year, month, day, hour=12, minute=0) -> datetime:
     """A Stockholm wall-clock moment."""
     return datetime(year, month, day, hour, minute, tzinfo=STOCKHOLM)
+
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_of(page) -> str:
+    return CSRF.search(page.get_data(as_text=True)).group(1)
+
+
+def answer_survey(client, link: str, answers: dict, base: str = "http://localhost"):
+    """Answer a survey as a browser would: open the link, fill every page, review, send.
+
+    Returns the response to the final POST. `answers` maps question ids to form values.
+    """
+    from followup.surveys import latest, load_surveys
+
+    survey = latest(load_surveys(), "standard")
+    arrived = client.get(link.removeprefix(base))
+    assert arrived.status_code == 303, arrived.status_code
+    assert client.get(arrived.headers["Location"]).status_code == 200
+    given: dict = {}
+    for page in survey.pages:
+        if not any(q.is_shown({**given, **answers}) for q in page.questions):
+            continue
+        path = f"/enkat/sida/{page.id}"
+        form = {"csrf_token": csrf_of(client.get(path)), "action": "next"}
+        for question in page.questions:
+            if question.id in answers:
+                form[question.id] = answers[question.id]
+                given[question.id] = answers[question.id]
+        saved = client.post(path, data=form)
+        assert saved.status_code == 303, saved.get_data(as_text=True)
+    review = client.get("/enkat/granska")
+    assert review.status_code == 200, review.status_code
+    return client.post("/enkat/skicka", data={"csrf_token": csrf_of(review)})

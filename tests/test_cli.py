@@ -112,7 +112,7 @@ def test_demo_fills_the_outbox_and_prints_a_working_link(runner, client, outbox,
     assert len(outbox.files()) == 12
     link = next(line.strip() for line in result.output.splitlines() if "/s/" in line)
     page = client.get(link.replace("http://localhost", ""))
-    assert page.status_code == 200
+    assert page.status_code == 303 and page.headers["Location"] == "/enkat"
     assert Invitation.select().where(Invitation.state == "sent").count() == 12
     assert runner.invoke(args=["demo"]).exit_code == 1
 

@@ -68,7 +68,7 @@ def test_a_real_smtp_server_receives_invitation_with_link_and_headers(app, db, c
     assert Message.get().provider_ref == email["Message-ID"]
     link = re.search(r"http://localhost/s/[A-Za-z0-9_-]+", email.get_body(("plain",)).get_content()).group(0)
     assert link in email.get_body(("html",)).get_content()
-    assert client.get(link.removeprefix("http://localhost")).status_code == 200
+    assert client.get(link.removeprefix("http://localhost")).status_code == 303
 
 
 def test_a_temporary_smtp_failure_is_retried_with_backoff(app, db, clock, mailbox, outbox):
@@ -192,4 +192,4 @@ def test_the_loop_over_smtp_and_twilio_configured_by_environment(
     text = mailbox.received[0].email().get_body(("plain",)).get_content()
     link = re.search(r"https://followup.example.org/s/\S+", text).group(0)
     page = configured.test_client().get(link.removeprefix("https://followup.example.org"))
-    assert page.status_code == 200
+    assert page.status_code == 303

@@ -1,14 +1,12 @@
 """The whole follow-up loop, with the clock moved day by day across 27 months."""
 
-import re
 from datetime import date, timedelta
 
 from followup.models import Contact, Invitation, Response
 from followup.reporting import outcome_table
 from followup.scheduling import add_months
-from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
+from tests.factories import STOCKHOLM, answer_survey, at, make_participants, make_programme, run_tick
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 ACTIVITY_BY_WAVE = {6: "job_seeking", 12: "studies", 24: "work"}
 
 
@@ -70,10 +68,8 @@ def test_import_invite_answer_report_over_25_months(app, db, clock, client, outb
             assert today == add_months(date(2025, 1, 10) + timedelta(days=n), months)
             given = answers(n, months)
             if given:
-                page = client.get(path)
-                token = CSRF.search(page.get_data(as_text=True)).group(1)
-                sent = client.post(path, data={**given, "csrf_token": token})
-                assert sent.status_code == 303, sent.get_data(as_text=True)
+                sent = answer_survey(client, link, given)
+                assert sent.status_code == 303 and sent.headers["Location"].endswith("/enkat/tack")
         day += timedelta(days=1)
 
     assert len(first_message) == 14 * 3

@@ -4,28 +4,21 @@ from datetime import timedelta
 
 import pytest
 
-from followup.models import Invitation, Response
-from tests.factories import at, make_participants, make_programme, run_tick
+from followup.models import Draft, Invitation, Participant, Response
+from tests.factories import answer_survey, at, csrf_of, make_participants, make_programme, run_tick
 
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 NOW = at(2026, 1, 21)
-
-
-def full_answers(**changes):
-    answers = {
-        "main_activity": "studies",
-        "social_assistance": "no",
-        **{f"who5_{n}": "0" for n in range(1, 6)},
-        "next_step_start": "within_a_month",
-        "programme_helped": "very_much",
-        "comment": "",
-    }
-    answers.update(changes)
-    return {k: v for k, v in answers.items() if v is not None}
+FULL = {
+    "main_activity": "studies",
+    "social_assistance": "no",
+    **{f"who5_{n}": "0" for n in range(1, 6)},
+    "next_step_start": "within_a_month",
+    "programme_helped": "very_much",
+}
 
 
 @pytest.fixture
-def link(app, db, clock, outbox):
+def links(app, db, clock, outbox):
     programme = make_programme(db, clock.now())
     make_participants(
         db,
@@ -35,92 +28,202 @@ def link(app, db, clock, outbox):
     )
     clock.set(NOW)
     run_tick(app, db, NOW)
-    return outbox.link_for("e1@example.org").removeprefix("http://localhost")
+    return {
+        code: outbox.link_for(f"{code.lower()}@example.org").removeprefix("http://localhost")
+        for code in ("E1", "E2")
+    }
 
 
-def csrf(page) -> str:
-    return CSRF.search(page.get_data(as_text=True)).group(1)
+def arrive(client, link):
+    response = client.get(link)
+    assert response.status_code == 303
+    return response.headers["Location"]
 
 
-def test_the_survey_shows_in_the_participants_language(client, link, outbox):
-    page = client.get(link)
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200
-    assert '<html lang="sv">' in html
-    assert "Vad gör du huvudsakligen just nu?" in html
-    english = client.get(outbox.link_for("e2@example.org").removeprefix("http://localhost"))
-    assert "What do you mainly do right now?" in english.get_data(as_text=True)
-    assert '<html lang="en">' in english.get_data(as_text=True)
+def test_the_link_becomes_a_session_and_the_token_is_left_behind(client, links):
+    location = arrive(client, links["E1"])
+    token = links["E1"].rsplit("/", 1)[1]
+    assert location == "/enkat" and token not in location
+    intro = client.get(location)
+    html = intro.get_data(as_text=True)
+    assert intro.status_code == 200 and '<html lang="sv">' in html
+    assert "Steget" in html and "2026-03-21" in html and token not in html
+    assert intro.headers["Cache-Control"] == "no-store"
+    assert intro.headers["Referrer-Policy"] == "same-origin"
+    csp = intro.headers["Content-Security-Policy"]
+    for rule in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"):
+        assert rule in csp
+    assert not re.search(r'(src|href)="(https?:)?//', html), "no third-party assets"
 
 
-def test_answers_are_stored_once_with_zero_kept(client, link):
-    page = client.get(link)
-    sent = client.post(link, data={**full_answers(), "csrf_token": csrf(page)})
-    assert sent.status_code == 303 and "/tack" in sent.headers["Location"]
-    response = Response.get()
-    stored = json.loads(response.answers)
-    assert stored["who5_1"] == 0 and stored["who5_5"] == 0
-    assert stored["main_activity"] == "studies" and "comment" not in stored
-    assert (response.survey, response.survey_version) == ("standard", 1)
-    assert response.invitation.state == "answered"
-    thanks = client.get(sent.headers["Location"])
-    assert "Tack" in thanks.get_data(as_text=True)
-    # The link now says it is answered; a replayed POST stores nothing more.
-    assert client.get(link).status_code == 200
-    assert "redan svarat" in client.get(link).get_data(as_text=True)
-    replay = client.post(link, data={**full_answers(), "csrf_token": csrf(page)})
-    assert replay.status_code == 409
+def test_pages_show_in_the_participants_language_and_can_switch(client, links):
+    client.get(links["E2"])
+    page = client.get("/enkat/sida/now").get_data(as_text=True)
+    assert '<html lang="en">' in page and "What do you mainly do right now?" in page
+    assert "Page 1 of 5" in page
+    switched = client.get("/sprak/sv?next=/enkat/sida/now")
+    assert switched.status_code == 303 and switched.headers["Location"] == "/enkat/sida/now"
+    page = client.get("/enkat/sida/now").get_data(as_text=True)
+    assert '<html lang="sv">' in page and "Vad gör du huvudsakligen just nu?" in page
+    assert client.get("/sprak/en?next=https://evil.example").headers["Location"] == "/"
+
+
+def test_a_whole_survey_is_stored_once_with_zero_kept(client, links):
+    sent = answer_survey(client, "http://localhost" + links["E1"], FULL)
+    assert sent.status_code == 303 and sent.headers["Location"] == "/enkat/tack"
+    stored = json.loads(Response.get().answers)
+    assert stored["who5_1"] == 0 and stored["main_activity"] == "studies"
+    assert "work_hours" not in stored  # not shown: the person studies
+    assert Draft.select().count() == 0
+    assert "Tack för dina svar" in client.get("/enkat/tack").get_data(as_text=True)
+    # A second press of the button, or the link opened again, lands on the thank-you page.
+    again = client.post("/enkat/skicka", data={"csrf_token": "whatever"})
+    assert again.status_code == 303 and again.headers["Location"] == "/enkat/tack"
+    assert client.get(links["E1"]).headers["Location"] == "/enkat/tack"
     assert Response.select().count() == 1
 
 
-def test_missing_answers_come_back_marked_and_nothing_is_lost(client, link):
-    page = client.get(link)
+def test_a_condition_shows_a_question_only_when_it_applies(client, links):
+    arrive(client, links["E1"])
+    form = {"csrf_token": csrf_of(client.get("/enkat/sida/now")), "main_activity": "work", "action": "next"}
+    assert client.post("/enkat/sida/now", data=form).headers["Location"] == "/enkat/sida/support"
+    page = client.get("/enkat/sida/support").get_data(as_text=True)
+    assert "timmar i veckan" in page and 'inputmode="numeric"' in page
+    form = {
+        "csrf_token": csrf_of(client.get("/enkat/sida/support")),
+        "work_hours": "500",
+        "social_assistance": "no",
+        "action": "next",
+    }
+    wrong = client.post("/enkat/sida/support", data=form)
+    assert wrong.status_code == 400 and "från 1 till 80" in wrong.get_data(as_text=True)
+
+
+def test_missing_answers_are_listed_linked_and_nothing_is_lost(client, links):
+    arrive(client, links["E1"])
+    client.post(
+        "/enkat/sida/now",
+        data={
+            "csrf_token": csrf_of(client.get("/enkat/sida/now")),
+            "main_activity": "studies",
+            "action": "next",
+        },
+    )
+    token = csrf_of(client.get("/enkat/sida/wellbeing"))
     sent = client.post(
-        link,
-        data={**full_answers(who5_3=None, main_activity=None, comment="Bra stöd"), "csrf_token": csrf(page)},
+        "/enkat/sida/wellbeing", data={"csrf_token": token, "who5_1": "3", "who5_2": "0", "action": "next"}
     )
     html = sent.get_data(as_text=True)
     assert sent.status_code == 400
-    assert html.count('class="error"') == 2
-    assert 'id="who5_3-error"' in html
-    assert re.search(r'<fieldset aria-describedby="[^"]*who5_3-error"', html)
-    assert 'id="main_activity-error"' in html
-    # What was given is still selected or written.
-    assert re.search(r'<input[^>]*checked[^>]*value="no"|<input[^>]*value="no"[^>]*checked', html)
-    assert "Bra stöd" in html
-    assert Response.select().count() == 0
+    assert '<div class="error-summary" role="alert"' in html
+    assert html.count('<p class="error"') == 3
+    assert '<a href="#who5_3-1">' in html
+    assert re.search(r'<fieldset id="who5_3" aria-describedby="who5_3-error">', html)
+    assert "<title>Fel:" in html
+    assert re.search(r'name="who5_2" value="0" checked', html)  # the 0 is kept and shown
+    assert json.loads(Draft.get().answers) == {"main_activity": "studies"}
 
 
-def test_a_post_without_a_valid_csrf_token_is_refused_and_keeps_the_answers(client, link):
-    sent = client.post(link, data={**full_answers(comment="Mitt svar"), "csrf_token": "forged"})
-    html = sent.get_data(as_text=True)
-    assert sent.status_code == 400
-    assert "Mitt svar" in html
-    assert Response.select().count() == 0
+def test_back_keeps_what_was_given_and_a_later_visit_resumes(client, links, clock):
+    arrive(client, links["E1"])
+    client.post(
+        "/enkat/sida/now",
+        data={
+            "csrf_token": csrf_of(client.get("/enkat/sida/now")),
+            "main_activity": "job_seeking",
+            "action": "next",
+        },
+    )
+    back = client.post(
+        "/enkat/sida/support",
+        data={
+            "csrf_token": csrf_of(client.get("/enkat/sida/support")),
+            "social_assistance": "yes",
+            "action": "back",
+        },
+    )
+    assert back.headers["Location"] == "/enkat/sida/now"
+    assert re.search(r'value="job_seeking" checked', client.get("/enkat/sida/now").get_data(as_text=True))
+    # A week later, on another phone: the link again, and on from where it stopped.
+    clock.set(NOW + timedelta(days=7))
+    client.delete_cookie("session")
+    arrive(client, links["E1"])
+    intro = client.get("/enkat").get_data(as_text=True)
+    assert 'href="/enkat/sida/wellbeing"' in intro  # "go on where you stopped"
+    support = client.get("/enkat/sida/support").get_data(as_text=True)
+    assert re.search(r'value="yes" checked', support)
 
 
-def test_unknown_and_forged_tokens_get_404(client, link):
+def test_the_review_lists_the_answers_before_sending(client, links):
+    arrive(client, links["E1"])
+    assert client.get("/enkat/granska").headers["Location"] == "/enkat/sida/now"
+    answer_survey(client, "http://localhost" + links["E2"], {**FULL, "comment": "Bra stöd"})
+    assert "Bra stöd" in json.loads(Response.get().answers)["comment"]
+
+
+def test_skip_this_follow_up_only(app, db, client, links, outbox):
+    arrive(client, links["E1"])
+    confirm = client.get("/enkat/hoppa-over")
+    assert "Hoppa över" in confirm.get_data(as_text=True)
+    done = client.post("/enkat/hoppa-over", data={"csrf_token": csrf_of(confirm)})
+    assert done.status_code == 200
+    invitation = Invitation.get(
+        Invitation.participant == Participant.get(code="E1").id, Invitation.sent_at.is_null(False)
+    )
+    assert invitation.state == "declined" and invitation.declined_at == NOW
+    assert Participant.get(code="E1").opted_out_at is None
+    run_tick(app, db, NOW + timedelta(days=7, hours=1))
+    assert [e["To"] for e in outbox.emails()].count("e1@example.org") == 1  # no reminder
+
+
+def test_stop_all_follow_ups_from_the_survey(client, links):
+    arrive(client, links["E1"])
+    confirm = client.get("/enkat/avsluta")
+    done = client.post("/enkat/avsluta", data={"csrf_token": csrf_of(confirm)})
+    assert done.status_code == 200
+    participant = Participant.get(code="E1")
+    assert participant.opted_out_at == NOW and participant.opted_out_channel == "survey"
+
+
+def test_unknown_expired_and_stale_visits(client, links, clock):
     assert client.get("/s/not-a-token").status_code == 404
-    forged = client.get("/s/" + "A" * 43)
-    assert forged.status_code == 404
-    assert "Länken fungerar inte" in forged.get_data(as_text=True)
-    assert client.post("/s/" + "A" * 43, data=full_answers()).status_code == 404
-
-
-def test_an_expired_link_gets_410_with_a_kind_page(client, link, clock):
+    assert "Länken fungerar inte" in client.get("/s/" + "A" * 43).get_data(as_text=True)
+    assert client.get("/enkat").status_code == 403  # no session
+    arrive(client, links["E1"])
+    clock.set(NOW + timedelta(hours=3))
+    assert client.get("/enkat").status_code == 403  # the session ended; the link opens a new one
     clock.set(NOW + timedelta(days=61))
-    page = client.get(link)
-    assert page.status_code == 410
-    assert "stängd" in page.get_data(as_text=True)
+    expired = client.get(links["E1"])
+    assert expired.status_code == 410 and "stängd" in expired.get_data(as_text=True)
 
 
-def test_answers_posted_after_the_window_closed_are_refused(client, link, clock):
-    page = client.get(link)
-    clock.set(NOW + timedelta(days=61))
-    sent = client.post(link, data={**full_answers(), "csrf_token": csrf(page)})
-    assert sent.status_code == 410
-    assert Response.select().count() == 0
-    assert Invitation.select().where(Invitation.state == "answered").count() == 0
+def test_a_stale_form_token_keeps_the_answers(client, links):
+    arrive(client, links["E1"])
+    sent = client.post("/enkat/sida/now", data={"csrf_token": "forged", "main_activity": "studies"})
+    html = sent.get_data(as_text=True)
+    assert sent.status_code == 400 and re.search(r'value="studies" checked', html)
+    assert Draft.select().count() == 0
+
+
+def test_guessing_links_is_slowed_but_the_real_person_gets_in_later(client, links, clock):
+    for n in range(10):
+        assert client.get(f"/s/{'G' * 42}{n}").status_code == 404
+    assert client.get("/s/" + "G" * 43).status_code == 429
+    assert client.get(links["E1"]).status_code == 429
+    clock.set(NOW + timedelta(minutes=6))
+    assert client.get(links["E1"]).status_code == 303
+
+
+def test_pages_are_light(client, links):
+    arrive(client, links["E1"])
+    page = client.get("/enkat/sida/wellbeing")
+    with client.get("/static/followup.css") as css:
+        assert len(page.data) + len(css.data) < 50_000
+
+
+def test_the_accessibility_statement(client):
+    page = client.get("/tillganglighet")
+    assert page.status_code == 200 and "Tillgänglighetsredogörelse" in page.get_data(as_text=True)
 
 
 def test_no_page_shows_a_traceback(client, app):

@@ -1,5 +1,6 @@
 """The real processes: gunicorn serving wsgi:app, `followup worker` and `followup serve` sending."""
 
+import http.cookiejar
 import os
 import socket
 import subprocess
@@ -68,9 +69,9 @@ def wait_for(predicate, seconds=20):
     return False
 
 
-def get(url):
+def get(url, opener=None):
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - local test server
+        with (opener or urllib.request.build_opener()).open(url, timeout=2) as response:
             return response.status, response.read().decode()
     except OSError:
         return None, ""
@@ -134,7 +135,11 @@ def test_serve_runs_web_and_scheduler_together(environment, tmp_path):
         assert wait_for(lambda: get(f"http://127.0.0.1:{port}/")[0] == 200)
         assert wait_for(lambda: any(outbox.glob("*.eml")))
         path = Outbox(outbox).link_for("w1@example.org").removeprefix("http://127.0.0.1:5000")
-        status, page = get(f"http://127.0.0.1:{port}{path}")
+        # A browser keeps the session cookie across the redirect from the link to the survey.
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        status, page = get(f"http://127.0.0.1:{port}{path}", browser)
+        assert status == 200 and "Uppföljning efter insatsen" in page
+        status, page = get(f"http://127.0.0.1:{port}/enkat/sida/now", browser)
         assert status == 200 and "What do you mainly do right now?" not in page  # participant speaks sv
         assert "Vad gör du huvudsakligen just nu?" in page
     finally:

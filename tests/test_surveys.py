@@ -1,6 +1,9 @@
+import shutil
+
 import pytest
 
-from followup.surveys import AnswerError, SurveyError, latest, load_survey, load_surveys
+from followup.answering import check_fingerprints, remember_fingerprint
+from followup.surveys import SURVEYS_DIR, AnswerError, SurveyError, latest, load_survey, load_surveys
 
 GOOD = """
 id = "mini"
@@ -9,7 +12,10 @@ languages = ["sv", "en"]
 title = { sv = "Titel", en = "Title" }
 intro = { sv = "Intro", en = "Intro" }
 
-[[questions]]
+[[pages]]
+id = "first"
+
+[[pages.questions]]
 id = "feel"
 type = "scale"
 text = { sv = "Mående", en = "Feeling" }
@@ -17,20 +23,60 @@ options = [
   { value = 1, text = { sv = "Bra", en = "Good" } },
   { value = 0, text = { sv = "Dåligt", en = "Bad" } },
 ]
+
+[[pages.questions]]
+id = "doing"
+type = "single_choice"
+text = { sv = "Gör", en = "Doing" }
+options = [
+  { value = "work", text = { sv = "Arbete", en = "Work" } },
+  { value = "rest", text = { sv = "Vila", en = "Rest" } },
+]
+
+[[pages]]
+id = "second"
+
+[[pages.questions]]
+id = "hours"
+type = "number"
+required = false
+min = 1
+max = 80
+text = { sv = "Timmar", en = "Hours" }
+show_if = { question = "doing", values = ["work"] }
+
+[[pages.questions]]
+id = "since"
+type = "date"
+required = false
+min = 2020-01-01
+text = { sv = "Sedan", en = "Since" }
+
+[[pages.questions]]
+id = "sources"
+type = "multiple_choice"
+required = false
+text = { sv = "Inkomster", en = "Income" }
+options = [
+  { value = "salary", text = { sv = "Lön", en = "Salary" } },
+  { value = "student_aid", text = { sv = "CSN", en = "Student aid" } },
+]
+
+[[pages.questions]]
+id = "mood"
+type = "scale"
+min = 1
+max = 5
+min_label = { sv = "Inte alls", en = "Not at all" }
+max_label = { sv = "Mycket", en = "Very much" }
+text = { sv = "Hur mycket?", en = "How much?" }
+
+[[pages.questions]]
+id = "word"
+type = "short_text"
+required = false
+text = { sv = "Ett ord", en = "One word" }
 """
-
-
-def test_the_standard_survey_loads_with_its_questions():
-    survey = latest(load_surveys(), "standard")
-    ids = [q.id for q in survey.questions]
-    assert ids[:2] == ["main_activity", "social_assistance"]
-    assert [f"who5_{n}" for n in range(1, 6)] == ids[2:7]
-    assert {"next_step_start", "programme_helped", "comment"} <= set(ids)
-    assert survey.question("who5_1").option_values() == [5, 4, 3, 2, 1, 0]
-    assert len(survey.question("main_activity").options) == 11
-    assert not survey.question("comment").required
-    for question in survey.questions:
-        assert set(question.text) == {"sv", "en"}
 
 
 def write(tmp_path, text, name="mini-v1.toml"):
@@ -39,34 +85,109 @@ def write(tmp_path, text, name="mini-v1.toml"):
     return path
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        (('type = "scale"', 'type = "slider"'), "question 'feel': unknown type 'slider'"),
-        (('en = "Feeling"', 'de = "Gefühl"'), "question 'feel': 'text' has no text in en"),
-        (('id = "feel"', 'id = "Feel!"'), "question number 1 needs an 'id'"),
-        (("value = 0", "value = 1"), "question 'feel': two options share a value"),
-        (("value = 0", 'value = "zero"'), "question 'feel': every scale option needs a whole-number 'value'"),
-        (("version = 1", "version = 0"), "'version' must be a whole number"),
-        (('title = { sv = "Titel", en = "Title" }', ""), "'title' must be a table"),
-        (("[[questions]]", "[[question]]"), "at least one [[questions]]"),
-        (('id = "mini"', 'id = "mini'), "cannot be read"),
-    ],
-)
+def test_every_question_type_loads(tmp_path):
+    survey = load_survey(write(tmp_path, GOOD))
+    assert [p.id for p in survey.pages] == ["first", "second"]
+    assert [q.type for q in survey.questions] == [
+        "scale",
+        "single_choice",
+        "number",
+        "date",
+        "multiple_choice",
+        "scale",
+        "short_text",
+    ]
+    mood = survey.question("mood")
+    assert mood.option_values() == [1, 2, 3, 4, 5]
+    assert mood.options[0].text["en"] == "1 – Not at all" and mood.options[2].text["en"] == "3"
+
+
+def test_the_standard_survey_uses_the_format():
+    survey = latest(load_surveys(), "standard")
+    assert [p.id for p in survey.pages] == ["now", "support", "wellbeing", "programme", "more"]
+    assert [f"who5_{n}" for n in range(1, 6)] == [q.id for q in survey.pages[2].questions]
+    assert survey.question("who5_1").option_values() == [5, 4, 3, 2, 1, 0]
+    assert len(survey.question("main_activity").options) == 11
+    assert survey.question("work_hours").show_if.question == "main_activity"
+    assert not survey.question("comment").required
+
+
+MALFORMED = [
+    (('type = "number"', 'type = "slider"'), "question 'hours': unknown type 'slider'"),
+    (('en = "Feeling"', 'de = "Gefühl"'), "question 'feel': 'text' has no text in en"),
+    (('id = "word"', 'id = "feel"'), "question 'feel': the id is used twice"),
+    (
+        ('question = "doing"', 'question = "mood"'),
+        "'show_if' refers to 'mood', which is not an earlier question",
+    ),
+    (
+        ('values = ["work"]', 'values = ["astronaut"]'),
+        "'show_if' values ['astronaut'] are not options of 'doing'",
+    ),
+    (("value = 0,", "value = 1,"), "question 'feel': two options share a value"),
+    (("value = 0,", 'value = "zero",'), "question 'feel': every scale option needs a whole-number 'value'"),
+    (("min = 1\nmax = 80", "max = 80"), "question 'hours': a number question needs whole numbers"),
+    (("min = 2020-01-01", 'min = "last year"'), "question 'since': a date question's 'min' and 'max'"),
+    (("max = 5\n", "max = 50\n"), "question 'mood': a scale has at most 11 steps"),
+    (("version = 1", "version = 0"), "'version' must be a whole number"),
+    (('title = { sv = "Titel", en = "Title" }', ""), "'title' must be a table"),
+    (('languages = ["sv", "en"]', "languages = []"), "'languages' must list at least one"),
+    (('id = "mini"', 'id = "mini'), "cannot be read"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), MALFORMED, ids=[m for _, m in MALFORMED])
 def test_a_malformed_survey_names_file_question_and_reason(tmp_path, change, message):
-    path = write(
-        tmp_path, GOOD.replace(*change, 1) if change[0] != 'en = "Feeling"' else GOOD.replace(*change)
-    )
+    assert change[0] in GOOD
     with pytest.raises(SurveyError) as caught:
-        load_survey(path)
-    assert str(caught.value).startswith("mini-v1.toml")
+        load_survey(write(tmp_path, GOOD.replace(*change)))
+    assert str(caught.value).startswith("mini-v1.toml: ")
     assert message in str(caught.value)
 
 
-def test_a_duplicate_question_id_is_refused(tmp_path):
-    text = GOOD + GOOD[GOOD.index("[[questions]]") :]
-    with pytest.raises(SurveyError, match="question 'feel': the id is used twice"):
+def test_a_condition_must_look_at_an_earlier_page(tmp_path):
+    text = GOOD.replace('[[pages]]\nid = "second"\n', "")
+    with pytest.raises(SurveyError, match="question 'hours': 'show_if' refers to 'doing' on the same page"):
         load_survey(write(tmp_path, text))
+
+
+def test_a_third_language_needs_no_code(tmp_path):
+    text = GOOD.replace('languages = ["sv", "en"]', 'languages = ["sv", "en", "fi"]')
+    text = text.replace('en = "', 'fi = "FI", en = "')
+    survey = load_survey(write(tmp_path, text))
+    assert survey.languages == ("sv", "en", "fi") and survey.question("feel").text["fi"] == "FI"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ('{ value = "rest",', '{ value = "relax",'),
+            "mini-v2.toml: question 'doing': option ids ['rest'] of version 1 are gone",
+        ),
+        (
+            ('id = "hours"\ntype = "number"', 'id = "hours"\ntype = "short_text"'),
+            "mini-v2.toml: question 'hours': its type changed from number to short_text",
+        ),
+    ],
+)
+def test_a_new_version_keeps_the_ids_of_the_old(tmp_path, change, message):
+    write(tmp_path, GOOD)
+    text = GOOD.replace("version = 1", "version = 2").replace(*change)
+    text = text.replace("min = 1\nmax = 80\n", "") if "short_text" in change[1] else text
+    write(tmp_path, text, name="mini-v2.toml")
+    with pytest.raises(SurveyError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_surveys(tmp_path)
+
+
+def test_a_new_version_may_add_options_and_questions(tmp_path):
+    write(tmp_path, GOOD)
+    added = GOOD.replace("version = 1", "version = 2").replace(
+        '{ value = "rest",',
+        '{ value = "studies", text = { sv = "Studier", en = "Studies" } },\n  { value = "rest",',
+    )
+    write(tmp_path, added, name="mini-v2.toml")
+    assert latest(load_surveys(tmp_path), "mini").version == 2
 
 
 def test_the_file_name_must_match_id_and_version(tmp_path):
@@ -75,24 +196,42 @@ def test_the_file_name_must_match_id_and_version(tmp_path):
         load_surveys(tmp_path)
 
 
-def test_clean_keeps_zero_and_rejects_what_does_not_fit():
-    survey = latest(load_surveys(), "standard")
-    answers = {
-        "main_activity": "studies",
-        "social_assistance": "no",
-        **{f"who5_{n}": "0" for n in range(1, 6)},
-        "next_step_start": "not_yet",
-        "programme_helped": "a_little",
-        "comment": "  ",
-        "unknown": "ignored",
-    }
-    cleaned = survey.clean(answers)
-    assert cleaned["who5_1"] == 0
-    assert "comment" not in cleaned and "unknown" not in cleaned
+def test_an_answered_version_cannot_change_in_place(db, tmp_path):
+    folder = tmp_path / "surveys"
+    shutil.copytree(SURVEYS_DIR, folder)
+    remember_fingerprint(latest(load_surveys(folder), "standard"))
+    check_fingerprints(load_surveys(folder))
+    path = folder / "standard-v1.toml"
+    path.write_text(path.read_text().replace("Just nu", "Nu"), encoding="utf-8")
+    with pytest.raises(
+        SurveyError, match="standard-v1.toml: the file has changed since answers.*standard-v2.toml"
+    ):
+        check_fingerprints(load_surveys(folder))
+
+
+def test_clean_follows_conditions_and_keeps_zero(tmp_path):
+    survey = load_survey(write(tmp_path, GOOD))
+    answers = {"feel": "0", "doing": "rest", "hours": "12", "mood": "3", "sources": ["salary"]}
+    assert survey.clean(answers) == {"feel": 0, "doing": "rest", "mood": 3, "sources": ["salary"]}
+    assert survey.clean({**answers, "doing": "work"})["hours"] == 12
     with pytest.raises(AnswerError) as caught:
-        survey.clean({**answers, "who5_2": 9, "main_activity": "astronaut", "social_assistance": ""})
+        survey.clean(
+            {
+                "feel": 9,
+                "doing": "work",
+                "hours": "99",
+                "since": "2019-12-31",
+                "mood": "x",
+                "sources": ["lottery"],
+                "word": "x" * 201,
+            }
+        )
     assert caught.value.errors == {
-        "main_activity": "invalid_choice",
-        "social_assistance": "required",
-        "who5_2": "invalid_choice",
+        "feel": "invalid_choice",
+        "hours": "too_large",
+        "since": "too_small",
+        "sources": "invalid_choice",
+        "mood": "not_a_number",
+        "word": "too_long",
     }
+    assert [p.id for p in survey.shown_pages({"doing": "rest"})] == ["first", "second"]

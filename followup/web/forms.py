@@ -1,53 +1,66 @@
-"""The survey form, built from a survey definition in one language."""
+"""Form helpers for the survey pages: CSRF protection, submitted values, error messages."""
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
-from wtforms import RadioField, TextAreaField
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional
 
 from followup.i18n import _l
-from followup.surveys import TEXT_MAX_LENGTH, Survey
+from followup.surveys import TEXT_LIMITS, Page, Question
 
 
-def survey_form(survey: Survey, language: str) -> FlaskForm:
-    """Return a form instance with one field per question, bound to the current request."""
-
-    class SurveyForm(FlaskForm):
-        pass
-
-    for question in survey.questions:
-        # InputRequired, not DataRequired: the answer 0 ("at no time") is falsy but real.
-        presence = InputRequired(message=_l("Please choose an answer.")) if question.required else Optional()
-        label = question.text[language]
-        description = question.help.get(language, "")
-        if question.type == "text":
-            field = TextAreaField(
-                label,
-                description=description,
-                validators=[
-                    Optional(),
-                    Length(max=TEXT_MAX_LENGTH, message=_l("Please write at most %(max)d characters.")),
-                ],
-            )
-        else:
-            field = RadioField(
-                label,
-                description=description,
-                choices=[SelectChoice(option.value, option.text[language]) for option in question.options],
-                coerce=int if question.type == "scale" else str,
-                validators=[presence],
-            )
-        setattr(SurveyForm, question.id, field)
-    return SurveyForm()
+class CsrfForm(FlaskForm):
+    """A form with only its CSRF token; the survey's own fields are validated by the survey."""
 
 
-def answers_from(form: FlaskForm, survey: Survey) -> dict:
-    """Return the submitted answers keyed by question id, leaving out unanswered ones."""
-    answers = {}
-    for question in survey.questions:
-        field = form[question.id]
-        if field.raw_data and field.data not in (None, ""):
-            answers[question.id] = field.data
-    return answers
+def submitted_answers(page: Page) -> dict:
+    """Return what the browser sent for the questions on `page`."""
+    values: dict = {}
+    for question in page.questions:
+        if question.type == "multiple_choice":
+            chosen = request.form.getlist(question.id)
+            values[question.id] = [_as_option(question, value) for value in chosen]
+        elif question.id in request.form and question.options:
+            values[question.id] = _as_option(question, request.form[question.id])
+        elif question.id in request.form:
+            values[question.id] = request.form[question.id]
+    return values
+
+
+def _as_option(question: Question, value: str):
+    for option in question.options:
+        if str(option.value) == value:
+            return option.value
+    return value
+
+
+def error_messages(page: Page, errors: dict[str, str]) -> dict[str, str]:
+    """Turn reason codes from the survey into plain sentences, keyed by question id."""
+    messages = {}
+    for question in page.questions:
+        reason = errors.get(question.id)
+        if reason:
+            messages[question.id] = str(_message(question, reason))
+    return messages
+
+
+def _message(question: Question, reason: str):
+    if reason == "required":
+        if question.type in ("short_text", "long_text", "number", "date"):
+            return _l("Please write an answer.")
+        return _l("Please choose an answer.")
+    if reason == "invalid_choice":
+        return _l("Please choose one of the answers.")
+    if reason == "not_a_number":
+        return _l("Please write a whole number, for example 20.")
+    if reason == "not_a_date":
+        return _l("Please write the date as year-month-day, for example 2026-03-31.")
+    if reason in ("too_small", "too_large") and question.type == "date":
+        return _l("Please give a date from %(min)s to %(max)s.", min=question.minimum, max=question.maximum)
+    if reason in ("too_small", "too_large"):
+        return _l(
+            "Please write a number from %(min)s to %(max)s.", min=question.minimum, max=question.maximum
+        )
+    if reason == "too_long":
+        return _l("Please write at most %(max)d characters.", max=TEXT_LIMITS[question.type])
+    return _l("Please check this answer.")

@@ -1,20 +1,40 @@
-"""The former participant's pages: the survey behind a link, thanks, and kind error pages."""
+"""The former participant's pages: a link becomes a short session, then intro, pages, review, thanks.
+
+The link's token is used once per visit: it is exchanged for a session bound to the invitation and
+the browser is sent on to /enkat, so the token stays out of history and Referer headers.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from datetime import datetime, timedelta
 
-from followup.i18n import _l, use_language
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from followup.answering import decline, load_draft, save_draft
+from followup.i18n import use_language
+from followup.models import Invitation
 from followup.optout import opt_out
 from followup.responses import record_response
-from followup.surveys import AnswerError, latest
+from followup.surveys import AnswerError, Page, Survey, latest
 from followup.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
-from followup.web.forms import answers_from, survey_form
+from followup.web.forms import CsrfForm, error_messages, submitted_answers
 
 bp = Blueprint("participant", __name__)
 
+SESSION_LENGTH = timedelta(hours=2)
 
-def _state():
+
+def _runtime():
     return current_app.extensions["followup"]
 
 
@@ -24,73 +44,186 @@ def index():
     return render_template("participant/index.html")
 
 
-@bp.route("/s/<token>", methods=["GET", "POST"])
-def survey(token: str):
-    """Show the survey behind a link, or store the answers posted to it."""
-    state = _state()
-    now = state.clock.now()
+@bp.get("/tillganglighet")
+def accessibility():
+    """Show the accessibility statement."""
+    return render_template("participant/accessibility.html")
+
+
+@bp.get("/sprak/<language>")
+def switch_language(language: str):
+    """Show the pages in another language from now on."""
+    if language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
+    target = request.args.get("next", "")
+    # Only our own paths: an open redirect would let a link take a person anywhere.
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("participant.index")
+    return redirect(target, code=303)
+
+
+@bp.get("/s/<token>")
+def arrive(token: str):
+    """Exchange a link for a session bound to its invitation, then leave the token behind."""
+    runtime = _runtime()
+    now = runtime.clock.now()
+    client = request.remote_addr or "unknown"
+    if runtime.throttle.blocked(client, now):
+        return render_template("participant/too_many.html"), 429
     try:
         invitation = resolve(token, now)
     except UnknownToken:
+        runtime.throttle.failed(client, now)
         abort(404)
     except ExpiredToken as exc:
-        return _page("expired", 410, exc)
+        return _closed_page("expired", 410, exc.args[0])
     except AlreadyAnswered as exc:
-        return _page("answered", 409 if request.method == "POST" else 200, exc)
-    participant = invitation.participant
-    use_language(participant.language)
-    survey_def = latest(state.surveys, invitation.wave.survey)
-    form = survey_form(survey_def, participant.language)
-    if form.validate_on_submit():
-        try:
-            record_response(state.db, invitation.id, survey_def, answers_from(form, survey_def), now)
-        except AlreadyAnswered:
-            return _page("answered", 409)
-        except ExpiredToken:
-            return _page("expired", 410)
-        except AnswerError as exc:
-            for question_id in exc.errors:
-                form[question_id].errors.append(_l("Please choose an answer."))
-        else:
-            return redirect(url_for("participant.thanks", lang=participant.language), code=303)
-    status = 200
-    if request.method == "POST":
-        status = 400
-        if "csrf_token" in form.errors:
-            form.form_errors.append(
-                _l(
-                    "The page had been open for a long time. "
-                    "Your answers are still here: please send them again."
-                )
+        _start_session(exc.args[0], now)
+        return redirect(url_for("participant.thanks"), code=303)
+    _start_session(invitation, now)
+    return redirect(url_for("participant.intro"), code=303)
+
+
+def _start_session(invitation: Invitation, now: datetime) -> None:
+    session.clear()
+    session["invitation"] = invitation.id
+    session["until"] = (now + SESSION_LENGTH).isoformat()
+    session["lang"] = invitation.participant.language
+
+
+@bp.get("/enkat")
+def intro():
+    """Say who is asking, why, how long it takes, and that it is voluntary."""
+    invitation, survey = _current()
+    answers = load_draft(invitation.id)
+    resume = survey.first_incomplete(answers) if answers else None
+    return _render("participant/intro.html", invitation, survey, resume=resume, started=bool(answers))
+
+
+@bp.route("/enkat/sida/<page_id>", methods=["GET", "POST"])
+def page(page_id: str):
+    """Show one page of questions, and save what is given on it."""
+    invitation, survey = _current()
+    answers = load_draft(invitation.id)
+    pages = survey.shown_pages(answers)
+    current = next((p for p in survey.pages if p.id == page_id), None)
+    if current is None:
+        abort(404)
+    form = CsrfForm()
+    if request.method == "GET":
+        return _page(invitation, survey, current, answers, form)
+    if not form.validate_on_submit():
+        return _page(
+            invitation,
+            survey,
+            current,
+            {**answers, **submitted_answers(current)},
+            form,
+            stale=True,
+            status=400,
+        )
+    going_back = request.form.get("action") == "back"
+    runtime = _runtime()
+    try:
+        answers = survey.clean_page(current, submitted_answers(current), answers)
+    except AnswerError as exc:
+        if not going_back:
+            return _page(
+                invitation,
+                survey,
+                current,
+                {**answers, **submitted_answers(current)},
+                form,
+                errors=exc.errors,
+                status=400,
             )
-    return (
-        render_template(
-            "participant/survey.html",
-            survey=survey_def,
-            form=form,
-            language=participant.language,
-            programme=participant.programme.name,
-        ),
-        status,
+        answers = _keep_valid(survey, current, answers)
+    save_draft(runtime.db, invitation.id, answers, runtime.clock.now())
+    pages = survey.shown_pages(answers)
+    index = next((i for i, p in enumerate(pages) if p.id == current.id), 0)
+    if going_back:
+        target = (
+            url_for("participant.page", page_id=pages[index - 1].id)
+            if index
+            else url_for("participant.intro")
+        )
+    elif index + 1 < len(pages):
+        target = url_for("participant.page", page_id=pages[index + 1].id)
+    else:
+        target = url_for("participant.review")
+    return redirect(target, code=303)
+
+
+@bp.get("/enkat/granska")
+def review():
+    """Show every answer once more, with a way back to each page, and the Submit button."""
+    invitation, survey = _current()
+    answers = load_draft(invitation.id)
+    incomplete = survey.first_incomplete(answers)
+    if incomplete is not None:
+        return redirect(url_for("participant.page", page_id=incomplete.id), code=303)
+    return _render(
+        "participant/review.html",
+        invitation,
+        survey,
+        answers=answers,
+        form=CsrfForm(),
+        pages=survey.shown_pages(answers),
     )
 
 
-@bp.get("/tack")
+@bp.post("/enkat/skicka")
+def submit():
+    """Store the answers once; a second press of the button lands on the thank-you page too."""
+    invitation, survey = _current(allow_answered=True)
+    if invitation.state == Invitation.ANSWERED:
+        return redirect(url_for("participant.thanks"), code=303)
+    form = CsrfForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("participant.review"), code=303)
+    runtime = _runtime()
+    try:
+        record_response(runtime.db, invitation.id, survey, load_draft(invitation.id), runtime.clock.now())
+    except AlreadyAnswered:
+        pass
+    except ExpiredToken:
+        return _closed_page("expired", 410, invitation)
+    except AnswerError:
+        incomplete = survey.first_incomplete(load_draft(invitation.id)) or survey.pages[0]
+        return redirect(url_for("participant.page", page_id=incomplete.id), code=303)
+    return redirect(url_for("participant.thanks"), code=303)
+
+
+@bp.get("/enkat/tack")
 def thanks():
-    """Thank the person after the answers are saved."""
-    use_language(request.args.get("lang"))
-    return render_template("participant/thanks.html")
+    """Thank the person; the link now leads here rather than to the form."""
+    invitation, survey = _current(allow_answered=True)
+    return _render("participant/thanks.html", invitation, survey, form=CsrfForm())
 
 
-def _page(kind: str, status: int, exc: Exception | None = None):
-    if exc is not None and exc.args:
-        use_language(exc.args[0].participant.language)
-    return render_template(f"participant/{kind}.html"), status
+@bp.route("/enkat/hoppa-over", methods=["GET", "POST"])
+def skip():
+    """Skip this follow-up only, after one confirmation."""
+    invitation, survey = _current()
+    form = CsrfForm()
+    if request.method == "POST" and form.validate_on_submit():
+        runtime = _runtime()
+        decline(runtime.db, invitation.id, runtime.clock.now())
+        return _render("participant/skipped.html", invitation, survey)
+    return _render("participant/skip.html", invitation, survey, form=form)
 
 
-def not_found(_error):
-    """Say kindly that a link does not work."""
-    return render_template("participant/not_found.html"), 404
+@bp.route("/enkat/avsluta", methods=["GET", "POST"])
+def stop_all():
+    """Stop all follow-ups for this person, after one confirmation."""
+    invitation, survey = _current(allow_answered=True)
+    form = CsrfForm()
+    participant = invitation.participant
+    if request.method == "POST" and form.validate_on_submit():
+        runtime = _runtime()
+        opt_out(runtime.db, participant.id, runtime.clock.now(), "survey")
+        return render_template("participant/stopped.html", programme=participant.programme.name)
+    return _render("participant/stop_all.html", invitation, survey, form=form)
 
 
 @bp.route("/u/<token>", methods=["GET", "POST"])
@@ -100,12 +233,109 @@ def stop(token: str):
     if invitation is None:
         abort(404)
     participant = invitation.participant
-    use_language(participant.language)
+    use_language(session.get("lang") or participant.language)
     if request.method == "POST":
         one_click = request.form.get("List-Unsubscribe") == "One-Click"
-        runtime = _state()
+        runtime = _runtime()
         opt_out(runtime.db, participant.id, runtime.clock.now(), "one-click" if one_click else "link")
         return render_template("participant/stopped.html", programme=participant.programme.name)
     if participant.opted_out_at is not None:
         return render_template("participant/stopped.html", programme=participant.programme.name)
     return render_template("participant/stop.html", programme=participant.programme.name)
+
+
+def _current(allow_answered: bool = False) -> tuple[Invitation, Survey]:
+    """Return the session's invitation and its survey, or end the request with a kind page."""
+    runtime = _runtime()
+    now = runtime.clock.now()
+    invitation_id, until = session.get("invitation"), session.get("until")
+    if not invitation_id or not until or datetime.fromisoformat(until) <= now:
+        abort(_closed_page("session", 403))
+    invitation = Invitation.get_or_none(Invitation.id == invitation_id)
+    if invitation is None:
+        abort(_closed_page("session", 403))
+    session["until"] = (now + SESSION_LENGTH).isoformat()
+    use_language(session.get("lang") or invitation.participant.language)
+    if invitation.state == Invitation.ANSWERED and not allow_answered:
+        abort(redirect(url_for("participant.thanks"), code=303))
+    if invitation.state == Invitation.DECLINED:
+        abort(
+            make_response(
+                _render("participant/skipped.html", invitation, latest(runtime.surveys, "standard"))
+            )
+        )
+    if invitation.state == Invitation.EXPIRED or (
+        invitation.state != Invitation.ANSWERED and invitation.expires_at <= now
+    ):
+        abort(_closed_page("expired", 410, invitation))
+    return invitation, latest(runtime.surveys, invitation.wave.survey)
+
+
+def _render(template: str, invitation: Invitation, survey: Survey, **context):
+    language = session.get("lang") or invitation.participant.language
+    if language not in survey.languages:
+        language = survey.languages[0]
+    return render_template(
+        template,
+        survey=survey,
+        language=language,
+        programme=invitation.participant.programme.name,
+        last_day=_last_day(invitation),
+        **context,
+    )
+
+
+def _page(
+    invitation, survey: Survey, current: Page, answers: dict, form, errors=None, stale=False, status=200
+):
+    pages = survey.shown_pages(answers)
+    position = next((i for i, p in enumerate(pages) if p.id == current.id), 0)
+    questions = [q for q in current.questions if q.is_shown(answers)]
+    messages = error_messages(current, errors or {})
+    response = _render(
+        "participant/page.html",
+        invitation,
+        survey,
+        page=current,
+        questions=questions,
+        answers=answers,
+        form=form,
+        errors=messages,
+        stale=stale,
+        position=position + 1,
+        total=len(pages),
+    )
+    return response, status
+
+
+def _keep_valid(survey: Survey, current: Page, answers: dict) -> dict:
+    """On Back, keep what was valid on the page and let the rest wait."""
+    submitted = submitted_answers(current)
+    kept = {key: value for key, value in answers.items() if key not in {q.id for q in current.questions}}
+    for question in current.questions:
+        try:
+            value = question.clean(submitted.get(question.id))
+        except ValueError:
+            continue
+        if value is not None:
+            kept[question.id] = value
+    return kept
+
+
+def _last_day(invitation: Invitation):
+    zone = _runtime().settings.zone
+    return (invitation.expires_at - timedelta(seconds=1)).astimezone(zone).date()
+
+
+def _closed_page(kind: str, status: int, invitation: Invitation | None = None):
+    if invitation is not None:
+        use_language(session.get("lang") or invitation.participant.language)
+    else:
+        use_language(session.get("lang"))
+    return make_response(render_template(f"participant/{kind}_closed.html"), status)
+
+
+def not_found(_error):
+    """Say kindly that a link or page does not exist."""
+    use_language(session.get("lang"))
+    return render_template("participant/not_found.html"), 404
