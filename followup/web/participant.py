@@ -258,17 +258,14 @@ def _current(allow_answered: bool = False) -> tuple[Invitation, Survey]:
     use_language(session.get("lang") or invitation.participant.language)
     if invitation.state == Invitation.ANSWERED and not allow_answered:
         abort(redirect(url_for("participant.thanks"), code=303))
+    survey = latest(runtime.surveys, invitation.wave.survey)
     if invitation.state == Invitation.DECLINED:
-        abort(
-            make_response(
-                _render("participant/skipped.html", invitation, latest(runtime.surveys, "standard"))
-            )
-        )
+        abort(make_response(_render("participant/skipped.html", invitation, survey)))
     if invitation.state == Invitation.EXPIRED or (
         invitation.state != Invitation.ANSWERED and invitation.expires_at <= now
     ):
         abort(_closed_page("expired", 410, invitation))
-    return invitation, latest(runtime.surveys, invitation.wave.survey)
+    return invitation, survey
 
 
 def _render(template: str, invitation: Invitation, survey: Survey, **context):
