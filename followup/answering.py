@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 
 from peewee import Database
@@ -11,10 +12,55 @@ from followup.models import Draft, Invitation, SurveyFingerprint
 from followup.surveys import Survey, SurveyError
 
 
-def load_draft(invitation_id: int) -> dict:
-    """Return the answers saved so far for an invitation (empty when none)."""
-    draft = Draft.get_or_none(Draft.invitation == invitation_id)
-    return json.loads(draft.answers) if draft else {}
+@dataclass
+class Visit:
+    """One participant's visit to the survey: what the session knows, and what the database says now."""
+
+    invitation_id: int
+    participant_id: int
+    programme: str
+    survey: str
+    language: str
+    state: str
+    expires_at: datetime
+    answers: dict
+
+
+def visit_ticket(invitation: Invitation) -> dict:
+    """Return what a session keeps about the invitation it was opened for (no personal data)."""
+    participant = invitation.participant
+    return {
+        "invitation": invitation.id,
+        "participant": participant.id,
+        "programme": participant.programme.name,
+        "survey": invitation.wave.survey,
+        "own_lang": participant.language,
+    }
+
+
+# Every page view runs this; one fixed statement keeps it cheap.
+_VISIT = (
+    "SELECT i.state, i.expires_at, d.answers FROM invitation AS i "
+    "LEFT JOIN draft AS d ON d.invitation_id = i.id WHERE i.id = {param}"
+)
+
+
+def load_visit(db: Database, ticket: dict) -> Visit | None:
+    """Return the visit for a session's ticket with the invitation's state and saved answers."""
+    row = db.execute_sql(_VISIT.format(param=db.param), (ticket["invitation"],)).fetchone()
+    if row is None:
+        return None
+    state, expires_at, answers = row
+    return Visit(
+        ticket["invitation"],
+        ticket["participant"],
+        ticket["programme"],
+        ticket["survey"],
+        ticket["own_lang"],
+        state,
+        Invitation.expires_at.python_value(expires_at),
+        json.loads(answers) if answers else {},
+    )
 
 
 def save_draft(db: Database, invitation_id: int, answers: dict, now: datetime) -> None:

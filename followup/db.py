@@ -24,13 +24,17 @@ SQLITE_PRAGMAS = {
 def open_database(url: str) -> Database:
     """Return an unconnected peewee database for `url` (sqlite:///PATH or postgresql://...)."""
     scheme = urlparse(url).scheme
+    # Pooled: a request takes an open connection instead of opening one (and, for SQLite, setting
+    # its pragmas) every time; close() hands it back.
+    pool = {"max_connections": 64, "stale_timeout": 300, "autoconnect": False}
     if scheme == "sqlite":
-        db = connect(url, pragmas=SQLITE_PRAGMAS, autoconnect=False)
-    elif scheme in ("postgres", "postgresql"):
-        db = connect(url, autoconnect=False)
-    else:
-        raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
-    return db
+        # A pooled connection may be handed to another thread after it is returned.
+        return connect(
+            url.replace("sqlite:", "sqlite+pool:", 1), pragmas=SQLITE_PRAGMAS, check_same_thread=False, **pool
+        )
+    if scheme in ("postgres", "postgresql"):
+        return connect(url.replace(f"{scheme}:", "postgresql+pool:", 1), **pool)
+    raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
 
 
 def bind(db: Database) -> Database:

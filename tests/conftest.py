@@ -8,7 +8,7 @@ from followup import create_app
 from followup.clock import FixedClock
 from followup.db import bind, migrate, open_database
 
-pytest_plugins = ["tests.smtp_server", "tests.twilio_server"]
+pytest_plugins = ["tests.browser", "tests.smtp_server", "tests.twilio_server"]
 
 POSTGRES_URL = os.environ.get("FOLLOWUP_TEST_DATABASE_URL")
 DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -44,6 +44,7 @@ def db(database_url):
     migrate(database)
     yield database
     database.close()
+    database.close_all()  # the pool's idle connections too
 
 
 @pytest.fixture
@@ -63,6 +64,7 @@ def app(database_url, tmp_path, clock):
     migrate(database)
     yield app
     database.close()
+    database.close_all()
 
 
 @pytest.fixture

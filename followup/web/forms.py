@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import request
 from flask_wtf import FlaskForm
 
@@ -32,6 +34,45 @@ def _as_option(question: Question, value: str):
         if str(option.value) == value:
             return option.value
     return value
+
+
+@dataclass
+class Field:
+    """One question as the page shows it: its value, its error, and its choices ready to print."""
+
+    question: Question
+    value: object
+    error: str
+    describedby: str
+    input: str
+    choices: list[tuple[str, object, str, bool]]
+
+
+def page_fields(
+    questions: list[Question], answers: dict, errors: dict[str, str], language: str
+) -> list[Field]:
+    """Prepare the questions of a page for the template (done here: it is the hot part of the page)."""
+    fields = []
+    for question in questions:
+        value = answers.get(question.id)
+        chosen = value if isinstance(value, list) else [value]
+        choices = [
+            (f"{question.id}-{n}", option.value, option.text[language], option.value in chosen)
+            for n, option in enumerate(question.options, start=1)
+        ]
+        error = errors.get(question.id, "")
+        described = [f"{question.id}-help"] * bool(question.help) + [f"{question.id}-error"] * bool(error)
+        fields.append(
+            Field(
+                question,
+                "" if value is None else value,
+                error,
+                " ".join(described),
+                "checkbox" if question.type == "multiple_choice" else "radio",
+                choices,
+            )
+        )
+    return fields
 
 
 def error_messages(page: Page, errors: dict[str, str]) -> dict[str, str]:

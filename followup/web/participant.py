@@ -20,14 +20,14 @@ from flask import (
     url_for,
 )
 
-from followup.answering import decline, load_draft, save_draft
+from followup.answering import Visit, decline, load_visit, save_draft, visit_ticket
 from followup.i18n import use_language
 from followup.models import Invitation
 from followup.optout import opt_out
 from followup.responses import record_response
 from followup.surveys import AnswerError, Page, Survey, latest
 from followup.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
-from followup.web.forms import CsrfForm, error_messages, submitted_answers
+from followup.web.forms import CsrfForm, error_messages, page_fields, submitted_answers
 
 bp = Blueprint("participant", __name__)
 
@@ -86,7 +86,7 @@ def arrive(token: str):
 
 def _start_session(invitation: Invitation, now: datetime) -> None:
     session.clear()
-    session["invitation"] = invitation.id
+    session["ticket"] = visit_ticket(invitation)
     session["until"] = (now + SESSION_LENGTH).isoformat()
     session["lang"] = invitation.participant.language
 
@@ -94,27 +94,25 @@ def _start_session(invitation: Invitation, now: datetime) -> None:
 @bp.get("/enkat")
 def intro():
     """Say who is asking, why, how long it takes, and that it is voluntary."""
-    invitation, survey = _current()
-    answers = load_draft(invitation.id)
-    resume = survey.first_incomplete(answers) if answers else None
-    return _render("participant/intro.html", invitation, survey, resume=resume, started=bool(answers))
+    visit, survey = _current()
+    resume = survey.first_incomplete(visit.answers) if visit.answers else None
+    return _render("participant/intro.html", visit, survey, resume=resume, started=bool(visit.answers))
 
 
 @bp.route("/enkat/sida/<page_id>", methods=["GET", "POST"])
 def page(page_id: str):
     """Show one page of questions, and save what is given on it."""
-    invitation, survey = _current()
-    answers = load_draft(invitation.id)
-    pages = survey.shown_pages(answers)
+    visit, survey = _current()
+    answers = visit.answers
     current = next((p for p in survey.pages if p.id == page_id), None)
     if current is None:
         abort(404)
     form = CsrfForm()
     if request.method == "GET":
-        return _page(invitation, survey, current, answers, form)
+        return _page(visit, survey, current, answers, form)
     if not form.validate_on_submit():
         return _page(
-            invitation,
+            visit,
             survey,
             current,
             {**answers, **submitted_answers(current)},
@@ -129,7 +127,7 @@ def page(page_id: str):
     except AnswerError as exc:
         if not going_back:
             return _page(
-                invitation,
+                visit,
                 survey,
                 current,
                 {**answers, **submitted_answers(current)},
@@ -138,7 +136,7 @@ def page(page_id: str):
                 status=400,
             )
         answers = _keep_valid(survey, current, answers)
-    save_draft(runtime.db, invitation.id, answers, runtime.clock.now())
+    save_draft(runtime.db, visit.invitation_id, answers, runtime.clock.now())
     pages = survey.shown_pages(answers)
     index = next((i for i, p in enumerate(pages) if p.id == current.id), 0)
     if going_back:
@@ -157,14 +155,14 @@ def page(page_id: str):
 @bp.get("/enkat/granska")
 def review():
     """Show every answer once more, with a way back to each page, and the Submit button."""
-    invitation, survey = _current()
-    answers = load_draft(invitation.id)
+    visit, survey = _current()
+    answers = visit.answers
     incomplete = survey.first_incomplete(answers)
     if incomplete is not None:
         return redirect(url_for("participant.page", page_id=incomplete.id), code=303)
     return _render(
         "participant/review.html",
-        invitation,
+        visit,
         survey,
         answers=answers,
         form=CsrfForm(),
@@ -175,21 +173,21 @@ def review():
 @bp.post("/enkat/skicka")
 def submit():
     """Store the answers once; a second press of the button lands on the thank-you page too."""
-    invitation, survey = _current(allow_answered=True)
-    if invitation.state == Invitation.ANSWERED:
+    visit, survey = _current(allow_answered=True)
+    if visit.state == Invitation.ANSWERED:
         return redirect(url_for("participant.thanks"), code=303)
     form = CsrfForm()
     if not form.validate_on_submit():
         return redirect(url_for("participant.review"), code=303)
     runtime = _runtime()
     try:
-        record_response(runtime.db, invitation.id, survey, load_draft(invitation.id), runtime.clock.now())
+        record_response(runtime.db, visit.invitation_id, survey, visit.answers, runtime.clock.now())
     except AlreadyAnswered:
         pass
     except ExpiredToken:
-        return _closed_page("expired", 410, invitation)
+        return _closed_page("expired", 410)
     except AnswerError:
-        incomplete = survey.first_incomplete(load_draft(invitation.id)) or survey.pages[0]
+        incomplete = survey.first_incomplete(visit.answers) or survey.pages[0]
         return redirect(url_for("participant.page", page_id=incomplete.id), code=303)
     return redirect(url_for("participant.thanks"), code=303)
 
@@ -197,33 +195,32 @@ def submit():
 @bp.get("/enkat/tack")
 def thanks():
     """Thank the person; the link now leads here rather than to the form."""
-    invitation, survey = _current(allow_answered=True)
-    return _render("participant/thanks.html", invitation, survey, form=CsrfForm())
+    visit, survey = _current(allow_answered=True)
+    return _render("participant/thanks.html", visit, survey, form=CsrfForm())
 
 
 @bp.route("/enkat/hoppa-over", methods=["GET", "POST"])
 def skip():
     """Skip this follow-up only, after one confirmation."""
-    invitation, survey = _current()
+    visit, survey = _current()
     form = CsrfForm()
     if request.method == "POST" and form.validate_on_submit():
         runtime = _runtime()
-        decline(runtime.db, invitation.id, runtime.clock.now())
-        return _render("participant/skipped.html", invitation, survey)
-    return _render("participant/skip.html", invitation, survey, form=form)
+        decline(runtime.db, visit.invitation_id, runtime.clock.now())
+        return _render("participant/skipped.html", visit, survey)
+    return _render("participant/skip.html", visit, survey, form=form)
 
 
 @bp.route("/enkat/avsluta", methods=["GET", "POST"])
 def stop_all():
     """Stop all follow-ups for this person, after one confirmation."""
-    invitation, survey = _current(allow_answered=True)
+    visit, survey = _current(allow_answered=True)
     form = CsrfForm()
-    participant = invitation.participant
     if request.method == "POST" and form.validate_on_submit():
         runtime = _runtime()
-        opt_out(runtime.db, participant.id, runtime.clock.now(), "survey")
-        return render_template("participant/stopped.html", programme=participant.programme.name)
-    return _render("participant/stop_all.html", invitation, survey, form=form)
+        opt_out(runtime.db, visit.participant_id, runtime.clock.now(), "survey")
+        return render_template("participant/stopped.html", programme=visit.programme)
+    return _render("participant/stop_all.html", visit, survey, form=form)
 
 
 @bp.route("/u/<token>", methods=["GET", "POST"])
@@ -244,46 +241,51 @@ def stop(token: str):
     return render_template("participant/stop.html", programme=participant.programme.name)
 
 
-def _current(allow_answered: bool = False) -> tuple[Invitation, Survey]:
-    """Return the session's invitation and its survey, or end the request with a kind page."""
+def _current(allow_answered: bool = False) -> tuple[Visit, Survey]:
+    """Return the session's visit and its survey, or end the request with a kind page."""
     runtime = _runtime()
     now = runtime.clock.now()
-    invitation_id, until = session.get("invitation"), session.get("until")
-    if not invitation_id or not until or datetime.fromisoformat(until) <= now:
+    ticket, until = session.get("ticket"), session.get("until")
+    if not ticket or not until or datetime.fromisoformat(until) <= now:
         abort(_closed_page("session", 403))
-    invitation = Invitation.get_or_none(Invitation.id == invitation_id)
-    if invitation is None:
+    visit = load_visit(runtime.db, ticket)
+    if visit is None:
         abort(_closed_page("session", 403))
-    session["until"] = (now + SESSION_LENGTH).isoformat()
-    use_language(session.get("lang") or invitation.participant.language)
-    if invitation.state == Invitation.ANSWERED and not allow_answered:
+    # Renewed at most every few minutes, so most pages need not send a new cookie.
+    if datetime.fromisoformat(until) - now < SESSION_LENGTH - timedelta(minutes=5):
+        session["until"] = (now + SESSION_LENGTH).isoformat()
+    use_language(session.get("lang") or visit.language)
+    if visit.state == Invitation.ANSWERED and not allow_answered:
         abort(redirect(url_for("participant.thanks"), code=303))
-    survey = latest(runtime.surveys, invitation.wave.survey)
-    if invitation.state == Invitation.DECLINED:
-        abort(make_response(_render("participant/skipped.html", invitation, survey)))
-    if invitation.state == Invitation.EXPIRED or (
-        invitation.state != Invitation.ANSWERED and invitation.expires_at <= now
-    ):
-        abort(_closed_page("expired", 410, invitation))
-    return invitation, survey
+    survey = latest(runtime.surveys, visit.survey)
+    if visit.state == Invitation.DECLINED:
+        abort(make_response(_render("participant/skipped.html", visit, survey)))
+    if visit.state == Invitation.EXPIRED or (visit.state != Invitation.ANSWERED and visit.expires_at <= now):
+        abort(_closed_page("expired", 410))
+    return visit, survey
 
 
-def _render(template: str, invitation: Invitation, survey: Survey, **context):
-    language = session.get("lang") or invitation.participant.language
-    if language not in survey.languages:
-        language = survey.languages[0]
+def _language(visit: Visit, survey: Survey) -> str:
+    """Return the language to show the survey's own texts in: the chosen one if the survey has it."""
+    language = session.get("lang") or visit.language
+    return language if language in survey.languages else survey.languages[0]
+
+
+def _render(template: str, visit: Visit, survey: Survey, **context):
+    language = _language(visit, survey)
+    zone = _runtime().settings.zone
     return render_template(
         template,
         survey=survey,
         language=language,
-        programme=invitation.participant.programme.name,
-        last_day=_last_day(invitation),
+        programme=visit.programme,
+        last_day=(visit.expires_at - timedelta(seconds=1)).astimezone(zone).date(),
         **context,
     )
 
 
 def _page(
-    invitation, survey: Survey, current: Page, answers: dict, form, errors=None, stale=False, status=200
+    visit: Visit, survey: Survey, current: Page, answers: dict, form, errors=None, stale=False, status=200
 ):
     pages = survey.shown_pages(answers)
     position = next((i for i, p in enumerate(pages) if p.id == current.id), 0)
@@ -291,11 +293,10 @@ def _page(
     messages = error_messages(current, errors or {})
     response = _render(
         "participant/page.html",
-        invitation,
+        visit,
         survey,
         page=current,
-        questions=questions,
-        answers=answers,
+        fields=page_fields(questions, answers, messages, _language(visit, survey)),
         form=form,
         errors=messages,
         stale=stale,
@@ -319,16 +320,8 @@ def _keep_valid(survey: Survey, current: Page, answers: dict) -> dict:
     return kept
 
 
-def _last_day(invitation: Invitation):
-    zone = _runtime().settings.zone
-    return (invitation.expires_at - timedelta(seconds=1)).astimezone(zone).date()
-
-
 def _closed_page(kind: str, status: int, invitation: Invitation | None = None):
-    if invitation is not None:
-        use_language(session.get("lang") or invitation.participant.language)
-    else:
-        use_language(session.get("lang"))
+    use_language(session.get("lang") or (invitation.participant.language if invitation else None))
     return make_response(render_template(f"participant/{kind}_closed.html"), status)
 
 
