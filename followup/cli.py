@@ -403,6 +403,8 @@ class QuietLinks(WSGIRequestHandler):
 
     def log_request(self, code="-", size="-") -> None:
         self.requestline = LINK_TOKEN.sub(r"\1…", self.requestline)
+        if hasattr(self, "path"):
+            self.path = LINK_TOKEN.sub(r"\1…", self.path)
         super().log_request(code, size)
 
 

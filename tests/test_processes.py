@@ -124,13 +124,15 @@ def test_serve_runs_web_and_scheduler_together(environment, tmp_path):
     import_one_due(environment, tmp_path)
     port = free_port()
     outbox = Path(environment["FOLLOWUP_INSTANCE_PATH"]) / "outbox"
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "followup.cli", "serve", "--port", str(port)],
-        env=environment,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "serve.log"
+    with log.open("w") as log_file:
+        serve = subprocess.Popen(
+            [sys.executable, "-m", "followup.cli", "serve", "--port", str(port)],
+            env=environment,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
     try:
         assert wait_for(lambda: get(f"http://127.0.0.1:{port}/")[0] == 200)
         assert wait_for(lambda: any(outbox.glob("*.eml")))
@@ -144,6 +146,10 @@ def test_serve_runs_web_and_scheduler_together(environment, tmp_path):
         assert "Vad gör du huvudsakligen just nu?" in page
     finally:
         stop(serve)
+    # The request log shows that a link was opened, never the link's token.
+    token = path.rsplit("/", 1)[1]
+    written = log.read_text()
+    assert "GET /s/… HTTP" in written and token not in written, written
 
 
 def test_a_bad_setting_stops_the_command_with_a_message_not_a_traceback(environment):
