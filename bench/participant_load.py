@@ -61,7 +61,12 @@ def free_port() -> int:
 def followup(env: dict, *args: str) -> str:
     """Run one `followup` command and return its output."""
     done = subprocess.run(
-        [sys.executable, "-m", "followup.cli", *args], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "followup.cli", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout
 
@@ -70,7 +75,10 @@ def gunicorn(env: dict, app: str, port: int) -> subprocess.Popen:
     """Start gunicorn with 2 workers and wait until it answers."""
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", app],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -119,21 +127,26 @@ def wrk(url: str, script: Path, duration: int, connections: int) -> dict:
     """Run wrk and return requests a second and error counts."""
     done = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "-s", str(script), url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     out = done.stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    errors = (int(bad.group(1)) if bad else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
+    errors = (int(bad.group(1)) if bad else 0) + (
+        sum(map(int, socket_errors.groups())) if socket_errors else 0
+    )
     return {"rate": rate, "requests": total, "errors": errors}
 
 
 def lua(path: Path, method: str, target: str, visitors: list[tuple[str, str]], body: str = "") -> Path:
     """Write a wrk script that spreads requests over the visitors' sessions."""
     rows = ",\n".join(
-        "{%s, %s}" % (_lua_string(cookie), _lua_string(body.replace("TOKEN", token))) for cookie, token in visitors
+        f"{{{_lua_string(cookie)}, {_lua_string(body.replace('TOKEN', token))}}}"
+        for cookie, token in visitors
     )
     path.write_text(
         f"""
@@ -209,22 +222,38 @@ def main(argv: list[str]) -> int:
             visitor = Visitor(base)
             visitor.get(link.removeprefix(base))
             for page, answers in COMPLETE.items():
-                visitor.post(f"/enkat/sida/{page}", {"csrf_token": visitor.token(f"/enkat/sida/{page}"),
-                                                      "action": "next", **answers})
+                visitor.post(
+                    f"/enkat/sida/{page}",
+                    {"csrf_token": visitor.token(f"/enkat/sida/{page}"), "action": "next", **answers},
+                )
             finishers.append(visitor)
         body = "csrf_token=TOKEN&main_activity=studies&action=next"
         results = {
-            "bare": wrk(f"http://127.0.0.1:{bare_port}/", lua(work / "bare.lua", "GET", "/", [("x=1", "")]),
-                        args.duration, args.connections),
-            "GET": wrk(base, lua(work / "get.lua", "GET", "/enkat/sida/wellbeing", readers), args.duration,
-                       args.connections),
-            "POST": wrk(base, lua(work / "post.lua", "POST", "/enkat/sida/now", writers, body), args.duration,
-                        args.connections),
+            "bare": wrk(
+                f"http://127.0.0.1:{bare_port}/",
+                lua(work / "bare.lua", "GET", "/", [("x=1", "")]),
+                args.duration,
+                args.connections,
+            ),
+            "GET": wrk(
+                base,
+                lua(work / "get.lua", "GET", "/enkat/sida/wellbeing", readers),
+                args.duration,
+                args.connections,
+            ),
+            "POST": wrk(
+                base,
+                lua(work / "post.lua", "POST", "/enkat/sida/now", writers, body),
+                args.duration,
+                args.connections,
+            ),
         }
         sent = _submit_all(finishers)
-        stored = sqlite3.connect(work / "instance" / "followup.sqlite3").execute(
-            "SELECT COUNT(*) FROM response"
-        ).fetchone()[0]
+        stored = (
+            sqlite3.connect(work / "instance" / "followup.sqlite3")
+            .execute("SELECT COUNT(*) FROM response")
+            .fetchone()[0]
+        )
     finally:
         for server in servers:
             stop(server)
@@ -235,9 +264,12 @@ def main(argv: list[str]) -> int:
         ratio = result["rate"] / bare
         target = {"GET": TARGET_GET, "POST": TARGET_POST}.get(name)
         mark = "" if target is None else (f">={target:.2f} " + ("met" if ratio >= target else "MISSED"))
-        print(f"{name:6} {result['rate']:9.0f} {result['requests']:9d} {result['errors']:7d} {ratio:8.2f} {mark}")
-    print(f"answers sent at once: {len(finishers)}, submits that got the thank-you page: {sent}, "
-          f"responses stored: {stored} ({'none lost' if stored == len(finishers) == sent else 'LOST'})")
+        figures = f"{result['rate']:9.0f} {result['requests']:9d} {result['errors']:7d} {ratio:8.2f}"
+        print(f"{name:6} {figures} {mark}")
+    print(
+        f"answers sent at once: {len(finishers)}, submits that got the thank-you page: {sent}, "
+        f"responses stored: {stored} ({'none lost' if stored == len(finishers) == sent else 'LOST'})"
+    )
     return 0
 
 
@@ -249,8 +281,11 @@ def _submit_all(visitors: list[Visitor]) -> int:
     def submit(visitor: Visitor) -> None:
         token = visitor.token("/enkat/granska")
         start.wait()
-        with visitor.opener.open(visitor.base + "/enkat/skicka",
-                                 data=urllib.parse.urlencode({"csrf_token": token}).encode(), timeout=30) as answer:
+        with visitor.opener.open(
+            visitor.base + "/enkat/skicka",
+            data=urllib.parse.urlencode({"csrf_token": token}).encode(),
+            timeout=30,
+        ) as answer:
             if answer.url.endswith("/enkat/tack") and answer.status == 200:
                 reached.append(1)
 

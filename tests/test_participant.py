@@ -60,7 +60,7 @@ def test_pages_show_in_the_participants_language_and_can_switch(client, links):
     client.get(links["E2"])
     page = client.get("/enkat/sida/now").get_data(as_text=True)
     assert '<html lang="en">' in page and "What do you mainly do right now?" in page
-    assert "Page 1 of 5" in page
+    assert "Page 1 of 5" in page and '<progress class="bar" max="5" value="1"' in page
     switched = client.get("/sprak/sv?next=/enkat/sida/now")
     assert switched.status_code == 303 and switched.headers["Location"] == "/enkat/sida/now"
     page = client.get("/enkat/sida/now").get_data(as_text=True)

@@ -44,6 +44,12 @@ def index():
     return render_template("participant/index.html")
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Answer browsers' automatic icon request without a page: the service has no icon."""
+    return "", 204
+
+
 @bp.get("/tillganglighet")
 def accessibility():
     """Show the accessibility statement."""
