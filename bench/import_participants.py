@@ -9,9 +9,9 @@ Targets (issue "foundation"): at least 10,000 participants a second end to end o
 memory under 300 MB. Missing a target is reported, not treated as a failure: the command exits
 non-zero only when something crashes.
 
-    .venv/bin/python -m bench                  # 100,000 rows, 3 timed runs (about 30 s)
-    .venv/bin/python -m bench --tracemalloc    # plus one run under tracemalloc (about 30 s more)
-    .venv/bin/python -m bench --rows 20000 --runs 1
+    .venv/bin/python -m bench import                  # 100,000 rows, 3 timed runs (about 30 s)
+    .venv/bin/python -m bench import --tracemalloc    # plus one run under tracemalloc (about 30 s more)
+    .venv/bin/python -m bench import --rows 20000 --runs 1
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def report(rows: int, runs: list[dict], traced: dict | None, generate_s: float) 
 
 def main(argv: list[str] | None = None) -> int:
     """Generate the CSV, run the timed imports in fresh subprocesses and print the table."""
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench import", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=ROWS, help=f"participants to import ({ROWS:,})")
     parser.add_argument(
         "--runs", type=int, default=RUNS, help=f"timed runs, each in a fresh process ({RUNS})"

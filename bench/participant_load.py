@@ -16,7 +16,9 @@ their answers at once, and the responses in the database are counted.
 Targets (issue "participant's survey"): GET at least 0.30 and POST at least 0.15 of the bare
 page's requests a second; zero errors and zero lost responses.
 
-    .venv/bin/python -m bench participant [--duration 10] [--connections 32]
+    .venv/bin/python -m bench participant [--duration 10] [--connections 32] [--rounds 3]
+
+Each figure is the median of the rounds (requests and errors are summed over them).
 """
 
 from __future__ import annotations
@@ -177,6 +179,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench participant", description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
     parser.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the three runs (default 3)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is needed (Debian package wrk)", file=sys.stderr)
@@ -271,6 +274,16 @@ def main(argv: list[str]) -> int:
         f"responses stored: {stored} ({'none lost' if stored == len(finishers) == sent else 'LOST'})"
     )
     return 0
+
+
+def _median(results: list[dict]) -> dict:
+    ordered = sorted(results, key=lambda r: r["rate"])
+    middle = ordered[len(ordered) // 2]
+    return {
+        **middle,
+        "errors": sum(r["errors"] for r in results),
+        "requests": sum(r["requests"] for r in results),
+    }
 
 
 def _submit_all(visitors: list[Visitor]) -> int:

@@ -1,0 +1,474 @@
+"""Benchmark: send 10,000 invitations by e-mail to a local SMTP server, through the real dispatch.
+
+10,000 e-mails go three ways to one local aiosmtpd server (a background thread of this process,
+whose handler only counts what it receives):
+
+- bare smtplib: one `smtplib.SMTP` connection and `send_message` of prebuilt e-mails, the ceiling;
+- `SmtpEmail` alone: the same prebuilt e-mails through `SmtpEmail.batch()` and `send()`.
+  The prebuilt e-mails are 1,000 distinct ones made like the dispatch's, sent in turn;
+- dispatch: one real `followup.dispatch.tick` with `SmtpEmail`, over a SQLite database holding
+  10,000 participants whose 6-month wave is due. Per message this claims it, reads its rows,
+  issues a token, renders the templates, builds the e-mail, sends it and records it: three
+  transactions (the claim, the token, the record).
+
+Targets (issue "real delivery"): the dispatch sends at least 200 e-mails a second, and at least
+0.80 of the bare loop's rate. Missing a target is reported, not treated as a failure.
+
+`--split` shows where the dispatch's extra time goes: one more tick (on a fresh database) with each
+step timed by wrapping the dispatch's functions in this process (about a microsecond a call), and a
+loop that builds each e-mail and sends it at once, without a database. `--profile` runs one more
+tick under cProfile.
+
+    .venv/bin/python -m bench email                     # about 2.5 minutes
+    .venv/bin/python -m bench email --messages 2000 --split --profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import importlib
+import inspect
+import io
+import os
+import platform
+import pstats
+import random
+import secrets
+import smtplib
+import socket
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiosmtpd.controller import Controller
+
+from bench.import_participants import NOW, SEED, SEND_HOUR, ZONE_NAME
+from followup.scheduling import add_months
+
+MESSAGES = 10_000
+POOL = 1_000  # distinct prebuilt e-mails, sent in turn by the SMTP loops
+WARM_UP = 200  # sent before each timed SMTP loop, untimed: connections, caches, code paths
+TARGET_PER_SECOND = 200
+TARGET_RATIO = 0.80
+BASE_URL = "https://followup.example.org"
+MAIL_FROM = "followup@example.org"
+PROGRAMME = "Bench e-mail"
+# 6-month waves due at NOW (10:00 in Stockholm) or in the 21 days before it, inside their window.
+LAST_EXIT = add_months(NOW.date(), -6)
+LAST_DAY = NOW.date() + timedelta(days=59)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class CountingServer:
+    """An SMTP handler that accepts every message and only counts it, with its arrival time."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.count = 0
+        self.first = self.last = 0.0
+
+    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: N802 (aiosmtpd's naming)
+        arrived = time.perf_counter()
+        if not self.count:
+            self.first = arrived
+        self.last = arrived
+        self.count += 1
+        return "250 OK"
+
+
+def build_app(directory: Path, messages: int):
+    """Return a Flask app over a new SQLite database with `messages` participants due for an e-mail."""
+    from followup import create_app, importing, programmes, reporting
+    from followup.db import migrate
+
+    directory.mkdir(parents=True, exist_ok=True)
+    app = create_app(
+        {
+            "DATABASE_URL": f"sqlite:///{directory / 'send.sqlite3'}",
+            "INSTANCE_PATH": str(directory / "instance"),
+            "SECRET_KEY": "a-benchmark-secret-that-is-long-enough",
+            "BASE_URL": BASE_URL,
+            "MAIL_FROM": MAIL_FROM,
+        }
+    )
+    db = app.extensions["followup"].db
+    db.connect()
+    migrate(db)
+    programme = programmes.create_programme(db, NOW, PROGRAMME)
+    rng = random.Random(SEED)
+    lines = ["code,exit_date,email,language"]
+    for i in range(1, messages + 1):
+        exit_date = LAST_EXIT - timedelta(days=rng.randint(0, 21))
+        language = "sv" if rng.random() < 0.8 else "en"
+        lines.append(f"E{i:06d},{exit_date.isoformat()},participant{i}@example.org,{language}")
+    rows = importing.read_rows("\n".join(lines).encode(), set(reporting.ACTIVITIES))
+    importing.import_participants(db, NOW, programme, rows, ZoneInfo(ZONE_NAME), SEND_HOUR)
+    return app
+
+
+def languages(messages: int) -> Iterator[str]:
+    rng = random.Random(SEED)
+    for _ in range(messages):
+        yield "sv" if rng.random() < 0.8 else "en"
+
+
+def words_with_placeholder(app) -> tuple[str, dict]:
+    """Return a placeholder and each language's invitation e-mail with it in place of the token."""
+    from followup.composing import compose
+
+    placeholder = "TOKEN" * 9
+    with app.app_context():
+        words = {
+            language: compose(
+                "invitation",
+                "email",
+                language,
+                f"{BASE_URL}/s/{placeholder}",
+                f"{BASE_URL}/u/{placeholder}",
+                PROGRAMME,
+                LAST_DAY,
+            )
+            for language in ("sv", "en")
+        }
+    return placeholder, words
+
+
+def emails_like_the_dispatch(app, messages: int) -> Iterator[EmailMessage]:
+    """Yield e-mails like the dispatch's: the same templates and headers, a fresh token in each."""
+    from followup.delivery.email import build_email
+
+    placeholder, words = words_with_placeholder(app)
+    for i, language in enumerate(languages(messages), start=1):
+        composed = words[language]
+        token = secrets.token_urlsafe(32)
+        yield build_email(
+            sender=MAIL_FROM,
+            to=f"participant{i}@example.org",
+            subject=composed.subject,
+            text=composed.text.replace(placeholder, token),
+            html=composed.html.replace(placeholder, token),
+            now=NOW,
+            headers={
+                "List-Unsubscribe": f"<{BASE_URL}/u/{token}>",
+                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            },
+        )
+
+
+def bare_loop(port: int, emails: list[EmailMessage]) -> None:
+    """Send with nothing but smtplib: one connection, one send_message each."""
+    connection = smtplib.SMTP("127.0.0.1", port, timeout=30)
+    for email in emails:
+        connection.send_message(email)
+    connection.quit()
+
+
+def sender_alone(port: int, emails: list[EmailMessage]) -> None:
+    """Send through followup's SmtpEmail: one batch, one send each."""
+    from followup.delivery.email import SmtpEmail
+
+    sender = SmtpEmail("127.0.0.1", port, "none", None, None)
+    with sender.batch():
+        for email in emails:
+            sender.send(email)
+
+
+def built_and_sent(app, port: int, messages: int) -> dict:
+    """Build each e-mail and send it at once through SmtpEmail, without a database: seconds in each."""
+    from followup.delivery.email import SmtpEmail
+
+    sender = SmtpEmail("127.0.0.1", port, "none", None, None)
+    spent = Counter()
+    emails = emails_like_the_dispatch(app, messages)
+    with sender.batch():
+        while True:
+            started = time.perf_counter()
+            email = next(emails, None)
+            built = time.perf_counter()
+            if email is None:
+                break
+            sender.send(email)
+            spent["build_email (with token, from composed words)"] += built - started
+            spent["SmtpEmail.send"] += time.perf_counter() - built
+    return spent
+
+
+def dispatch_tick(app, port: int, outbox: Path):
+    """Run one real tick as of NOW: everything due goes out through SmtpEmail."""
+    from followup.clock import FixedClock
+    from followup.composing import compose
+    from followup.delivery import Senders
+    from followup.delivery.email import SmtpEmail
+    from followup.delivery.outbox import OutboxSms
+    from followup.dispatch import Settings, tick
+
+    settings = Settings(
+        zone=ZoneInfo(ZONE_NAME),
+        send_hour=SEND_HOUR,
+        base_url=BASE_URL,
+        mail_from=MAIL_FROM,
+        window=None,  # no send window and no rate limit: as fast as it goes
+        email_per_second=0.0,
+    )
+    senders = Senders(email=SmtpEmail("127.0.0.1", port, "none", None, None), sms=OutboxSms(outbox))
+    db = app.extensions["followup"].db
+    with app.app_context():
+        return tick(db, FixedClock(NOW), senders, compose, settings)
+
+
+def timed(server: CountingServer, expected: int, run: Callable) -> dict:
+    """Run `run()`, check the server got `expected` messages, and return the timings."""
+    gc.collect()
+    server.reset()
+    started = time.perf_counter()
+    result = run()
+    finished = time.perf_counter()
+    if server.count != expected:
+        raise RuntimeError(f"the SMTP server received {server.count} messages, {expected} were sent")
+    return {
+        "total_s": finished - started,
+        "before_first_s": server.first - started,
+        "sending_s": server.last - server.first,
+        "result": result,
+    }
+
+
+def smtp_loops(app, port: int, server: CountingServer, messages: int) -> dict:
+    """Time the bare smtplib loop and SmtpEmail alone, each over the same prebuilt e-mails."""
+    # Each e-mail object weighs about 110 kB (the email package keeps every header's parse tree),
+    # so 10,000 of them would take over 1 GB and slow both loops with cache misses: a pool of
+    # distinct e-mails is sent round and round instead. Each send flattens its e-mail afresh.
+    pool = list(emails_like_the_dispatch(app, min(POOL, messages)))
+    emails = [pool[i % len(pool)] for i in range(messages)]
+    # Out of the collector's sight while they wait: scanning them would be charged to the loops.
+    gc.collect()
+    gc.freeze()
+    try:
+        bare_loop(port, pool[:WARM_UP])
+        bare = timed(server, messages, lambda: bare_loop(port, emails))
+        sender_alone(port, pool[:WARM_UP])
+        alone = timed(server, messages, lambda: sender_alone(port, emails))
+    finally:
+        emails.clear()
+        pool.clear()
+        gc.unfreeze()
+        gc.collect()
+    return {"bare": bare, "alone": alone}
+
+
+# Steps of the dispatch timed by --split: (label, module, attribute path in it).
+STEPS = [
+    ("send_pending (every message)", "followup.dispatch", "_Pass.send_pending"),
+    ("send_one", "followup.dispatch", "_Pass.send_one"),
+    ("claim: UPDATE", "followup.dispatch", "claim"),
+    ("Message.get_by_id", "followup.models", "Message.get_by_id"),
+    ("tokens.issue: INSERT", "followup.tokens", "issue"),
+    ("build_email", "followup.dispatch", "build_email"),
+    ("SmtpEmail.send", "followup.delivery.email", "SmtpEmail.send"),
+    ("_record: UPDATE", "followup.dispatch", "_Pass._record"),
+]
+
+
+@contextmanager
+def wrapped(spent: Counter) -> Iterator[None]:
+    """Add the wall-clock time spent in each of STEPS to `spent`, until the block ends."""
+    undo = []
+    for label, module_name, path in STEPS:
+        owner = importlib.import_module(module_name)
+        *parents, name = path.split(".")
+        for parent in parents:
+            owner = getattr(owner, parent)
+        had_own = name in vars(owner)
+        original = vars(owner)[name] if had_own else None
+        function = getattr(owner, name)
+
+        def timer(*args, _function=function, _label=label, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _function(*args, **kwargs)
+            finally:
+                spent[_label] += time.perf_counter() - started
+
+        if isinstance(inspect.getattr_static(owner, name), classmethod):
+            # `function` came bound to the class already: the wrapper must not be bound again.
+            setattr(owner, name, staticmethod(timer))
+        else:
+            setattr(owner, name, timer)
+        undo.append((owner, name, had_own, original))
+    try:
+        yield
+    finally:
+        for owner, name, had_own, original in reversed(undo):
+            if had_own:
+                setattr(owner, name, original)
+            else:
+                delattr(owner, name)
+
+
+def split_dispatch(app, port: int, outbox: Path, server: CountingServer, expected: int) -> dict:
+    """Run one more tick with each step timed; return seconds per step and the tick's total."""
+    from followup import composing
+
+    spent: Counter = Counter()
+    original = composing.compose
+
+    def compose(*args):
+        started = time.perf_counter()
+        try:
+            return original(*args)
+        finally:
+            spent["compose (templates)"] += time.perf_counter() - started
+
+    # dispatch_tick imports compose when it runs, so it picks up this timed one.
+    composing.compose = compose
+    try:
+        with wrapped(spent):
+            run = timed(server, expected, lambda: dispatch_tick(app, port, outbox))
+    finally:
+        composing.compose = original
+    spent["tick"] = run["total_s"]
+    return dict(spent)
+
+
+def profile_dispatch(app, port: int, outbox: Path, server: CountingServer, expected: int) -> str:
+    """Return cProfile's top functions of one more tick, by own time and by cumulative time."""
+    profiler = cProfile.Profile()
+    timed(server, expected, lambda: profiler.runcall(dispatch_tick, app, port, outbox))
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(50)
+    return text.getvalue()
+
+
+def report(messages: int, smtp: dict, dispatch: dict) -> str:
+    """Return the results as a small text table."""
+    bare, alone = smtp["bare"], smtp["alone"]
+
+    def rate(run: dict) -> float:
+        return messages / run["total_s"]
+
+    def ms(run: dict) -> float:
+        return run["total_s"] / messages * 1000
+
+    ratio = rate(dispatch) / rate(bare)
+    label = 48
+    lines = [
+        f"E-mail: {messages:,} messages to a local aiosmtpd server (a thread of this process), "
+        "SMTP without TLS",
+        f"python {platform.python_version()}, {os.cpu_count()} cores, now={NOW.isoformat()}",
+        "",
+        f"{'':<{label}}{'seconds':>9}{'msg/s':>9}{'ms/msg':>9}",
+        *(
+            f"{name:<{label}}{run['total_s']:>9.2f}{rate(run):>9,.0f}{ms(run):>9.3f}"
+            for name, run in (
+                ("bare smtplib loop (prebuilt e-mails)", bare),
+                ("SmtpEmail alone (prebuilt e-mails)", alone),
+                ("dispatch: one tick, end to end", dispatch),
+            )
+        ),
+        f"{'  of which before the first e-mail (plan, queue)':<{label}}{dispatch['before_first_s']:>9.2f}",
+        f"{'  of which first to last e-mail':<{label}}{dispatch['sending_s']:>9.2f}"
+        f"{(messages - 1) / dispatch['sending_s']:>9,.0f}",
+        "",
+        f"{'SmtpEmail alone / bare loop':<{label}}{rate(alone) / rate(bare):>9.2f}",
+        f"{'dispatch / bare loop':<{label}}{ratio:>9.2f}",
+        f"{'dispatch over SmtpEmail alone (ms per e-mail)':<{label}}{ms(dispatch) - ms(alone):>9.3f}"
+        "  (database, token, templates, building the e-mail)",
+        "",
+        f"target >= {TARGET_PER_SECOND} e-mails/s through the dispatch: "
+        f"{'met' if rate(dispatch) >= TARGET_PER_SECOND else 'MISSED'}",
+        f"target >= {TARGET_RATIO:.2f} of the bare loop: {'met' if ratio >= TARGET_RATIO else 'MISSED'}",
+    ]
+    return "\n".join(lines)
+
+
+def report_split(messages: int, spent: dict, interleaved: dict) -> str:
+    """Return the per-step times of the --split tick and of the loop without a database, in ms per e-mail."""
+    label = 48
+    outer = ("tick", "send_pending (every message)", "send_one")
+    lines = ["Steps of one more tick, each timed where it runs (ms per e-mail):"]
+    for name, seconds in sorted(spent.items(), key=lambda item: (item[0] in outer, item[1])):
+        lines.append(f"  {name:<{label - 2}}{seconds / messages * 1000:>9.3f}")
+    rest = spent["tick"] - sum(v for k, v in spent.items() if k not in outer)
+    lines.append(
+        f"  {'the rest: related rows, commits, planning':<{label - 2}}{rest / messages * 1000:>9.3f}"
+    )
+    lines += ["", "Building each e-mail and sending it at once, no database, no templates (ms per e-mail):"]
+    for name, seconds in interleaved.items():
+        lines.append(f"  {name:<{label - 2}}{seconds / messages * 1000:>9.3f}")
+    total = sum(interleaved.values())
+    lines.append(
+        f"  {'total':<{label - 2}}{total / messages * 1000:>9.3f}  ({messages / total:,.0f} e-mails/s)"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the database and the e-mails, time the three ways of sending, print the table."""
+    parser = argparse.ArgumentParser(prog="python -m bench email", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--messages", type=int, default=MESSAGES, help=f"e-mails to send ({MESSAGES:,})")
+    parser.add_argument(
+        "--split", action="store_true", help="add one tick with each step timed (a fresh database)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="add one tick under cProfile and print its top functions"
+    )
+    args = parser.parse_args(argv)
+
+    server = CountingServer()
+    controller = Controller(server, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    extra = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="followup-bench-") as tmp:
+            directory = Path(tmp)
+            app = build_app(directory / "timed", args.messages)
+            smtp = smtp_loops(app, controller.port, server, args.messages)
+            dispatch = timed(
+                server, args.messages, lambda: dispatch_tick(app, controller.port, directory / "outbox")
+            )
+            if dispatch["result"].sent != args.messages:
+                raise RuntimeError(
+                    f"the tick sent {dispatch['result'].sent} e-mails, {args.messages} were due"
+                )
+            app.extensions["followup"].db.close()
+            if args.split:
+                app = build_app(directory / "split", args.messages)
+                spent = split_dispatch(app, controller.port, directory / "outbox", server, args.messages)
+                interleaved = built_and_sent(app, controller.port, args.messages)
+                extra.append(report_split(args.messages, spent, interleaved))
+                app.extensions["followup"].db.close()
+            if args.profile:
+                app = build_app(directory / "profiled", args.messages)
+                profile = profile_dispatch(app, controller.port, directory / "outbox", server, args.messages)
+                extra.append(
+                    "cProfile of one more tick (its times are inflated by the profiler):\n" + profile
+                )
+                app.extensions["followup"].db.close()
+    finally:
+        controller.stop()
+    print(report(args.messages, smtp, dispatch))
+    for text in extra:
+        print("\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
