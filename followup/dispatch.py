@@ -53,6 +53,12 @@ class Settings:
     max_attempts: int = 6
     # A message claimed longer ago than this was in flight when its sender died: queue it again.
     stale_claim: timedelta = timedelta(minutes=10)
+    # One pacer per channel for the life of these settings, so pacing holds across ticks too.
+    pacers: dict[str, Pacer] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.pacers.setdefault("email", Pacer(self.email_per_second))
+        self.pacers.setdefault("sms", Pacer(self.sms_per_second))
 
 
 @dataclass
@@ -97,7 +103,6 @@ class _Pass:
 
     def __init__(self, db: Database, clock, senders: Senders, compose: Composer, settings: Settings):
         self.db, self.clock, self.senders, self.compose, self.settings = db, clock, senders, compose, settings
-        self.pacers = {"email": Pacer(settings.email_per_second), "sms": Pacer(settings.sms_per_second)}
         self.report = TickReport()
 
     def send_pending(self) -> None:
@@ -119,7 +124,6 @@ class _Pass:
             sender = getattr(self.senders, channel)
             with sender.batch():
                 for message_id in ids:
-                    self.pacers[channel].wait()
                     with self.db.atomic():
                         if not claim(message_id, self.clock.now()):
                             continue
@@ -179,6 +183,7 @@ class _Pass:
 
     def _hand_over(self, channel: str, address: str, words: Composed, optout: str, now: datetime) -> str:
         if channel == "sms":
+            self.settings.pacers["sms"].wait()
             return self.senders.sms.send(address, words.text, self.settings.status_callback)
         email = build_email(
             sender=self.settings.mail_from,
@@ -192,6 +197,8 @@ class _Pass:
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
         )
+        # Paced right before the hand-over, so the work of preparing a message is not in the gap.
+        self.settings.pacers["email"].wait()
         return self.senders.email.send(email)
 
     def _fail_address(self, message, contact, participant, now, problem: str) -> None:
