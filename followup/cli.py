@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -308,6 +309,7 @@ def serve(host: str, port: int) -> None:
     from followup.worker import schedule
 
     _connected()
+    _log_ticks()
     app = current_app._get_current_object()
     scheduler = schedule(app, BackgroundScheduler(timezone=UTC))
     scheduler.start()
@@ -333,6 +335,7 @@ def worker() -> None:
     from followup.worker import schedule
 
     _connected()
+    _log_ticks()
     app = current_app._get_current_object()
     click.echo(
         _l(
@@ -396,6 +399,12 @@ def contacts_command(programme_name: str) -> None:
         since = problem.since.astimezone(runtime.settings.zone).date().isoformat() if problem.since else ""
         click.echo(f"{problem.code}  {problem.channel}  {since}  {problem.problem}")
     click.echo(_l("%(count)d contact detail(s) to fix.", count=len(problems)))
+
+
+def _log_ticks() -> None:
+    """Show each scheduler pass's summary line (counts only: log lines never carry contact details)."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("followup").setLevel(logging.INFO)
 
 
 class QuietLinks(WSGIRequestHandler):

@@ -105,19 +105,23 @@ def test_gunicorn_serves_wsgi_app(environment):
 def test_the_worker_process_sends_what_is_due(environment, tmp_path):
     import_one_due(environment, tmp_path)
     outbox = Path(environment["FOLLOWUP_INSTANCE_PATH"]) / "outbox"
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "followup.cli", "worker"],
-        env=environment,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log = tmp_path / "worker.log"
+    with log.open("w") as log_file:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "followup.cli", "worker"],
+            env=environment,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
     try:
         assert wait_for(lambda: any(outbox.glob("*.eml")))
         time.sleep(2.5)  # further ticks must not send it again
     finally:
         stop(worker)
     assert len(list(outbox.glob("*.eml"))) == 1
+    written = log.read_text()
+    assert "tick: 0 planned, 1 queued, 1 sent" in written and "w1@example.org" not in written
 
 
 def test_serve_runs_web_and_scheduler_together(environment, tmp_path):
