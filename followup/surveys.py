@@ -142,46 +142,11 @@ class Survey:
 
     def clean_page(self, page: Page, submitted: dict, answers: dict) -> dict:
         """Return `answers` updated with one page's submission, or raise AnswerError for that page."""
-        updated = dict(answers)
-        errors: dict[str, str] = {}
-        for question in page.questions:
-            updated.pop(question.id, None)
-            if not question.is_shown(updated):
-                continue
-            try:
-                value = question.clean(submitted.get(question.id))
-            except ValueError as exc:
-                errors[question.id] = str(exc)
-                continue
-            if value is None:
-                if question.required:
-                    errors[question.id] = "required"
-                continue
-            updated[question.id] = value
-        if errors:
-            raise AnswerError(errors)
-        return updated
+        return _clean_into(page.questions, submitted, dict(answers))
 
     def clean(self, answers: dict) -> dict:
         """Return complete answers reduced to the questions shown, or raise AnswerError."""
-        cleaned: dict = {}
-        errors: dict[str, str] = {}
-        for question in self.questions:
-            if not question.is_shown(cleaned):
-                continue
-            try:
-                value = question.clean(answers.get(question.id))
-            except ValueError as exc:
-                errors[question.id] = str(exc)
-                continue
-            if value is None:
-                if question.required:
-                    errors[question.id] = "required"
-                continue
-            cleaned[question.id] = value
-        if errors:
-            raise AnswerError(errors)
-        return cleaned
+        return _clean_into(self.questions, answers, {})
 
     def first_incomplete(self, answers: dict) -> Page | None:
         """Return the first page with a required question still unanswered, or None."""
@@ -190,6 +155,28 @@ class Survey:
                 if question.required and question.is_shown(answers) and question.id not in answers:
                     return page
         return None
+
+
+def _clean_into(questions, given: dict, into: dict) -> dict:
+    """Put the cleaned answers to `questions` from `given` into `into`, skipping those not shown."""
+    errors: dict[str, str] = {}
+    for question in questions:
+        into.pop(question.id, None)
+        if not question.is_shown(into):
+            continue
+        try:
+            value = question.clean(given.get(question.id))
+        except ValueError as exc:
+            errors[question.id] = str(exc)
+            continue
+        if value is None:
+            if question.required:
+                errors[question.id] = "required"
+            continue
+        into[question.id] = value
+    if errors:
+        raise AnswerError(errors)
+    return into
 
 
 def load_survey(path: Path) -> Survey:

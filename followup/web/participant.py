@@ -116,32 +116,19 @@ def page(page_id: str):
     form = CsrfForm()
     if request.method == "GET":
         return _page(visit, survey, current, answers, form)
+    submitted = submitted_answers(current)
     if not form.validate_on_submit():
-        return _page(
-            visit,
-            survey,
-            current,
-            {**answers, **submitted_answers(current)},
-            form,
-            stale=True,
-            status=400,
-        )
+        return _page(visit, survey, current, {**answers, **submitted}, form, stale=True, status=400)
     going_back = request.form.get("action") == "back"
     runtime = _runtime()
     try:
-        answers = survey.clean_page(current, submitted_answers(current), answers)
+        answers = survey.clean_page(current, submitted, answers)
     except AnswerError as exc:
         if not going_back:
             return _page(
-                visit,
-                survey,
-                current,
-                {**answers, **submitted_answers(current)},
-                form,
-                errors=exc.errors,
-                status=400,
+                visit, survey, current, {**answers, **submitted}, form, errors=exc.errors, status=400
             )
-        answers = _keep_valid(survey, current, answers)
+        answers = _keep_valid(current, submitted, answers)
     save_draft(runtime.db, visit.invitation_id, answers, runtime.clock.now())
     pages = survey.shown_pages(answers)
     index = next((i for i, p in enumerate(pages) if p.id == current.id), 0)
@@ -312,9 +299,8 @@ def _page(
     return response, status
 
 
-def _keep_valid(survey: Survey, current: Page, answers: dict) -> dict:
+def _keep_valid(current: Page, submitted: dict, answers: dict) -> dict:
     """On Back, keep what was valid on the page and let the rest wait."""
-    submitted = submitted_answers(current)
     kept = {key: value for key, value in answers.items() if key not in {q.id for q in current.questions}}
     for question in current.questions:
         try:
