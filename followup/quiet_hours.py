@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -27,18 +27,6 @@ class SendWindow:
         """Tell whether a message may be sent at `moment`."""
         local = moment.astimezone(self.zone)
         return self._open_day(local.date()) and self.start <= local.time() < self.end
-
-    def next_opening(self, moment: datetime) -> datetime:
-        """Return `moment` if the window is open then, else when it next opens."""
-        if self.is_open(moment):
-            return moment
-        local = moment.astimezone(self.zone)
-        day = local.date() if local.time() < self.start else local.date() + timedelta(days=1)
-        for _ in range(400):
-            if self._open_day(day):
-                return datetime.combine(day, self.start, tzinfo=self.zone)
-            day += timedelta(days=1)
-        raise ValueError("the send window never opens")
 
     def _open_day(self, day: date) -> bool:
         if day.weekday() not in self.days or day in self.extra_closed:

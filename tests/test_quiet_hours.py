@@ -32,12 +32,6 @@ def test_the_window_is_local_time_in_summer_and_winter():
     assert not WINDOW.is_open(datetime(2026, 1, 14, 7, 0, tzinfo=UTC))  # 08:00 CET
 
 
-def test_next_opening_skips_nights_weekends_and_holidays():
-    assert WINDOW.next_opening(at(2026, 6, 18, 22, 0)) == at(2026, 6, 22, 9, 0)  # Thu night -> Mon
-    assert WINDOW.next_opening(at(2026, 6, 17, 7, 0)) == at(2026, 6, 17, 9, 0)
-    assert WINDOW.next_opening(at(2026, 6, 17, 12, 0)) == at(2026, 6, 17, 12, 0)
-
-
 @pytest.mark.parametrize(
     ("days", "hours", "message"),
     [
