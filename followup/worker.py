@@ -10,12 +10,12 @@ from flask import Flask
 from followup.clock import SystemClock
 from followup.composing import compose
 from followup.delivery import make_senders
-from followup.dispatch import TickReport, requeue_in_flight, tick
+from followup.dispatch import Settings, TickReport, requeue_in_flight, tick
 
 log = logging.getLogger(__name__)
 
 
-def run_tick(app: Flask, dry_run: bool = False, clock=None) -> TickReport:
+def run_tick(app: Flask, dry_run: bool = False, clock=None, settings: Settings | None = None) -> TickReport:
     """Run one scheduler pass inside the application, as of the clock's now."""
     runtime = app.extensions["followup"]
     with app.app_context():
@@ -26,7 +26,7 @@ def run_tick(app: Flask, dry_run: bool = False, clock=None) -> TickReport:
                 clock or runtime.clock,
                 make_senders(app.config),
                 compose,
-                runtime.settings,
+                settings or runtime.settings,
                 dry_run,
             )
         finally:
