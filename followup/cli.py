@@ -40,6 +40,13 @@ def _connected():
     return runtime
 
 
+def _programme(name: str):
+    try:
+        return find_programme(name)
+    except ProgrammeError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 def _check_surveys(runtime) -> None:
     try:
         check_fingerprints(runtime.surveys)
@@ -288,10 +295,7 @@ def tick_command(at: str | None, dry_run: bool) -> None:
 def report(programme_name: str, fmt: str, output) -> None:
     """Write outcome figures per wave and cohort, with small counts suppressed."""
     _connected()
-    try:
-        found = find_programme(programme_name)
-    except ProgrammeError as exc:
-        raise click.ClickException(str(exc)) from None
+    found = _programme(programme_name)
     table = outcome_table(found.id, current_app.config["SUPPRESSION_THRESHOLD"])
     if fmt == "json":
         output.write(table.as_json() + "\n")
@@ -358,10 +362,7 @@ def status_command(programme_name: str) -> None:
     from followup.status import wave_status
 
     _connected()
-    try:
-        found = find_programme(programme_name)
-    except ProgrammeError as exc:
-        raise click.ClickException(str(exc)) from None
+    found = _programme(programme_name)
     columns = ("scheduled", "sent", "delivered", "failed", "bounced", "opted_out", "answered", "expired")
     headings = [str(_l("months"))] + [str(_STATUS_HEADINGS[c]) for c in columns]
     click.echo("  ".join(f"{h:>10}" for h in headings))
@@ -391,10 +392,7 @@ def contacts_command(programme_name: str) -> None:
     from followup.status import contacts_to_fix
 
     runtime = _connected()
-    try:
-        found = find_programme(programme_name)
-    except ProgrammeError as exc:
-        raise click.ClickException(str(exc)) from None
+    found = _programme(programme_name)
     problems = contacts_to_fix(found.id, runtime.clock.now())
     for problem in problems:
         since = problem.since.astimezone(runtime.settings.zone).date().isoformat() if problem.since else ""
