@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 
 class SystemClock:
@@ -28,10 +28,6 @@ class FixedClock:
         if moment.tzinfo is None:
             raise ValueError("FixedClock needs a timezone-aware datetime")
         self._moment = moment.astimezone(UTC)
-
-    def advance(self, **delta: float) -> None:
-        """Move the clock forward by a `timedelta(**delta)`."""
-        self._moment += timedelta(**delta)
 
 
 def to_utc(moment: datetime) -> datetime:
