@@ -93,8 +93,11 @@ class Outbox:
 
     def links(self):
         found = []
-        for path in self.files():
-            found += LINK.findall(path.read_bytes().decode("utf-8", "replace"))
+        for email in self.emails():
+            found += LINK.findall(email.get_body(("plain",)).get_content())
+            found += LINK.findall(email.get_body(("html",)).get_content())
+        for text in self.sms():
+            found += LINK.findall(text)
         return sorted(set(found))
 
     def link_for(self, address: str) -> str:

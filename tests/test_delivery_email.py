@@ -6,7 +6,6 @@ import ssl
 import subprocess
 import traceback
 from datetime import UTC, datetime
-from email import policy
 from email.message import EmailMessage
 
 import pytest
@@ -97,11 +96,52 @@ def test_extra_headers_arrive_as_written(mailbox):
     assert f"List-Unsubscribe: {UNSUBSCRIBE}\r\n".encode() in received.content
 
 
-def test_extra_headers_stay_one_line_whatever_the_policy():
-    headers = {"List-Unsubscribe": UNSUBSCRIBE}
-    written = make_email(headers=headers).as_bytes(policy=policy.SMTP)
+def test_words_outside_ascii_and_long_lines_arrive_intact(mailbox):
+    text = "Hej Åsa!\n.En rad som börjar med en punkt.\n" + "lång rad " * 40 + "\nSlut.  \n"
+    html = "<p>Hej Åsa!</p>\n<p>" + "lång rad " * 40 + "</p>\n"
+    subject = "Hur går det för dig, sex månader efter programmet hos Samordningsförbundet Älvsbyn?"
+    email = build_email(
+        sender="Uppföljning Älvsbyn <followup@example.org>",
+        to="asa@exämple.se",
+        subject=subject,
+        text=text,
+        html=html,
+        now=NOW,
+    )
+    smtp(mailbox.port).send(email)
 
-    assert f"List-Unsubscribe: {UNSUBSCRIBE}\r\n".encode() in written
+    [received] = mailbox.received
+    assert received.rcpt_tos == ["asa@xn--exmple-cua.se"]
+    assert received.mail_from == "followup@example.org"
+    parsed = received.email()
+    assert parsed["Subject"] == subject
+    assert parsed["From"] == "Uppföljning Älvsbyn <followup@example.org>"
+    assert parsed.get_body(("plain",)).get_content() == text
+    assert parsed.get_body(("html",)).get_content() == html
+    # 7-bit and short lines all through, so no server on the way has to rewrite it.
+    assert received.content.isascii()
+    assert max(len(line) for line in received.content.split(b"\r\n")) <= 78
+
+
+@pytest.mark.parametrize(
+    ("to", "problem"),
+    [
+        ("åsa@example.se", "the part before the @ is not ASCII"),
+        ("anna.example.se", "not an e-mail address"),
+        ("anna@example.se\r\nBcc: x@example.org", "not an e-mail address"),
+    ],
+)
+def test_an_address_that_cannot_be_sent_to_is_a_permanent_failure(to, problem):
+    with pytest.raises(PermanentFailure, match=problem) as caught:
+        make_email(to=to)
+    assert "example" not in str(caught.value)
+
+
+def test_a_subject_of_two_lines_is_refused():
+    with pytest.raises(ValueError, match="one line"):
+        build_email(
+            sender="f@example.org", to="a@example.org", subject="a\nBcc: b", text="", html="", now=NOW
+        )
 
 
 @pytest.mark.parametrize("value", ["<https://example.org/a>\r\nBcc: x@example.org", "<https://exämple.org/>"])
@@ -122,6 +162,33 @@ def test_a_batch_uses_one_connection(mailbox):
     assert len(mailbox.connections) == 1
     assert {received.peer for received in mailbox.received} == mailbox.connections
     assert mailbox.quits == 1
+
+
+def test_meanwhile_runs_once_before_the_email_is_delivered(mailbox):
+    sender = smtp(mailbox.port)
+    seen = []
+
+    with sender.batch():
+        sender.send(make_email(to="anna@example.org"))
+        sender.send(make_email(to="bo@example.org"), meanwhile=lambda: seen.append(len(mailbox.received)))
+
+    # It ran while the second e-mail was under way, after the first had arrived and before the second.
+    assert seen == [1] and len(mailbox.received) == 2
+
+
+def test_a_failing_meanwhile_stops_the_email_and_the_connection_is_replaced(mailbox):
+    sender = smtp(mailbox.port)
+
+    def fails():
+        raise RuntimeError("the database is gone")
+
+    with sender.batch():
+        with pytest.raises(RuntimeError, match="database"):
+            sender.send(make_email(to="anna@example.org"), meanwhile=fails)
+        sender.send(make_email(to="bo@example.org"))
+
+    assert [received.rcpt_tos for received in mailbox.received] == [["bo@example.org"]]
+    assert len(mailbox.connections) == 2
 
 
 def test_each_send_outside_a_batch_has_its_own_connection(mailbox):

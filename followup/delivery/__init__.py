@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from email.message import EmailMessage
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from followup.delivery.email import Email
 
 
 class DeliveryError(Exception):
@@ -29,8 +32,11 @@ class EmailSender(Protocol):
         """Keep one connection open for the messages sent inside this block."""
         ...
 
-    def send(self, message: EmailMessage) -> str:
-        """Send a complete e-mail; return the provider's reference (the Message-ID for SMTP)."""
+    def send(self, message: Email, meanwhile: Callable[[], None] | None = None) -> str:
+        """Send a complete e-mail; return the provider's reference (the Message-ID for SMTP).
+
+        `meanwhile` runs once before any of this e-mail is delivered, while the sender waits.
+        """
         ...
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from contextlib import nullcontext
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from followup.delivery.email import Email
 
 
 class _Folder:
@@ -31,9 +34,11 @@ class _Folder:
 class OutboxEmail(_Folder):
     """Write e-mails as .eml files instead of sending them."""
 
-    def send(self, message: EmailMessage) -> str:
-        """Write the e-mail; return its file name."""
-        return self._write("email", "eml", message.as_bytes(policy=SMTP))
+    def send(self, message: Email, meanwhile: Callable[[], None] | None = None) -> str:
+        """Write the e-mail, after running `meanwhile` if given; return its file name."""
+        if meanwhile:
+            meanwhile()
+        return self._write("email", "eml", message.data)
 
 
 class OutboxSms(_Folder):
