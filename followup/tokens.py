@@ -7,6 +7,9 @@ import re
 import secrets
 from datetime import datetime
 
+from peewee import Database
+
+from followup.db import insert_rows
 from followup.models import Invitation, Token
 
 TOKEN_BYTES = 32
@@ -39,6 +42,14 @@ def issue(invitation_id: int, now: datetime) -> str:
     token = secrets.token_urlsafe(TOKEN_BYTES)
     Token.create(invitation=invitation_id, token_hash=hash_token(token), issued_at=now)
     return token
+
+
+def issue_many(db: Database, invitation_ids: list[int], now: datetime) -> list[str]:
+    """Create one new token for each invitation (in order) with a single statement; return them."""
+    issued = [secrets.token_urlsafe(TOKEN_BYTES) for _ in invitation_ids]
+    rows = [(i, hash_token(token), now) for i, token in zip(invitation_ids, issued, strict=True)]
+    insert_rows(db, Token, (Token.invitation, Token.token_hash, Token.issued_at), rows)
+    return issued
 
 
 def lookup(token: str) -> Invitation | None:

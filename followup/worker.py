@@ -10,7 +10,8 @@ from flask import Flask
 from followup.clock import SystemClock
 from followup.composing import compose
 from followup.delivery import make_senders
-from followup.dispatch import Settings, TickReport, requeue_in_flight, tick
+from followup.dispatch import Settings, TickReport, tick
+from followup.sending import requeue_in_flight
 
 log = logging.getLogger(__name__)
 

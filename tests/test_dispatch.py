@@ -1,9 +1,9 @@
 import threading
 from datetime import date, timedelta
 
-from followup.dispatch import claim
 from followup.models import Invitation, Message, Participant, Token
 from followup.queueing import insert_messages, invitation_messages
+from followup.sending import claim
 from followup.tokens import hash_token
 from tests.factories import at, make_participants, make_programme, run_tick
 
@@ -76,6 +76,8 @@ def test_two_ticks_at_once_never_send_twice(app, db, clock, outbox):
     assert errors == []
     recipients = [e["To"] for e in outbox.emails()]
     assert len(recipients) == 40 and len(set(recipients)) == 40
+    # The words are rendered once and shared, but every e-mail carries its own link.
+    assert len({outbox.link_for(address) for address in recipients}) == 40
 
 
 def test_a_claim_is_taken_by_one_caller_only(app, db, clock):
