@@ -154,6 +154,35 @@ def test_back_keeps_what_was_given_and_a_later_visit_resumes(client, links, cloc
     assert re.search(r'value="yes" checked', support)
 
 
+def test_a_page_shows_each_person_their_own_answers_only(app, client, links):
+    # A choice question's HTML is kept and reused for everyone with the same answer: it must never
+    # carry one person's answer onto another person's page, nor an old answer after a change.
+    def page_of(link, answer=None):
+        visitor = app.test_client()
+        arrive(visitor, link)
+        if answer:
+            token = csrf_of(visitor.get("/enkat/sida/now"))
+            visitor.post(
+                "/enkat/sida/now", data={"csrf_token": token, "main_activity": answer, "action": "next"}
+            )
+        return visitor, visitor.get("/enkat/sida/now").get_data(as_text=True)
+
+    visitor, first = page_of(links["E1"], "job_seeking")
+    assert re.findall(r'value="(\w+)" checked', first) == ["job_seeking"]
+    _, other = page_of(links["E2"])
+    assert re.findall(r'value="(\w+)" checked', other) == []
+    assert "What do you mainly do right now?" in other  # E2 reads English, E1 Swedish
+    token = csrf_of(visitor.get("/enkat/sida/now"))
+    visitor.post("/enkat/sida/now", data={"csrf_token": token, "main_activity": "studies", "action": "next"})
+    again = visitor.get("/enkat/sida/now").get_data(as_text=True)
+    assert re.findall(r'value="(\w+)" checked', again) == ["studies"]
+    # A page with an error is made afresh, with the error linked to its question.
+    token = csrf_of(visitor.get("/enkat/sida/wellbeing"))
+    refused = visitor.post("/enkat/sida/wellbeing", data={"csrf_token": token, "action": "next"})
+    assert refused.status_code == 400 and 'aria-invalid="true"' in refused.get_data(as_text=True)
+    assert 'aria-invalid="true"' not in visitor.get("/enkat/sida/wellbeing").get_data(as_text=True)
+
+
 def test_the_review_lists_the_answers_before_sending(client, links):
     arrive(client, links["E1"])
     assert client.get("/enkat/granska").headers["Location"] == "/enkat/sida/now"

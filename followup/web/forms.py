@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
-from flask import request
+from flask import current_app, request
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from followup.i18n import _l
-from followup.surveys import TEXT_LIMITS, Page, Question
+from followup.surveys import TEXT_LIMITS, Page, Question, Survey
 
 
 class CsrfForm(FlaskForm):
@@ -73,6 +76,48 @@ def page_fields(
             )
         )
     return fields
+
+
+# The HTML of a choice question is the same for everyone who gave the same answer (most often:
+# none yet), and rendering its options is most of the work of a page: it is kept, per app.
+RENDERED_LIMIT = 2048
+
+
+def render_fields(
+    survey: Survey, fields: list[Field], language: str, optional: str, error_word: str
+) -> list[Markup]:
+    """Return each field's HTML from the `question_field` macro of participant/_questions.html."""
+    kept: OrderedDict[tuple, Markup] = current_app.extensions.setdefault("followup.fields", OrderedDict())
+    macro = None
+    rendered = []
+    for field in fields:
+        value = field.value
+        key = None
+        if field.choices and not field.error:
+            chosen = tuple(value) if isinstance(value, list) else (value,)
+            key = (
+                survey.id,
+                survey.version,
+                field.question.id,
+                language,
+                str(get_locale()),
+                chosen,
+                optional,
+            )
+            html = kept.get(key)
+            if html is not None:
+                kept.move_to_end(key)
+                rendered.append(html)
+                continue
+        if macro is None:
+            macro = current_app.jinja_env.get_template("participant/_questions.html").module.question_field
+        html = macro(field, language, optional, error_word)
+        if key is not None:
+            kept[key] = html
+            if len(kept) > RENDERED_LIMIT:
+                kept.popitem(last=False)
+        rendered.append(html)
+    return rendered
 
 
 def error_messages(page: Page, errors: dict[str, str]) -> dict[str, str]:

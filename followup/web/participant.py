@@ -19,6 +19,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
+from flask_wtf.csrf import generate_csrf
 
 from followup.answering import Visit, decline, load_visit, save_draft, visit_ticket
 from followup.i18n import use_language
@@ -27,9 +29,12 @@ from followup.optout import opt_out
 from followup.responses import record_response
 from followup.surveys import AnswerError, Page, Survey, latest
 from followup.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
-from followup.web.forms import CsrfForm, error_messages, page_fields, submitted_answers
+from followup.web.forms import CsrfForm, error_messages, page_fields, render_fields, submitted_answers
 
 bp = Blueprint("participant", __name__)
+# The pages print the token with csrf_token() rather than through a form object: cheaper, and a
+# GET needs no form. CsrfForm checks what comes back.
+bp.record_once(lambda state: state.app.jinja_env.globals.setdefault("csrf_token", generate_csrf))
 
 SESSION_LENGTH = timedelta(hours=2)
 
@@ -113,21 +118,19 @@ def page(page_id: str):
     current = next((p for p in survey.pages if p.id == page_id), None)
     if current is None:
         abort(404)
-    form = CsrfForm()
     if request.method == "GET":
-        return _page(visit, survey, current, answers, form)
+        return _page(visit, survey, current, answers)
+    form = CsrfForm()
     submitted = submitted_answers(current)
     if not form.validate_on_submit():
-        return _page(visit, survey, current, {**answers, **submitted}, form, stale=True, status=400)
+        return _page(visit, survey, current, {**answers, **submitted}, stale=True, status=400)
     going_back = request.form.get("action") == "back"
     runtime = _runtime()
     try:
         answers = survey.clean_page(current, submitted, answers)
     except AnswerError as exc:
         if not going_back:
-            return _page(
-                visit, survey, current, {**answers, **submitted}, form, errors=exc.errors, status=400
-            )
+            return _page(visit, survey, current, {**answers, **submitted}, errors=exc.errors, status=400)
         answers = _keep_valid(current, submitted, answers)
     save_draft(runtime.db, visit.invitation_id, answers, runtime.clock.now())
     pages = survey.shown_pages(answers)
@@ -158,7 +161,6 @@ def review():
         visit,
         survey,
         answers=answers,
-        form=CsrfForm(),
         pages=survey.shown_pages(answers),
     )
 
@@ -189,7 +191,7 @@ def submit():
 def thanks():
     """Thank the person; the link now leads here rather than to the form."""
     visit, survey = _current(allow_answered=True)
-    return _render("participant/thanks.html", visit, survey, form=CsrfForm())
+    return _render("participant/thanks.html", visit, survey)
 
 
 @bp.route("/enkat/hoppa-over", methods=["GET", "POST"])
@@ -201,7 +203,7 @@ def skip():
         runtime = _runtime()
         decline(runtime.db, visit.invitation_id, runtime.clock.now())
         return _render("participant/skipped.html", visit, survey)
-    return _render("participant/skip.html", visit, survey, form=form)
+    return _render("participant/skip.html", visit, survey)
 
 
 @bp.route("/enkat/avsluta", methods=["GET", "POST"])
@@ -213,7 +215,7 @@ def stop_all():
         runtime = _runtime()
         opt_out(runtime.db, visit.participant_id, runtime.clock.now(), "survey")
         return render_template("participant/stopped.html", programme=visit.programme)
-    return _render("participant/stop_all.html", visit, survey, form=form)
+    return _render("participant/stop_all.html", visit, survey)
 
 
 @bp.route("/u/<token>", methods=["GET", "POST"])
@@ -277,20 +279,20 @@ def _render(template: str, visit: Visit, survey: Survey, **context):
     )
 
 
-def _page(
-    visit: Visit, survey: Survey, current: Page, answers: dict, form, errors=None, stale=False, status=200
-):
+def _page(visit: Visit, survey: Survey, current: Page, answers: dict, errors=None, stale=False, status=200):
     pages = survey.shown_pages(answers)
     position = next((i for i, p in enumerate(pages) if p.id == current.id), 0)
     questions = [q for q in current.questions if q.is_shown(answers)]
     messages = error_messages(current, errors or {})
+    language = _language(visit, survey)
+    fields = page_fields(questions, answers, messages, language)
     response = _render(
         "participant/page.html",
         visit,
         survey,
         page=current,
-        fields=page_fields(questions, answers, messages, _language(visit, survey)),
-        form=form,
+        fields=fields,
+        rendered=render_fields(survey, fields, language, gettext("optional"), gettext("Error:")),
         errors=messages,
         stale=stale,
         position=position + 1,
