@@ -20,7 +20,7 @@ from followup.clock import FixedClock
 from followup.config import ConfigError
 from followup.i18n import _l
 from followup.importing import ImportRejected, import_participants, read_rows
-from followup.models import Message, Participant, Programme
+from followup.models import Message, Participant, Programme, day_list
 from followup.programmes import ProgrammeError, create_programme, find_programme
 from followup.reporting import ACTIVITIES, outcome_table, write_csv
 from followup.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
@@ -150,7 +150,7 @@ def programme_create(name: str, waves: str, window_days: int, channels: str, rem
     runtime = _connected()
     try:
         offsets = [int(part) for part in waves.split(",") if part.strip()]
-        reminder_days = [int(part) for part in reminders.split(",") if part.strip()]
+        reminder_days = day_list(reminders)
         found = create_programme(
             runtime.db,
             runtime.clock.now(),

@@ -54,7 +54,12 @@ class Programme(BaseModel):
 
     def reminder_offsets(self) -> list[int]:
         """Return the days after the invitation on which reminders go out."""
-        return [int(part) for part in self.reminder_days.split(",") if part.strip()]
+        return day_list(self.reminder_days)
+
+
+def day_list(text: str) -> list[int]:
+    """Return the numbers of a comma-separated list of days ("7,14" -> [7, 14])."""
+    return [int(part) for part in text.split(",") if part.strip()]
 
 
 class Wave(BaseModel):

@@ -7,13 +7,18 @@ from datetime import datetime, timedelta
 
 from peewee import JOIN, Database, fn
 
-from followup.models import Contact, Invitation, Message, Participant, Programme
+from followup.db import insert_rows
+from followup.models import Contact, Invitation, Message, Participant, Programme, day_list
 
 
 def usable_channels(policy: str, contact: Contact | None, participant: Participant) -> list[str]:
     """Return the channels to use for one message under the programme's channel policy."""
     email = bool(contact and contact.email and not contact.email_failed_at)
     sms = bool(contact and contact.phone and not contact.phone_failed_at and not participant.sms_opted_out_at)
+    return _channels(policy, email, sms)
+
+
+def _channels(policy: str, email: bool, sms: bool) -> list[str]:
     if policy == Programme.EMAIL_ONLY:
         return ["email"] if email else []
     if policy == Programme.SMS_ONLY:
@@ -33,19 +38,44 @@ def message_row(invitation_id: int, sequence: int, channel: str, now: datetime) 
         "channel": channel,
         "state": Message.PENDING,
         "created_at": now,
+        "attempts": 0,
     }
+
+
+_MESSAGE_FIELDS = (
+    Message.invitation,
+    Message.key,
+    Message.kind,
+    Message.sequence,
+    Message.channel,
+    Message.state,
+    Message.created_at,
+    Message.attempts,
+)
 
 
 def insert_messages(db: Database, rows: list[dict]) -> None:
     """Insert message rows, leaving any that exist already untouched."""
+    values = [tuple(row[field.name] for field in _MESSAGE_FIELDS) for row in rows]
     with db.atomic():
-        for start in range(0, len(rows), 500):
-            Message.insert_many(rows[start : start + 500]).on_conflict_ignore().execute()
+        insert_rows(db, Message, _MESSAGE_FIELDS, values, ignore_conflicts=True)
 
 
 def _open_invitations(now: datetime, state: str):
-    return (
-        Invitation.select(Invitation, Participant, Contact, Programme)
+    """Open invitations in `state` with what choosing channels needs, as plain tuples:
+    (id, sent_at, channel policy, reminder days, e-mail usable, phone usable)."""
+    query = (
+        Invitation.select(
+            Invitation.id,
+            Invitation.sent_at,
+            Programme.channel_policy,
+            Programme.reminder_days,
+            Contact.email,
+            Contact.email_failed_at,
+            Contact.phone,
+            Contact.phone_failed_at,
+            Participant.sms_opted_out_at,
+        )
         .join(Participant)
         .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
         .switch(Participant)
@@ -53,11 +83,20 @@ def _open_invitations(now: datetime, state: str):
         .where(
             (Invitation.state == state) & (Invitation.expires_at > now) & Participant.opted_out_at.is_null()
         )
+        .tuples()
+    )
+    return query
+
+
+def _usable(row: tuple) -> list[str]:
+    _, _, policy, _, email, email_failed, phone, phone_failed, sms_opted_out = row
+    return _channels(
+        policy, bool(email and not email_failed), bool(phone and not phone_failed and not sms_opted_out)
     )
 
 
 def due_invitations(now: datetime):
-    """Return the scheduled invitations that have fallen due and are still open."""
+    """Return the scheduled invitations that have fallen due and are still open (see _open_invitations)."""
     return (
         _open_invitations(now, Invitation.SCHEDULED)
         .where(Invitation.due_at <= now)
@@ -67,13 +106,7 @@ def due_invitations(now: datetime):
 
 def invitation_messages(now: datetime) -> list[dict]:
     """Return the invitation messages that should exist for what has fallen due."""
-    rows = []
-    for invitation in due_invitations(now):
-        participant = invitation.participant
-        contact = getattr(participant, "contact", None)
-        for channel in usable_channels(participant.programme.channel_policy, contact, participant):
-            rows.append(message_row(invitation.id, 0, channel, now))
-    return rows
+    return [message_row(row[0], 0, channel, now) for row in due_invitations(now) for channel in _usable(row)]
 
 
 def reminder_messages(now: datetime) -> list[dict]:
@@ -83,22 +116,18 @@ def reminder_messages(now: datetime) -> list[dict]:
     if invitations:
         query = (
             Message.select(Message.invitation, fn.MAX(Message.sequence))
-            .where(Message.invitation.in_([i.id for i in invitations]))
+            .where(Message.invitation.in_([row[0] for row in invitations]))
             .group_by(Message.invitation)
             .tuples()
         )
         latest.update(dict(query))
     rows = []
-    for invitation in invitations:
-        participant = invitation.participant
-        offsets = participant.programme.reminder_offsets()
+    for row in invitations:
+        invitation_id, sent_at, _, reminder_days = row[:4]
+        offsets = day_list(reminder_days)
         # Reminders whose day has passed while a later one is also due are skipped, not sent in a burst.
-        due = [
-            n for n, days in enumerate(offsets, start=1) if invitation.sent_at + timedelta(days=days) <= now
-        ]
-        if not due or latest[invitation.id] >= due[-1]:
+        due = [n for n, days in enumerate(offsets, start=1) if sent_at + timedelta(days=days) <= now]
+        if not due or latest[invitation_id] >= due[-1]:
             continue
-        contact = getattr(participant, "contact", None)
-        for channel in usable_channels(participant.programme.channel_policy, contact, participant):
-            rows.append(message_row(invitation.id, due[-1], channel, now))
+        rows += [message_row(invitation_id, due[-1], channel, now) for channel in _usable(row)]
     return rows
