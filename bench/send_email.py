@@ -299,14 +299,17 @@ def timed(server: CountingServer, expected: int, run: Callable) -> dict:
 def smtp_loops(app, port: int, server: CountingServer, messages: int) -> dict:
     """Time the bare smtplib loop and SmtpEmail alone, each over the same prebuilt e-mails."""
     emails = list(emails_like_the_dispatch(app, messages))
+    runs: dict[str, list[dict]] = {"bare": [], "alone": []}
     try:
-        bare_loop(port, emails[:WARM_UP])
-        bare = timed(server, messages, lambda: bare_loop(port, emails))
-        sender_alone(port, emails[:WARM_UP])
-        alone = timed(server, messages, lambda: sender_alone(port, emails))
+        # Each loop twice, taking turns, and the faster run of each counts: the ceiling is not
+        # lowered by whichever loop happens to go first.
+        for _ in range(2):
+            for name, loop in (("bare", bare_loop), ("alone", sender_alone)):
+                loop(port, emails[:WARM_UP])
+                runs[name].append(timed(server, messages, lambda loop=loop: loop(port, emails)))
     finally:
         emails.clear()
-    return {"bare": bare, "alone": alone}
+    return {name: min(found, key=lambda run: run["total_s"]) for name, found in runs.items()}
 
 
 # Steps of the dispatch timed by --split: (label, module, attribute path in it).
@@ -416,8 +419,8 @@ def report(messages: int, smtp: dict, dispatch: dict) -> str:
         *(
             f"{name:<{label}}{run['total_s']:>9.2f}{rate(run):>9,.0f}{ms(run):>9.3f}"
             for name, run in (
-                ("bare smtplib loop (prebuilt e-mails)", bare),
-                ("SmtpEmail alone (prebuilt e-mails)", alone),
+                ("bare smtplib loop (prebuilt e-mails, best of 2)", bare),
+                ("SmtpEmail alone (prebuilt e-mails, best of 2)", alone),
                 ("dispatch: one tick, end to end", dispatch),
             )
         ),
@@ -474,6 +477,10 @@ def main(argv: list[str] | None = None) -> int:
     with CountingServer() as server:
         with tempfile.TemporaryDirectory(prefix="followup-bench-") as tmp:
             directory = Path(tmp)
+            # Untimed, as the SMTP loops get theirs: a first tick pays for imports, templates, caches.
+            warm = build_app(directory / "warm-up", WARM_UP)
+            timed(server, WARM_UP, lambda: dispatch_tick(warm, server.port, directory / "outbox"))
+            warm.extensions["followup"].db.close()
             app = build_app(directory / "timed", args.messages)
             smtp = smtp_loops(app, server.port, server, args.messages)
             dispatch = timed(

@@ -11,6 +11,7 @@ sender that dies leaves at most one accepted message unrecorded. The rest of its
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from peewee import JOIN, Database
 
 from followup import queueing, tokens
 from followup.delivery import DeliveryError, PermanentFailure, RecipientOptedOut, Senders, TemporaryFailure
-from followup.delivery.email import build_email
+from followup.delivery.email import Email, build_email
 from followup.models import Contact, Invitation, Message, Participant, Programme
 
 if TYPE_CHECKING:
@@ -61,8 +62,9 @@ def claim(message_id: int, now: datetime) -> bool:
     return Message._meta.database.execute_sql(sql, params).rowcount == 1
 
 
-def record_sent(message_id: int, invitation_id: int, reference: str, now: datetime) -> None:
-    """Mark a message sent, and its invitation too if this was its first message."""
+def recording_sent(message_id: int, invitation_id: int, reference: str, now: datetime) -> Iterator[None]:
+    """Mark a message sent, and its invitation too if this was its first message, in three steps:
+    the message, the invitation, the commit. The caller may do other things between the steps."""
     db = Message._meta.database
     at = Message.sent_at.db_value(now)
     with db.atomic():
@@ -73,10 +75,18 @@ def record_sent(message_id: int, invitation_id: int, reference: str, now: dateti
             ),
             (Message.SENT, at, reference, message_id),
         )
+        yield
         db.execute_sql(
             _sql("UPDATE {invitation} SET state = {p}, sent_at = {p} WHERE id = {p} AND state = {p}"),
             (Invitation.SENT, at, invitation_id, Invitation.SCHEDULED),
         )
+        yield
+
+
+def record_sent(message_id: int, invitation_id: int, reference: str, now: datetime) -> None:
+    """Mark a message sent, and its invitation too if this was its first message."""
+    for _ in recording_sent(message_id, invitation_id, reference, now):
+        pass
 
 
 def requeue_stale(now: datetime, older_than: timedelta) -> int:
@@ -124,6 +134,7 @@ class Sending:
         self.db, self.clock, self.senders, self.compose = db, clock, senders, compose
         self.settings, self.report = settings, report
         self._words: dict[tuple, Composed] = {}
+        self._prepared: dict[int, Email] = {}
         # The e-mail the server accepted last, recorded while the next one's MAIL FROM is answered.
         self._unrecorded: tuple[int, int, str, datetime] | None = None
 
@@ -148,8 +159,9 @@ class Sending:
             try:
                 with getattr(self.senders, channel).batch():
                     for start in range(0, len(ids), size):
-                        for job in self._take(ids[start : start + size]):
-                            self._deliver(job)
+                        jobs = self._take(ids[start : start + size])
+                        for index, job in enumerate(jobs, start=1):
+                            self._deliver(job, jobs[index] if index < len(jobs) else None)
             finally:
                 self._record_unrecorded()
 
@@ -218,13 +230,11 @@ class Sending:
             issued = tokens.issue_many(self.db, [job.invitation_id for job in jobs], now)
         return [replace(job, token=token) for job, token in zip(jobs, issued, strict=True)]
 
-    def _deliver(self, job: _Job) -> None:
+    def _deliver(self, job: _Job, following: _Job | None = None) -> None:
         now = self.clock.now()
-        words = self._words_for(job)
-        optout = f"{self.settings.base_url}/u/{job.token}"
         try:
             try:
-                reference = self._hand_over(job, words, optout, now)
+                reference = self._hand_over(job, following, now)
             finally:
                 self._record_unrecorded()
         except RecipientOptedOut as exc:
@@ -243,10 +253,14 @@ class Sending:
                 record_sent(job.id, job.invitation_id, reference, now)
             self.report.sent += 1
 
-    def _record_unrecorded(self) -> None:
+    def _recording(self) -> Iterator[None]:
         if self._unrecorded:
-            record_sent(*self._unrecorded)
-            self._unrecorded = None
+            values, self._unrecorded = self._unrecorded, None
+            yield from recording_sent(*values)
+
+    def _record_unrecorded(self) -> None:
+        for _ in self._recording():
+            pass
 
     def _words_for(self, job: _Job) -> Composed:
         last_day = (job.expires_at - timedelta(seconds=1)).astimezone(self.settings.zone).date()
@@ -270,11 +284,9 @@ class Sending:
             html=words.html.replace(_SLOT, job.token),
         )
 
-    def _hand_over(self, job: _Job, words: Composed, optout: str, now: datetime) -> str:
-        if job.channel == "sms":
-            self.settings.pacers["sms"].wait()
-            return self.senders.sms.send(job.address, words.text, self.settings.status_callback)
-        email = build_email(
+    def _email_for(self, job: _Job, now: datetime) -> Email:
+        words = self._words_for(job)
+        return build_email(
             sender=self.settings.mail_from,
             to=job.address,
             subject=words.subject,
@@ -282,18 +294,42 @@ class Sending:
             html=words.html,
             now=now,
             headers={
-                "List-Unsubscribe": f"<{optout}>",
+                "List-Unsubscribe": f"<{self.settings.base_url}/u/{job.token}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
         )
+
+    def _prepare(self, job: _Job) -> None:
+        try:
+            self._prepared[job.id] = self._email_for(job, self.clock.now())
+        except Exception:  # noqa: BLE001, S110 - it fails again in its own turn, and is handled there
+            pass
+
+    def _hand_over(self, job: _Job, following: _Job | None, now: datetime) -> str:
+        if job.channel == "sms":
+            self.settings.pacers["sms"].wait()
+            return self.senders.sms.send(
+                job.address, self._words_for(job).text, self.settings.status_callback
+            )
+        email = self._prepared.pop(job.id, None) or self._email_for(job, now)
         # Paced right before the hand-over, so the work of preparing a message is not in the gap.
         pacer = self.settings.pacers["email"]
         if pacer.interval:
             self._record_unrecorded()  # not left waiting through the pause
         pacer.wait()
-        # The previous e-mail is recorded while the server answers this one's first command: at
-        # most one e-mail the server accepted is ever unrecorded, and the wait is not wasted.
-        return self.senders.email.send(email, meanwhile=self._record_unrecorded)
+        # The previous e-mail is recorded while the server answers this one's envelope, and the
+        # next one is built while it reads this one: at most one e-mail the server accepted is ever
+        # unrecorded, and the waits are not wasted.
+        recording = self._recording()
+        try:
+            return self.senders.email.send(
+                email,
+                before=recording,
+                during=(lambda: self._prepare(following)) if following else None,
+            )
+        finally:
+            for _ in recording:
+                pass
 
     def _fail_address(self, job: _Job, now: datetime, problem: str) -> None:
         failed_at, problem_field = (

@@ -164,27 +164,51 @@ def test_a_batch_uses_one_connection(mailbox):
     assert mailbox.quits == 1
 
 
-def test_meanwhile_runs_once_before_the_email_is_delivered(mailbox):
+def test_work_runs_while_the_server_answers_and_before_delivery(mailbox):
     sender = smtp(mailbox.port)
     seen = []
 
+    def steps():
+        for _ in range(5):
+            seen.append(("step", len(mailbox.received)))
+            yield
+
     with sender.batch():
         sender.send(make_email(to="anna@example.org"))
-        sender.send(make_email(to="bo@example.org"), meanwhile=lambda: seen.append(len(mailbox.received)))
+        sender.send(make_email(to="bo@example.org"), before=steps(), during=lambda: seen.append(("during",)))
 
-    # It ran while the second e-mail was under way, after the first had arrived and before the second.
-    assert seen == [1] and len(mailbox.received) == 2
+    # Every step ran while the second e-mail was under way, before it arrived; then `during`, once.
+    assert seen == [("step", 1)] * 5 + [("during",)]
+    assert len(mailbox.received) == 2
 
 
-def test_a_failing_meanwhile_stops_the_email_and_the_connection_is_replaced(mailbox):
+def test_every_step_runs_even_when_the_email_is_refused(mailbox):
+    done = []
+
+    def steps():
+        for n in range(3):
+            yield
+            done.append(n)
+
+    with pytest.raises(PermanentFailure):
+        smtp(mailbox.port).send(
+            make_email(to="bounce@example.org"), before=steps(), during=lambda: done.append("x")
+        )
+
+    assert done == [0, 1, 2]  # all of them, and not `during`: nothing was handed over
+    assert mailbox.received == []
+
+
+def test_a_failing_step_stops_the_email_and_the_connection_is_replaced(mailbox):
     sender = smtp(mailbox.port)
 
     def fails():
         raise RuntimeError("the database is gone")
+        yield
 
     with sender.batch():
         with pytest.raises(RuntimeError, match="database"):
-            sender.send(make_email(to="anna@example.org"), meanwhile=fails)
+            sender.send(make_email(to="anna@example.org"), before=fails())
         sender.send(make_email(to="bo@example.org"))
 
     assert [received.rcpt_tos for received in mailbox.received] == [["bo@example.org"]]

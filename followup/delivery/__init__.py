@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
@@ -32,10 +32,13 @@ class EmailSender(Protocol):
         """Keep one connection open for the messages sent inside this block."""
         ...
 
-    def send(self, message: Email, meanwhile: Callable[[], None] | None = None) -> str:
+    def send(
+        self, message: Email, before: Iterator[None] | None = None, during: Callable[[], None] | None = None
+    ) -> str:
         """Send a complete e-mail; return the provider's reference (the Message-ID for SMTP).
 
-        `meanwhile` runs once before any of this e-mail is delivered, while the sender waits.
+        Every step of `before` runs before any of the e-mail is delivered, whatever happens;
+        `during` runs once after it was handed over, before the outcome is known.
         """
         ...
 

@@ -21,6 +21,8 @@ SECURITY = ("starttls", "tls", "none")
 
 _ENHANCED_STATUS = re.compile(rb"^([245]\.\d{1,3}\.\d{1,3})\b")
 _BREAKS = re.compile(r"[\r\n\x00]")
+# RFC 5321 4.5.2: a line of the content that starts with a dot gets a second one.
+_LEADING_DOT = re.compile(rb"(?m)^\.")
 
 
 @dataclass(frozen=True)
@@ -161,34 +163,42 @@ class SmtpEmail:
             self._in_batch = False
             self._close()
 
-    def send(self, message: Email, meanwhile: Callable[[], None] | None = None) -> str:
+    def send(
+        self, message: Email, before: Iterator[None] | None = None, during: Callable[[], None] | None = None
+    ) -> str:
         """Send a complete e-mail; return its Message-ID.
 
-        `meanwhile`, if given, runs once while the server answers MAIL FROM, before anything of
-        this e-mail is delivered: the dispatch records the previous e-mail then.
+        Work given here runs while the server answers, instead of after it. `before` is a series of
+        steps (a generator): one runs while the server answers each of MAIL FROM, RCPT TO and
+        DATA, and all of them have run before the e-mail's content goes, whatever happens.
+        `during` runs once while the server takes in the content. The dispatch records the
+        previous e-mail in `before` and prepares the next one `during`.
         """
+        steps = before or iter(())
         try:
-            self._send(message, _once(meanwhile))
+            self._send(message, steps, during)
         except (smtplib.SMTPException, OSError) as error:
             # The server's reply text often repeats the recipient's address, so neither it nor the
             # original exception travels with the error.
             raise self._failure(error) from None
         finally:
+            for _ in steps:
+                pass
             if not self._in_batch:
                 self._close()
         return message.message_id
 
-    def _send(self, message: Email, meanwhile: Callable[[], None]) -> None:
+    def _send(self, message: Email, steps: Iterator[None], during: Callable[[], None] | None) -> None:
         reused = self._connection is not None and self._connection.sock is not None
         try:
-            _transaction(self._connect(), message, meanwhile)
+            _transaction(self._connect(), message, steps, during)
         except (smtplib.SMTPException, OSError) as error:
             # A kept-open connection may have been closed by the server since the last message
             # (an idle timeout, a limit of messages per connection): that is no verdict on this one.
             if not (reused and _dropped(error)):
                 raise
             self._close()
-            _transaction(self._connect(), message, meanwhile)
+            _transaction(self._connect(), message, steps, during)
 
     def _connect(self) -> smtplib.SMTP:
         # smtplib drops its socket after a 421 or a broken connection; a new one is needed then.
@@ -251,26 +261,54 @@ class SmtpEmail:
         return TemporaryFailure(f"{server} unreachable ({type(error).__name__})")
 
 
-def _transaction(connection: smtplib.SMTP, message: Email, meanwhile: Callable[[], None]) -> None:
-    """Do what `smtplib.SMTP.sendmail` does for one recipient, with `meanwhile` run after MAIL FROM
-    is sent and before its reply is read, so that work overlaps the server's."""
+def _transaction(
+    connection: smtplib.SMTP, message: Email, steps: Iterator[None], during: Callable[[], None] | None
+) -> None:
+    """Do what `smtplib.SMTP.sendmail` does for one recipient, doing the caller's work while each
+    reply is on its way (smtplib's `putcmd`, `send` and `getreply` split each command in two)."""
+
+    def meanwhile(work: Callable[[], object]) -> None:
+        try:
+            work()
+        except BaseException:
+            connection.close()  # a reply is unread: the connection cannot be used again
+            raise
+
+    def step() -> None:
+        next(steps, None)
+
+    def all_steps() -> None:
+        for _ in steps:
+            pass
+
     connection.ehlo_or_helo_if_needed()
     size = f" size={len(message.data)}" if connection.has_extn("size") else ""
     connection.putcmd("mail", f"FROM:{smtplib.quoteaddr(message.sender)}{size}")
-    try:
-        meanwhile()
-    except BaseException:
-        connection.close()  # its MAIL reply is unread: the connection cannot be used again
-        raise
+    meanwhile(step)
     code, reply = connection.getreply()
     if code != 250:
         _abandon(connection, code)
         raise smtplib.SMTPSenderRefused(code, reply, message.sender)
-    code, reply = connection.rcpt(message.to)
+    connection.putcmd("rcpt", f"TO:{smtplib.quoteaddr(message.to)}")
+    meanwhile(step)
+    code, reply = connection.getreply()
     if code not in (250, 251):
         _abandon(connection, code)
         raise smtplib.SMTPRecipientsRefused({message.to: (code, reply)})
-    code, reply = connection.data(message.data)
+    connection.putcmd("data")
+    meanwhile(step)
+    code, reply = connection.getreply()
+    if code != 354:
+        _abandon(connection, code)
+        raise smtplib.SMTPDataError(code, reply)
+    meanwhile(all_steps)
+    content = _LEADING_DOT.sub(b"..", message.data)
+    if not content.endswith(b"\r\n"):
+        content += b"\r\n"
+    connection.send(content + b".\r\n")
+    if during:
+        meanwhile(during)
+    code, reply = connection.getreply()
     if code != 250:
         _abandon(connection, code)
         raise smtplib.SMTPDataError(code, reply)
@@ -285,16 +323,6 @@ def _abandon(connection: smtplib.SMTP, code: int) -> None:
         connection.rset()
     except smtplib.SMTPServerDisconnected:
         pass
-
-
-def _once(function: Callable[[], None] | None) -> Callable[[], None]:
-    pending = [function] if function else []
-
-    def run() -> None:
-        if pending:
-            pending.pop()()
-
-    return run
 
 
 def _dropped(error: Exception) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,11 +34,16 @@ class _Folder:
 class OutboxEmail(_Folder):
     """Write e-mails as .eml files instead of sending them."""
 
-    def send(self, message: Email, meanwhile: Callable[[], None] | None = None) -> str:
-        """Write the e-mail, after running `meanwhile` if given; return its file name."""
-        if meanwhile:
-            meanwhile()
-        return self._write("email", "eml", message.data)
+    def send(
+        self, message: Email, before: Iterator[None] | None = None, during: Callable[[], None] | None = None
+    ) -> str:
+        """Run `before`, write the e-mail, run `during`; return the file name."""
+        for _ in before or ():
+            pass
+        name = self._write("email", "eml", message.data)
+        if during:
+            during()
+        return name
 
 
 class OutboxSms(_Folder):
