@@ -62,9 +62,8 @@ def claim(message_id: int, now: datetime) -> bool:
     return Message._meta.database.execute_sql(sql, params).rowcount == 1
 
 
-def recording_sent(message_id: int, invitation_id: int, reference: str, now: datetime) -> Iterator[None]:
-    """Mark a message sent, and its invitation too if this was its first message, in three steps:
-    the message, the invitation, the commit. The caller may do other things between the steps."""
+def record_sent(message_id: int, invitation_id: int, reference: str, now: datetime) -> None:
+    """Mark a message sent, and its invitation too if this was its first message."""
     db = Message._meta.database
     at = Message.sent_at.db_value(now)
     with db.atomic():
@@ -75,18 +74,10 @@ def recording_sent(message_id: int, invitation_id: int, reference: str, now: dat
             ),
             (Message.SENT, at, reference, message_id),
         )
-        yield
         db.execute_sql(
             _sql("UPDATE {invitation} SET state = {p}, sent_at = {p} WHERE id = {p} AND state = {p}"),
             (Invitation.SENT, at, invitation_id, Invitation.SCHEDULED),
         )
-        yield
-
-
-def record_sent(message_id: int, invitation_id: int, reference: str, now: datetime) -> None:
-    """Mark a message sent, and its invitation too if this was its first message."""
-    for _ in recording_sent(message_id, invitation_id, reference, now):
-        pass
 
 
 def requeue_stale(now: datetime, older_than: timedelta) -> int:
@@ -254,9 +245,12 @@ class Sending:
             self.report.sent += 1
 
     def _recording(self) -> Iterator[None]:
+        # One step, the whole record: a transaction must never stay open while the server is
+        # awaited, as on SQLite it would hold up every other writer (the web pages, too).
         if self._unrecorded:
             values, self._unrecorded = self._unrecorded, None
-            yield from recording_sent(*values)
+            record_sent(*values)
+            yield
 
     def _record_unrecorded(self) -> None:
         for _ in self._recording():
@@ -317,7 +311,7 @@ class Sending:
         if pacer.interval:
             self._record_unrecorded()  # not left waiting through the pause
         pacer.wait()
-        # The previous e-mail is recorded while the server answers this one's envelope, and the
+        # The previous e-mail is recorded while the server answers this one's MAIL FROM, and the
         # next one is built while it reads this one: at most one e-mail the server accepted is ever
         # unrecorded, and the waits are not wasted.
         recording = self._recording()
