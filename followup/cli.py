@@ -23,6 +23,7 @@ from followup.importing import ImportRejected, import_participants, read_rows
 from followup.models import Message, Participant, Programme, day_list
 from followup.programmes import ProgrammeError, create_programme, find_programme
 from followup.reporting import ACTIVITIES, outcome_table, write_csv
+from followup.scheduler_lock import SchedulerBusy
 from followup.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
 from followup.surveys import SurveyError
 
@@ -316,8 +317,12 @@ def serve(host: str, port: int) -> None:
     _connected()
     _log_ticks()
     app = current_app._get_current_object()
-    scheduler = schedule(app, BackgroundScheduler(timezone=UTC))
-    scheduler.start()
+    try:
+        scheduler = schedule(app, BackgroundScheduler(timezone=UTC))
+        scheduler.start()
+    except SchedulerBusy:
+        scheduler = None
+        click.echo(_l("Another scheduler is running for this database: serving pages only, sending nothing."))
     click.echo(
         _l(
             "followup is running at %(url)s (outbox: %(outbox)s)",
@@ -328,7 +333,14 @@ def serve(host: str, port: int) -> None:
     try:
         run_simple(host, port, app, use_reloader=False, threaded=True, request_handler=QuietLinks)
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler:
+            scheduler.shutdown(wait=False)
+
+
+BUSY = _l(
+    "Another scheduler (followup worker or followup serve) is running for this database."
+    " Only one may run at a time."
+)
 
 
 @click.command()
@@ -342,6 +354,10 @@ def worker() -> None:
     _connected()
     _log_ticks()
     app = current_app._get_current_object()
+    try:
+        scheduler = schedule(app, BlockingScheduler(timezone=UTC))
+    except SchedulerBusy:
+        raise click.ClickException(str(BUSY)) from None
     click.echo(
         _l(
             "followup worker: a tick every %(seconds)d seconds. Ctrl-C stops it.",
@@ -349,7 +365,7 @@ def worker() -> None:
         )
     )
     try:
-        schedule(app, BlockingScheduler(timezone=UTC)).start()
+        scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
 

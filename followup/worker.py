@@ -7,6 +7,7 @@ import logging
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
+from followup import scheduler_lock
 from followup.clock import SystemClock
 from followup.composing import compose
 from followup.delivery import make_senders
@@ -51,9 +52,10 @@ def run_tick(app: Flask, dry_run: bool = False, clock=None, settings: Settings |
 def schedule(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
     """Add the tick job to `scheduler`; one run at a time, missed runs folded into one.
 
-    Messages left 'sending' by a previous process are queued again first: with one scheduler
-    process (as APScheduler requires), nobody else can be sending them.
+    Raises SchedulerBusy if another process schedules for this database. Messages left 'sending'
+    by a previous process are queued again first: with one scheduler, nobody else sends them.
     """
+    scheduler_lock.hold(app.config["DATABASE_URL"])
     runtime = app.extensions["followup"]
     opened = runtime.db.connect(reuse_if_open=True)
     try:

@@ -116,6 +116,17 @@ def test_the_worker_process_sends_what_is_due(environment, tmp_path):
         )
     try:
         assert wait_for(lambda: any(outbox.glob("*.eml")))
+        # A second scheduler would put back what the first is sending: it is refused, kindly.
+        second = subprocess.run(
+            [sys.executable, "-m", "followup.cli", "worker"],
+            env={**environment, "FOLLOWUP_LANGUAGE": "en"},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1 and "Only one may run at a time." in second.stderr
+        assert "Traceback" not in second.stderr
         time.sleep(2.5)  # further ticks must not send it again
     finally:
         stop(worker)
@@ -154,6 +165,35 @@ def test_serve_runs_web_and_scheduler_together(environment, tmp_path):
     token = path.rsplit("/", 1)[1]
     written = log.read_text()
     assert "GET /s/… HTTP" in written and token not in written, written
+
+
+def test_serve_next_to_a_worker_serves_pages_only(environment, tmp_path):
+    environment = {**environment, "FOLLOWUP_TICK_SECONDS": "3600"}  # the worker ticks once, at start
+    import_one_due(environment, tmp_path)
+    outbox = Path(environment["FOLLOWUP_INSTANCE_PATH"]) / "outbox"
+    port = free_port()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "followup.cli", "worker"], env=environment, cwd=ROOT, stderr=subprocess.DEVNULL
+    )
+    serve = None
+    try:
+        assert wait_for(lambda: any(outbox.glob("*.eml")))
+        out = tmp_path / "serve.out"
+        with out.open("w") as output:
+            serve = subprocess.Popen(
+                [sys.executable, "-m", "followup.cli", "serve", "--port", str(port)],
+                env=environment,
+                cwd=ROOT,
+                stdout=output,
+                stderr=subprocess.DEVNULL,
+            )
+        assert wait_for(lambda: get(f"http://127.0.0.1:{port}/")[0] == 200)
+        assert "serving pages only, sending nothing" in out.read_text()
+    finally:
+        for process in (serve, worker):
+            if process:
+                stop(process)
+    assert len(list(outbox.glob("*.eml"))) == 1
 
 
 def test_a_bad_setting_stops_the_command_with_a_message_not_a_traceback(environment):
