@@ -231,26 +231,16 @@ def main(argv: list[str]) -> int:
                 )
             finishers.append(visitor)
         body = "csrf_token=TOKEN&main_activity=studies&action=next"
-        results = {
-            "bare": wrk(
-                f"http://127.0.0.1:{bare_port}/",
-                lua(work / "bare.lua", "GET", "/", [("x=1", "")]),
-                args.duration,
-                args.connections,
-            ),
-            "GET": wrk(
-                base,
-                lua(work / "get.lua", "GET", "/enkat/sida/wellbeing", readers),
-                args.duration,
-                args.connections,
-            ),
-            "POST": wrk(
-                base,
-                lua(work / "post.lua", "POST", "/enkat/sida/now", writers, body),
-                args.duration,
-                args.connections,
-            ),
+        scripts = {
+            "bare": (f"http://127.0.0.1:{bare_port}/", lua(work / "bare.lua", "GET", "/", [("x=1", "")])),
+            "GET": (base, lua(work / "get.lua", "GET", "/enkat/sida/wellbeing", readers)),
+            "POST": (base, lua(work / "post.lua", "POST", "/enkat/sida/now", writers, body)),
         }
+        rounds: dict[str, list[dict]] = {name: [] for name in scripts}
+        for _ in range(args.rounds):
+            for name, (url, script) in scripts.items():
+                rounds[name].append(wrk(url, script, args.duration, args.connections))
+        results = {name: _median(found) for name, found in rounds.items()}
         sent = _submit_all(finishers)
         stored = (
             sqlite3.connect(work / "instance" / "followup.sqlite3")

@@ -1,7 +1,7 @@
 """Benchmark: send 10,000 invitations by e-mail to a local SMTP server, through the real dispatch.
 
-10,000 e-mails go three ways to one local aiosmtpd server (a background thread of this process,
-whose handler only counts what it receives):
+10,000 e-mails go three ways to one local aiosmtpd server (in a process of its own, as a real
+mail server is; its handler only counts what it receives):
 
 - bare smtplib: one `smtplib.SMTP` connection and `sendmail` of prebuilt e-mails, the ceiling;
 - `SmtpEmail` alone: the same prebuilt e-mails through `SmtpEmail.batch()` and `send()`.
