@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -16,8 +15,6 @@ from followup.delivery.pacing import Pacer
 from followup.models import Contact, Invitation, Participant
 from followup.quiet_hours import SendWindow
 from followup.sending import Sending, requeue_stale
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -17,11 +17,10 @@ class SendWindow:
     """The local days and hours in which messages may be sent."""
 
     zone: ZoneInfo
-    days: frozenset[int] = frozenset(range(5))
-    start: time = time(9)
-    end: time = time(19)
-    holiday_country: str | None = "SE"
-    extra_closed: frozenset[date] = field(default_factory=frozenset)
+    days: frozenset[int]
+    start: time
+    end: time
+    holiday_country: str | None
 
     def is_open(self, moment: datetime) -> bool:
         """Tell whether a message may be sent at `moment`."""
@@ -29,7 +28,7 @@ class SendWindow:
         return self._open_day(local.date()) and self.start <= local.time() < self.end
 
     def _open_day(self, day: date) -> bool:
-        if day.weekday() not in self.days or day in self.extra_closed:
+        if day.weekday() not in self.days:
             return False
         return not (self.holiday_country and day in _holidays(self.holiday_country, day.year))
 
@@ -42,11 +41,12 @@ def _holidays(country: str, year: int) -> holidays.HolidayBase:
 
 def parse_window(days: str, hours: str, country: str, zone: ZoneInfo) -> SendWindow:
     """Build a SendWindow from settings like 'mon-fri' or 'mon,wed', '09:00-19:00' and 'SE'."""
+    start, end = _parse_hours(hours)
     return SendWindow(
         zone=zone,
         days=_parse_days(days),
-        start=_parse_hours(hours)[0],
-        end=_parse_hours(hours)[1],
+        start=start,
+        end=end,
         holiday_country=None if country.strip().lower() in ("", "none") else country.strip().upper(),
     )
 

@@ -209,7 +209,7 @@ class Sending:
                 )
                 address = email if channel == "email" else phone
                 if unwanted or not address:
-                    self._record(message_id, Message.CANCELLED, now, error=None if unwanted else "no address")
+                    self._record(message_id, Message.CANCELLED, error=None if unwanted else "no address")
                     self.report.cancelled += 1
                     continue
                 jobs.append(
@@ -231,7 +231,7 @@ class Sending:
         except RecipientOptedOut as exc:
             with self.db.atomic():
                 Participant.update(sms_opted_out_at=now).where(Participant.id == job.participant_id).execute()
-                self._record(job.id, Message.FAILED, now, error=str(exc), attempts=job.attempts + 1)
+                self._record(job.id, Message.FAILED, error=str(exc), attempts=job.attempts + 1)
             self.report.failed += 1
         except PermanentFailure as exc:
             self._fail_address(job, now, str(exc))
@@ -335,7 +335,7 @@ class Sending:
             Contact.update({failed_at: now, problem_field: problem}).where(
                 Contact.participant == job.participant_id
             ).execute()
-            self._record(job.id, Message.FAILED, now, error=problem, attempts=job.attempts + 1)
+            self._record(job.id, Message.FAILED, error=problem, attempts=job.attempts + 1)
             participant = Participant.get_by_id(job.participant_id)
             policy = participant.programme.channel_policy
             if job.channel == "email" and policy == Programme.EMAIL_THEN_SMS:
@@ -350,7 +350,7 @@ class Sending:
     def _retry_later(self, job: _Job, now: datetime, problem: str) -> None:
         attempts = job.attempts + 1
         if attempts >= self.settings.max_attempts:
-            self._record(job.id, Message.FAILED, now, error=problem, attempts=attempts)
+            self._record(job.id, Message.FAILED, error=problem, attempts=attempts)
             self.report.failed += 1
             return
         Message.update(
@@ -364,9 +364,7 @@ class Sending:
         self.report.retried += 1
 
     @staticmethod
-    def _record(
-        message_id: int, state: str, now: datetime, error: str | None, attempts: int | None = None
-    ) -> None:
+    def _record(message_id: int, state: str, error: str | None, attempts: int | None = None) -> None:
         changes = {
             Message.state: state,
             Message.sent_at: None,

@@ -39,7 +39,6 @@ class Prism:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
         self.log = tempfile.TemporaryFile()
-        self.startup_time: float | None = None
 
     def start(self) -> None:
         """Start Prism and wait until it accepts connections."""
@@ -67,7 +66,6 @@ class Prism:
                 self.stop()
                 raise PrismError(f"Prism did not answer within {self.startup_seconds} s:\n{output}")
             time.sleep(0.2)
-        self.startup_time = time.monotonic() - started
 
     def stop(self) -> None:
         """Stop Prism's whole process group and close its log."""

@@ -1,4 +1,3 @@
-import re
 from datetime import timedelta
 
 import pytest
@@ -8,7 +7,6 @@ from followup.optout import keyword
 from tests.factories import at, make_participants, make_programme, run_tick
 
 NOW = at(2026, 1, 21)
-OPTOUT = re.compile(r"https?://[^\s\"<>]+/u/[A-Za-z0-9_-]+")
 
 
 @pytest.fixture
