@@ -262,7 +262,7 @@ def import_participants(
             elif (email, phone) == (row.email, row.phone) or (row.email is None and row.phone is None):
                 result.unchanged += 1
             else:
-                updates.append((participant_id, row))
+                updates.append((participant_id, email, phone, row))
         if problems:
             raise ImportRejected(problems)
         for name in {row.cohort for row in new_rows if row.cohort} - cohorts.keys():
@@ -301,26 +301,25 @@ def import_participants(
                 participant_id, row.exit_date, waves, now, zone, send_hour
             )
         insert_rows(db, Contact, CONTACT_FIELDS, contacts)
-        for participant_id, row in updates:
-            _update_contact(participant_id, row, now)
+        for participant_id, email, phone, row in updates:
+            _update_contact(participant_id, email, phone, row, now)
         result.created = len(new_rows)
         result.updated = len(updates)
         result.invitations = scheduling.insert_invitations(db, invitations)
     return result
 
 
-def _update_contact(participant_id: int, row: Row, now: datetime) -> None:
-    """Store new contact details; a changed address or number is given a fresh chance."""
-    contact = Contact.get_or_none(Contact.participant == participant_id)
-    if contact is None:
-        Contact.create(participant=participant_id, email=row.email, phone=row.phone, updated_at=now)
-        return
+def _update_contact(
+    participant_id: int, email: str | None, phone: str | None, row: Row, now: datetime
+) -> None:
+    """Store new contact details over the known ones; a changed address or number gets a fresh chance."""
     changes: dict = {Contact.email: row.email, Contact.phone: row.phone, Contact.updated_at: now}
-    if row.email != contact.email:
+    if row.email != email:
         changes.update({Contact.email_failed_at: None, Contact.email_problem: None})
-    if row.phone != contact.phone:
+    if row.phone != phone:
         changes.update({Contact.phone_failed_at: None, Contact.phone_problem: None})
-    Contact.update(changes).where(Contact.id == contact.id).execute()
+    if not Contact.update(changes).where(Contact.participant == participant_id).execute():
+        Contact.create(participant=participant_id, email=row.email, phone=row.phone, updated_at=now)
 
 
 def _existing(programme: Programme) -> dict:

@@ -13,19 +13,28 @@ from followup.models import Contact, Invitation, Message, Participant, Programme
 
 def usable_channels(policy: str, contact: Contact | None, participant: Participant) -> list[str]:
     """Return the channels to use for one message under the programme's channel policy."""
-    email = bool(contact and contact.email and not contact.email_failed_at)
-    sms = bool(contact and contact.phone and not contact.phone_failed_at and not participant.sms_opted_out_at)
-    return _channels(policy, email, sms)
+    if contact is None:
+        return _channels(policy, None, None, None, None, participant.sms_opted_out_at)
+    return _channels(
+        policy,
+        contact.email,
+        contact.email_failed_at,
+        contact.phone,
+        contact.phone_failed_at,
+        participant.sms_opted_out_at,
+    )
 
 
-def _channels(policy: str, email: bool, sms: bool) -> list[str]:
+def _channels(policy: str, email, email_failed_at, phone, phone_failed_at, sms_opted_out_at) -> list[str]:
+    email_ok = bool(email and not email_failed_at)
+    sms_ok = bool(phone and not phone_failed_at and not sms_opted_out_at)
     if policy == Programme.EMAIL_ONLY:
-        return ["email"] if email else []
+        return ["email"] if email_ok else []
     if policy == Programme.SMS_ONLY:
-        return ["sms"] if sms else []
+        return ["sms"] if sms_ok else []
     if policy == Programme.BOTH:
-        return [name for name, ok in (("email", email), ("sms", sms)) if ok]
-    return ["email"] if email else ["sms"] if sms else []
+        return [name for name, ok in (("email", email_ok), ("sms", sms_ok)) if ok]
+    return ["email"] if email_ok else ["sms"] if sms_ok else []
 
 
 def message_row(invitation_id: int, sequence: int, channel: str, now: datetime) -> dict:
@@ -62,8 +71,8 @@ def insert_messages(db: Database, rows: list[dict]) -> None:
 
 
 def _open_invitations(now: datetime, state: str):
-    """Open invitations in `state` with what choosing channels needs, as plain tuples:
-    (id, sent_at, channel policy, reminder days, e-mail usable, phone usable)."""
+    """Open invitations in `state` with what choosing channels needs, as plain tuples: id, sent_at,
+    then channel policy, reminder days, e-mail, its failure, phone, its failure, SMS opt-out."""
     query = (
         Invitation.select(
             Invitation.id,
@@ -89,10 +98,8 @@ def _open_invitations(now: datetime, state: str):
 
 
 def _usable(row: tuple) -> list[str]:
-    _, _, policy, _, email, email_failed, phone, phone_failed, sms_opted_out = row
-    return _channels(
-        policy, bool(email and not email_failed), bool(phone and not phone_failed and not sms_opted_out)
-    )
+    _, _, policy, _, *contact = row
+    return _channels(policy, *contact)
 
 
 def due_invitations(now: datetime):

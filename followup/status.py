@@ -76,8 +76,15 @@ def contacts_to_fix(programme_id: int, now: datetime) -> list[ContactProblem]:
     open_waves = Invitation.select(Invitation.participant).where(
         Invitation.state.in_(Invitation.OPEN_STATES) & (Invitation.expires_at > now)
     )
+    # Only the failure columns: the addresses and numbers themselves are not read at all.
     query = (
-        Contact.select(Contact, Participant.code)
+        Contact.select(
+            Participant.code,
+            Contact.email_failed_at,
+            Contact.email_problem,
+            Contact.phone_failed_at,
+            Contact.phone_problem,
+        )
         .join(Participant)
         .where(
             (Participant.programme == programme_id)
@@ -86,19 +93,11 @@ def contacts_to_fix(programme_id: int, now: datetime) -> list[ContactProblem]:
             & (Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False))
         )
         .order_by(Participant.code)
+        .tuples()
     )
     problems = []
-    for contact in query:
-        if contact.email_failed_at:
-            problems.append(
-                ContactProblem(
-                    contact.participant.code, "email", contact.email_problem or "", contact.email_failed_at
-                )
-            )
-        if contact.phone_failed_at:
-            problems.append(
-                ContactProblem(
-                    contact.participant.code, "sms", contact.phone_problem or "", contact.phone_failed_at
-                )
-            )
+    for code, *failures in query:
+        for channel, failed_at, problem in zip(("email", "sms"), failures[::2], failures[1::2], strict=True):
+            if failed_at:
+                problems.append(ContactProblem(code, channel, problem or "", failed_at))
     return problems

@@ -88,22 +88,14 @@ def render_fields(
 ) -> list[Markup]:
     """Return each field's HTML from the `question_field` macro of participant/_questions.html."""
     kept: OrderedDict[tuple, Markup] = current_app.extensions.setdefault("followup.fields", OrderedDict())
+    locale = str(get_locale())
     macro = None
     rendered = []
     for field in fields:
-        value = field.value
         key = None
         if field.choices and not field.error:
-            chosen = tuple(value) if isinstance(value, list) else (value,)
-            key = (
-                survey.id,
-                survey.version,
-                field.question.id,
-                language,
-                str(get_locale()),
-                chosen,
-                optional,
-            )
+            chosen = tuple(field.value) if isinstance(field.value, list) else (field.value,)
+            key = (survey.id, survey.version, field.question.id, language, locale, chosen, optional)
             html = kept.get(key)
             if html is not None:
                 kept.move_to_end(key)
