@@ -262,7 +262,7 @@ def tick_command(at: str | None, dry_run: bool) -> None:
                     code=code,
                     months=months,
                     kind=_KINDS[kind],
-                    channel=channel,
+                    channel=_CHANNELS[channel],
                 )
             )
         click.echo(_l("%(count)d message(s) would be sent.", count=len(report.would_send)))
@@ -387,6 +387,7 @@ def status_command(programme_name: str) -> None:
 
 
 _KINDS = {"invitation": _l("invitation"), "reminder": _l("reminder")}
+_CHANNELS = {"email": _l("email"), "sms": _l("sms")}
 
 _STATUS_HEADINGS = {
     "scheduled": _l("scheduled"),
@@ -412,7 +413,7 @@ def contacts_command(programme_name: str) -> None:
     problems = contacts_to_fix(found.id, runtime.clock.now())
     for problem in problems:
         since = problem.since.astimezone(runtime.settings.zone).date().isoformat() if problem.since else ""
-        click.echo(f"{problem.code}  {problem.channel}  {since}  {problem.problem}")
+        click.echo(f"{problem.code}  {_CHANNELS[problem.channel]}  {since}  {problem.problem}")
     click.echo(_l("%(count)d contact detail(s) to fix.", count=len(problems)))
 
 
