@@ -80,6 +80,17 @@ def test_two_ticks_at_once_never_send_twice(app, db, clock, outbox):
     assert len({outbox.link_for(address) for address in recipients}) == 40
 
 
+def test_queueing_the_same_messages_again_adds_none(app, db, clock):
+    setup_people(db, clock)
+    now = at(2026, 1, 21)
+    rows = invitation_messages(now)
+    insert_messages(db, rows)
+    claim(Message.select().first().id, now)
+    insert_messages(db, rows)
+    assert Message.select().count() == len(rows) == 3
+    assert Message.select().where(Message.state == "sending").count() == 1  # left as it was
+
+
 def test_a_claim_is_taken_by_one_caller_only(app, db, clock):
     setup_people(db, clock)
     now = at(2026, 1, 21)

@@ -16,7 +16,8 @@ def people():
     for n in range(14):
         exit_date = date(2025, 1, 10) + timedelta(days=n)
         cohort = "Grupp 1" if n < 12 else "Grupp 2"
-        contact = f"p{n}@example.org," if n % 2 else f",+4670174060{n % 10}" if n < 10 else f",+467017406{n}"
+        # Numbers from the range set aside for fiction (070-174 06 05 to 06 99).
+        contact = f"p{n}@example.org," if n % 2 else f",+467017406{n + 10}"
         rows.append(f"L{n:02d},{exit_date},{contact},{'sv' if n % 3 else 'en'},{cohort}")
     return rows
 

@@ -183,6 +183,16 @@ def test_a_page_shows_each_person_their_own_answers_only(app, client, links):
     assert 'aria-invalid="true"' not in visitor.get("/enkat/sida/wellbeing").get_data(as_text=True)
 
 
+def test_a_choice_question_is_rendered_once_for_everyone_with_the_same_answer(app, client, links):
+    for link in links.values():
+        visitor = app.test_client()
+        arrive(visitor, link)
+        visitor.get("/enkat/sida/wellbeing")
+        visitor.get("/enkat/sida/wellbeing")
+    # Five WHO-5 questions with no answer yet, in Swedish (E1) and English (E2): ten pieces, not forty.
+    assert len(app.extensions["followup.fields"]) == 10
+
+
 def test_the_review_lists_the_answers_before_sending(client, links):
     arrive(client, links["E1"])
     assert client.get("/enkat/granska").headers["Location"] == "/enkat/sida/now"

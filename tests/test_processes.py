@@ -117,14 +117,7 @@ def test_the_worker_process_sends_what_is_due(environment, tmp_path):
     try:
         assert wait_for(lambda: any(outbox.glob("*.eml")))
         # A second scheduler would put back what the first is sending: it is refused, kindly.
-        second = subprocess.run(
-            [sys.executable, "-m", "followup.cli", "worker"],
-            env={**environment, "FOLLOWUP_LANGUAGE": "en"},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        second = followup(environment, "worker")
         assert second.returncode == 1 and "Only one may run at a time." in second.stderr
         assert "Traceback" not in second.stderr
         time.sleep(2.5)  # further ticks must not send it again

@@ -71,7 +71,11 @@ def test_a_signature_for_other_parameters_is_refused(signed, sms_sent):
 
 def test_without_an_auth_token_every_webhook_is_refused(app, client, sms_sent):
     app.config["TWILIO_AUTH_TOKEN"] = None
-    assert client.post("/webhooks/twilio/status", data={"MessageSid": "x"}).status_code == 403
+    data = {"MessageSid": sms_sent.provider_ref, "MessageStatus": "delivered"}
+    # Signed as one could sign without a key: it must not count as signed.
+    unkeyed = RequestValidator("").compute_signature("http://localhost/webhooks/twilio/status", data)
+    response = client.post("/webhooks/twilio/status", data=data, headers={"X-Twilio-Signature": unkeyed})
+    assert response.status_code == 403 and Message.get().state == "sent"
 
 
 @pytest.mark.parametrize("word", ["STOP", "Stopp", "AVSLUTA"])

@@ -13,7 +13,7 @@ from tests.prism import Prism, PrismError
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "test-auth-token"
 MESSAGING_SERVICE_SID = "MG" + "fedcba9876543210" * 2
-FROM_NUMBER = "+46700000000"
+FROM_NUMBER = "+46701740699"
 TO = "+46701740605"
 
 
