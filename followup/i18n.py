@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, g, request, session
-from flask_babel import Babel, get_locale, lazy_gettext, refresh
+from flask_babel import Babel, get_locale, get_translations, lazy_gettext, refresh
 
 LANGUAGES = ("sv", "en")
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -50,5 +50,23 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     app.config["LANGUAGES"] = available_languages()
     Babel(app, locale_selector=select_locale)
+    # Flask-Babel finds the catalogue anew for every string a template translates, which costs
+    # more than the rest of printing it; the catalogues never change while the app runs.
+    catalogues: dict[str, object] = {}
+
+    def catalogue():
+        locale = str(get_locale())
+        found = catalogues.get(locale)
+        if found is None:
+            found = catalogues[locale] = get_translations()
+        return found
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+    )
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["language_name"] = lambda code: NAMES.get(code, code)
