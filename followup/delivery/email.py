@@ -9,7 +9,7 @@ import smtplib
 import ssl
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
@@ -33,6 +33,19 @@ class Email:
     to: str
     message_id: str
     data: bytes
+    # The same as SMTP carries them, made here so that sending does nothing but send: the
+    # addresses in angle brackets, the content dot-stuffed (RFC 5321 4.5.2) and ended by a dot.
+    mail_from: str = field(init=False, repr=False)
+    rcpt_to: str = field(init=False, repr=False)
+    content: bytes = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        content = _LEADING_DOT.sub(b"..", self.data)
+        if not content.endswith(b"\r\n"):
+            content += b"\r\n"
+        object.__setattr__(self, "mail_from", _quoted_sender(self.sender))
+        object.__setattr__(self, "rcpt_to", smtplib.quoteaddr(self.to))
+        object.__setattr__(self, "content", content + b".\r\n")
 
 
 def build_email(
@@ -94,8 +107,8 @@ def _part(subtype: str, content: str) -> list[str]:
     ]
 
 
-# Both are cached: the sender is the same in every e-mail, a subject in very many, and encoding
-# a header takes longer than writing the rest of the e-mail.
+# These are cached: the sender is the same in every e-mail, a subject in very many, and encoding
+# a header or parsing an address takes longer than writing the rest of the e-mail.
 @lru_cache(maxsize=8)
 def _sender(sender: str) -> tuple[str, str]:
     """Return the envelope address and the From header's value."""
@@ -103,6 +116,12 @@ def _sender(sender: str) -> tuple[str, str]:
     if _BREAKS.search(sender) or "@" not in address or not address.isascii():
         raise ValueError("the sender must be one ASCII e-mail address, optionally with a name")
     return address, formataddr((name, address), charset="utf-8")
+
+
+@lru_cache(maxsize=8)
+def _quoted_sender(address: str) -> str:
+    """Return the envelope sender as MAIL FROM carries it."""
+    return smtplib.quoteaddr(address)
 
 
 @lru_cache(maxsize=256)
@@ -283,13 +302,13 @@ def _transaction(
 
     connection.ehlo_or_helo_if_needed()
     size = f" size={len(message.data)}" if connection.has_extn("size") else ""
-    connection.putcmd("mail", f"FROM:{smtplib.quoteaddr(message.sender)}{size}")
+    connection.putcmd("mail", f"FROM:{message.mail_from}{size}")
     meanwhile(step)
     code, reply = connection.getreply()
     if code != 250:
         _abandon(connection, code)
         raise smtplib.SMTPSenderRefused(code, reply, message.sender)
-    connection.putcmd("rcpt", f"TO:{smtplib.quoteaddr(message.to)}")
+    connection.putcmd("rcpt", f"TO:{message.rcpt_to}")
     meanwhile(step)
     code, reply = connection.getreply()
     if code not in (250, 251):
@@ -302,10 +321,7 @@ def _transaction(
         _abandon(connection, code)
         raise smtplib.SMTPDataError(code, reply)
     meanwhile(all_steps)
-    content = _LEADING_DOT.sub(b"..", message.data)
-    if not content.endswith(b"\r\n"):
-        content += b"\r\n"
-    connection.send(content + b".\r\n")
+    connection.send(message.content)
     if during:
         meanwhile(during)
     code, reply = connection.getreply()
