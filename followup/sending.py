@@ -1,11 +1,12 @@
-"""Sending what is due: claim messages in small batches, then send and record them one by one.
+"""Sending what is due: claim each message, send it, record it, one message after another.
 
-A batch is claimed in one transaction: its messages move from pending to sending, their rows are
-read in one query, the unwanted ones are cancelled and a link token is issued for each of the
-rest. Then each message is sent and recorded in its own transaction before the next one is
-delivered (an e-mail's record is written while the server answers the next one's MAIL FROM), so a
-sender that dies leaves at most one accepted message unrecorded. The rest of its batch is still
-"sending" and goes back to the queue (`requeue_in_flight`, `requeue_stale`).
+A message is claimed in one transaction: it moves from pending to sending, its row is read, it is
+cancelled if no longer wanted, and a link token is issued. An e-mail's successor is claimed and
+built while the server reads the e-mail, so that wait is not wasted. A message is recorded as
+sent before the next one is delivered (an e-mail's record is written while the server answers
+the next one's MAIL FROM), so a sender that dies leaves at most one accepted message unrecorded.
+What it had claimed is still "sending" and goes back to the queue (`requeue_in_flight`,
+`requeue_stale`).
 """
 
 from __future__ import annotations
@@ -27,12 +28,6 @@ if TYPE_CHECKING:
     from followup.dispatch import Composed, Composer, Settings, TickReport
 
 log = logging.getLogger(__name__)
-
-# At most this many messages are claimed together...
-BATCH = 100
-# ...and no more than a paced channel sends in this many seconds: a person who answers or opts
-# out while their message waits in a claimed batch would otherwise still get it.
-BATCH_SECONDS = 2
 
 # The words of a message are rendered once per kind, channel, language, programme and last day
 # with this in place of the token, which is put in afterwards.
@@ -116,6 +111,39 @@ class _Job:
     token: str
 
 
+def _job_sql() -> str:
+    """Return the SQL that reads what sending one message needs, its id the only parameter."""
+    query = (
+        Message.select(
+            Message.kind,
+            Message.channel,
+            Message.sequence,
+            Message.attempts,
+            Invitation.id,
+            Invitation.state,
+            Invitation.expires_at,
+            Participant.id,
+            Participant.language,
+            Participant.opted_out_at,
+            Participant.sms_opted_out_at,
+            Programme.name,
+            Contact.email,
+            Contact.phone,
+        )
+        .join(Invitation)
+        .join(Participant)
+        .join(Programme)
+        .switch(Participant)
+        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
+        .where(Message.id == 0)
+    )
+    # Built once and run for each message: peewee takes longer to build it than the database to run it.
+    sql, params = query.sql()
+    if params != [0]:
+        raise RuntimeError("the message query must have the message id as its only parameter")
+    return sql
+
+
 class Sending:
     """The sending part of one tick."""
 
@@ -125,7 +153,9 @@ class Sending:
         self.db, self.clock, self.senders, self.compose = db, clock, senders, compose
         self.settings, self.report = settings, report
         self._words: dict[tuple, Composed] = {}
-        self._prepared: dict[int, Email] = {}
+        self._job_sql = _job_sql()
+        # The next e-mail, claimed and built while the server answered the one before.
+        self._ahead: tuple[_Job, Email | None] | None = None
         # The e-mail the server accepted last, recorded while the next one's MAIL FROM is answered.
         self._unrecorded: tuple[int, int, str, datetime] | None = None
 
@@ -146,86 +176,57 @@ class Sending:
         for channel, ids in by_channel.items():
             if not ids:
                 continue
-            size = self._batch_size(channel)
+            queue = iter(ids)
             try:
                 with getattr(self.senders, channel).batch():
-                    for start in range(0, len(ids), size):
-                        jobs = self._take(ids[start : start + size])
-                        for index, job in enumerate(jobs, start=1):
-                            self._deliver(job, jobs[index] if index < len(jobs) else None)
+                    job, email = self._next(queue), None
+                    while job:
+                        self._deliver(job, email, queue)
+                        (job, email), self._ahead = self._ahead or (self._next(queue), None), None
             finally:
                 self._record_unrecorded()
 
-    def _batch_size(self, channel: str) -> int:
-        per_second = getattr(self.settings, f"{channel}_per_second")
-        if per_second <= 0:
-            return BATCH
-        return max(1, min(BATCH, int(per_second * BATCH_SECONDS)))
+    def _next(self, queue: Iterator[int]) -> _Job | None:
+        """Claim the next message of `queue` that is still wanted; None when there is none."""
+        for message_id in queue:
+            job = self._take(message_id)
+            if job:
+                return job
+        return None
 
-    def _take(self, ids: list[int]) -> list[_Job]:
-        """Claim these messages; cancel those no longer wanted; return the rest, each with a token."""
+    def _take(self, message_id: int) -> _Job | None:
+        """Claim this message and issue its link token; cancel it and return None if unwanted."""
         now = self.clock.now()
         with self.db.atomic():
-            claimed = [message_id for message_id in ids if claim(message_id, now)]
-            if not claimed:
-                return []
-            rows = (
-                Message.select(
-                    Message.id,
-                    Message.kind,
-                    Message.channel,
-                    Message.sequence,
-                    Message.attempts,
-                    Invitation.id,
-                    Invitation.state,
-                    Invitation.expires_at,
-                    Participant.id,
-                    Participant.language,
-                    Participant.opted_out_at,
-                    Participant.sms_opted_out_at,
-                    Programme.name,
-                    Contact.email,
-                    Contact.phone,
-                )
-                .join(Invitation)
-                .join(Participant)
-                .join(Programme)
-                .switch(Participant)
-                .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
-                .where(Message.id.in_(claimed))
-                .order_by(Message.id)
-                .tuples()
+            if not claim(message_id, now):
+                return None
+            row = self.db.execute_sql(self._job_sql, (message_id,)).fetchone()
+            (kind, channel, sequence, attempts, invitation_id, state, expires_at) = row[:7]
+            (participant_id, language, opted_out_at, sms_opted_out_at, programme, email, phone) = row[7:]
+            expires_at = Invitation.expires_at.python_value(expires_at)
+            unwanted = (
+                opted_out_at is not None
+                or (channel == "sms" and sms_opted_out_at is not None)
+                or state not in Invitation.OPEN_STATES
+                or expires_at <= now
+                or (sequence and state != Invitation.SENT)
             )
-            jobs = []
-            for row in rows:
-                (message_id, kind, channel, sequence, attempts, invitation_id, state, expires_at) = row[:8]
-                (participant_id, language, opted_out_at, sms_opted_out_at, programme, email, phone) = row[8:]
-                unwanted = (
-                    opted_out_at is not None
-                    or (channel == "sms" and sms_opted_out_at is not None)
-                    or state not in Invitation.OPEN_STATES
-                    or expires_at <= now
-                    or (sequence and state != Invitation.SENT)
-                )
-                address = email if channel == "email" else phone
-                if unwanted or not address:
-                    self._record(message_id, Message.CANCELLED, error=None if unwanted else "no address")
-                    self.report.cancelled += 1
-                    continue
-                jobs.append(
-                    _Job(
-                        message_id, kind, channel, sequence, attempts, invitation_id, expires_at,
-                        participant_id, language, programme, address, token="",
-                    )
-                )  # fmt: skip
-            issued = tokens.issue_many(self.db, [job.invitation_id for job in jobs], now)
-        return [replace(job, token=token) for job, token in zip(jobs, issued, strict=True)]
+            address = email if channel == "email" else phone
+            if unwanted or not address:
+                self._record(message_id, Message.CANCELLED, error=None if unwanted else "no address")
+                self.report.cancelled += 1
+                return None
+            token = tokens.issue(self.db, invitation_id, now)
+        return _Job(
+            message_id, kind, channel, sequence, attempts, invitation_id, expires_at,
+            participant_id, language, programme, address, token,
+        )  # fmt: skip
 
-    def _deliver(self, job: _Job, following: _Job | None = None) -> None:
+    def _deliver(self, job: _Job, email: Email | None, queue: Iterator[int]) -> None:
         now = self.clock.now()
         try:
             try:
-                reference = self._hand_over(job, following, now)
+                reference = self._hand_over(job, email, queue, now)
             finally:
                 self._record_unrecorded()
         except RecipientOptedOut as exc:
@@ -293,37 +294,49 @@ class Sending:
             },
         )
 
-    def _prepare(self, job: _Job) -> None:
-        try:
-            self._prepared[job.id] = self._email_for(job, self.clock.now())
-        except Exception:  # noqa: BLE001, S110 - it fails again in its own turn, and is handled there
-            pass
+    def _claim_ahead(self, queue: Iterator[int]) -> None:
+        """Claim the next message (run while the server answers a command, before the content)."""
+        job = self._next(queue)
+        if job:
+            self._ahead = (job, None)
 
-    def _hand_over(self, job: _Job, following: _Job | None, now: datetime) -> str:
+    def _build_ahead(self) -> None:
+        """Build the next e-mail (run while the server reads the current one)."""
+        if self._ahead:
+            job = self._ahead[0]
+            try:
+                self._ahead = (job, self._email_for(job, self.clock.now()))
+            except Exception:  # noqa: BLE001, S110 - it fails again in its own turn, and is handled there
+                pass
+
+    def _hand_over(self, job: _Job, email: Email | None, queue: Iterator[int], now: datetime) -> str:
         if job.channel == "sms":
             self.settings.pacers["sms"].wait()
             return self.senders.sms.send(
                 job.address, self._words_for(job).text, self.settings.status_callback
             )
-        email = self._prepared.pop(job.id, None) or self._email_for(job, now)
+        email = email or self._email_for(job, now)
         # Paced right before the hand-over, so the work of preparing a message is not in the gap.
         pacer = self.settings.pacers["email"]
         if pacer.interval:
             self._record_unrecorded()  # not left waiting through the pause
         pacer.wait()
-        # The previous e-mail is recorded while the server answers this one's MAIL FROM, and the
-        # next one is built while it reads this one: at most one e-mail the server accepted is ever
-        # unrecorded, and the waits are not wasted.
-        recording = self._recording()
+        # While the server answers, the previous e-mail is recorded (MAIL FROM) and the next one
+        # claimed (RCPT TO); while it reads this one, the next one is built. At most one e-mail
+        # the server accepted is ever unrecorded, and the waits are not wasted.
+        steps = self._steps(queue)
         try:
-            return self.senders.email.send(
-                email,
-                before=recording,
-                during=(lambda: self._prepare(following)) if following else None,
-            )
+            return self.senders.email.send(email, before=steps, during=self._build_ahead)
         finally:
-            for _ in recording:
+            for _ in steps:
                 pass
+
+    def _steps(self, queue: Iterator[int]) -> Iterator[None]:
+        # A database error here ends the tick before this e-mail's content goes, as one in the
+        # record does: what is claimed stays "sending" and is queued again (requeue_stale).
+        yield from self._recording()
+        self._claim_ahead(queue)
+        yield
 
     def _fail_address(self, job: _Job, now: datetime, problem: str) -> None:
         failed_at, problem_field = (

@@ -13,6 +13,7 @@ from followup.models import Contact, Message, Participant, Programme
 from followup.status import contacts_to_fix, wave_status
 from followup.worker import run_tick as app_tick
 from tests.factories import at, make_participants, make_programme, outbox_senders, run_tick
+from tests.smtp_server import Mailbox
 from tests.twilio_server import ACCOUNT_SID, AUTH_TOKEN, MESSAGING_SERVICE_SID, make_sms, twilio_error
 
 NOW = at(2026, 1, 21)
@@ -69,6 +70,39 @@ def test_a_real_smtp_server_receives_invitation_with_link_and_headers(app, db, c
     link = re.search(r"http://localhost/s/[A-Za-z0-9_-]+", email.get_body(("plain",)).get_content()).group(0)
     assert link in email.get_body(("html",)).get_content()
     assert client.get(link.removeprefix("http://localhost")).status_code == 303
+
+
+class Watching(Mailbox):
+    """A mailbox that notes every message's state at the moment each e-mail's content arrives."""
+
+    def __init__(self, db) -> None:
+        super().__init__()
+        self.db = db
+        self.states: list[list[str]] = []
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.db.connection_context():
+            self.states.append(
+                [state for (state,) in Message.select(Message.state).order_by(Message.id).tuples()]
+            )
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_each_email_goes_after_the_one_before_is_recorded_and_with_the_next_one_claimed(
+    app, db, clock, serve
+):
+    people(db, clock, [f"E{i},2025-07-20,e{i}@example.org,,sv,G" for i in range(1, 6)])
+    watching = Watching(db)
+    port = serve(watching).port
+    sender = SmtpEmail("127.0.0.1", port, "none", None, None, timeout=5)
+    report = run_tick(app, db, NOW, senders=Senders(email=sender, sms=outbox_senders(app).sms))
+    assert report.sent == 5
+    # When the server has e-mail k: those before it are recorded as sent, it and the next one
+    # are claimed ("sending"), and the rest wait. A crash then re-sends at most e-mail k.
+    assert watching.states == [
+        ["sent"] * (k - 1) + ["sending"] * min(2, 6 - k) + ["pending"] * max(0, 4 - k) for k in range(1, 6)
+    ]
+    assert [state for (state,) in Message.select(Message.state).tuples()] == ["sent"] * 5
 
 
 def test_a_temporary_smtp_failure_is_retried_with_backoff(app, db, clock, mailbox, outbox):
