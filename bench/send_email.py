@@ -27,7 +27,7 @@ step timed by wrapping the dispatch's functions in this process (about a microse
 loop that builds each e-mail and sends it at once, without a database. `--profile` runs one more
 tick under cProfile.
 
-    .venv/bin/python -m bench email                     # about 2 minutes
+    .venv/bin/python -m bench email                     # about 2.5 minutes
     .venv/bin/python -m bench email --messages 2000 --split --profile
 """
 

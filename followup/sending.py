@@ -1,11 +1,13 @@
 """Sending what is due: claim each message, send it, record it, one message after another.
 
 A message is claimed in one transaction: it moves from pending to sending, its row is read, it is
-cancelled if no longer wanted, and a link token is issued. An e-mail's successor is claimed and
-built while the server reads the e-mail, so that wait is not wasted. A message is recorded as
-sent before the next one is delivered (an e-mail's record is written while the server answers
-the next one's MAIL FROM), so a sender that dies leaves at most one accepted message unrecorded.
-What it had claimed is still "sending" and goes back to the queue (`requeue_in_flight`,
+cancelled if no longer wanted, and a link token is issued. A message is recorded as sent before
+the next one is delivered, so a sender that dies leaves at most one accepted message unrecorded.
+E-mail does its database work while the server answers, so those waits are not wasted: the
+previous e-mail's record while the server answers MAIL FROM, the next message's claim right
+after (during RCPT TO, or MAIL FROM when there is nothing to record), and the next e-mail is
+built while the server reads the current one. At most one message is claimed ahead; what a dead
+sender had claimed is still "sending" and goes back to the queue (`requeue_in_flight`,
 `requeue_stale`).
 """
 
@@ -153,7 +155,7 @@ class Sending:
         self.db, self.clock, self.senders, self.compose = db, clock, senders, compose
         self.settings, self.report = settings, report
         self._words: dict[tuple, Composed] = {}
-        self._job_sql = _job_sql()
+        self._job_query = _job_sql()
         # The next e-mail, claimed and built while the server answered the one before.
         self._ahead: tuple[_Job, Email | None] | None = None
         # The e-mail the server accepted last, recorded while the next one's MAIL FROM is answered.
@@ -200,7 +202,7 @@ class Sending:
         with self.db.atomic():
             if not claim(message_id, now):
                 return None
-            row = self.db.execute_sql(self._job_sql, (message_id,)).fetchone()
+            row = self.db.execute_sql(self._job_query, (message_id,)).fetchone()
             (kind, channel, sequence, attempts, invitation_id, state, expires_at) = row[:7]
             (participant_id, language, opted_out_at, sms_opted_out_at, programme, email, phone) = row[7:]
             expires_at = Invitation.expires_at.python_value(expires_at)
@@ -306,7 +308,7 @@ class Sending:
             job = self._ahead[0]
             try:
                 self._ahead = (job, self._email_for(job, self.clock.now()))
-            except Exception:  # noqa: BLE001, S110 - it fails again in its own turn, and is handled there
+            except Exception:  # noqa: BLE001, S110 - built again in its own turn, which handles the error
                 pass
 
     def _hand_over(self, job: _Job, email: Email | None, queue: Iterator[int], now: datetime) -> str:
@@ -321,9 +323,9 @@ class Sending:
         if pacer.interval:
             self._record_unrecorded()  # not left waiting through the pause
         pacer.wait()
-        # While the server answers, the previous e-mail is recorded (MAIL FROM) and the next one
-        # claimed (RCPT TO); while it reads this one, the next one is built. At most one e-mail
-        # the server accepted is ever unrecorded, and the waits are not wasted.
+        # While the server answers the commands, the previous e-mail is recorded and then the next
+        # message claimed; while it reads this one, the next one is built. At most one e-mail the
+        # server accepted is ever unrecorded, and the waits are not wasted.
         steps = self._steps(queue)
         try:
             return self.senders.email.send(email, before=steps, during=self._build_ahead)

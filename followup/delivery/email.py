@@ -191,7 +191,8 @@ class SmtpEmail:
         steps (a generator): one runs while the server answers each of MAIL FROM, RCPT TO and
         DATA, and all of them have run before the e-mail's content goes, whatever happens.
         `during` runs once while the server takes in the content. The dispatch records the
-        previous e-mail in `before` and prepares the next one `during`.
+        previous e-mail and claims the next message in `before`, and builds the next e-mail
+        `during`.
         """
         steps = before or iter(())
         try:
