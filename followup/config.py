@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from followup.delivery.email import check_sender
 
 PLACEHOLDER_SECRETS = {"", "dev", "change-me", "changeme", "secret", "placeholder"}
 
@@ -97,6 +100,16 @@ def complete(config: dict, default_instance: str) -> dict:
     if config["SUPPRESSION_THRESHOLD"] < 1:
         raise ConfigError("FOLLOWUP_SUPPRESSION_THRESHOLD must be at least 1")
     config["BASE_URL"] = config["BASE_URL"].rstrip("/")
+    base = urlparse(config["BASE_URL"])
+    if base.scheme not in ("http", "https") or not base.netloc or not config["BASE_URL"].isascii():
+        raise ConfigError(
+            f"FOLLOWUP_BASE_URL={config['BASE_URL']!r} must be the service's public address, starting with "
+            "https:// or http://, in ASCII (a domain with å, ä or ö in its xn-- form)"
+        )
+    try:
+        check_sender(config["MAIL_FROM"])
+    except ValueError as exc:
+        raise ConfigError(f"FOLLOWUP_MAIL_FROM={config['MAIL_FROM']!r}: {exc}") from None
     config["SECRET_KEY"] = _secret_key(config, instance)
     return config
 

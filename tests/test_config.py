@@ -42,11 +42,25 @@ def test_production_takes_a_real_secret_and_secures_the_cookie(tmp_path):
         ("SEND_HOUR", "25", "FOLLOWUP_SEND_HOUR"),
         ("SEND_HOUR", "ten", "not a valid int"),
         ("SUPPRESSION_THRESHOLD", "0", "FOLLOWUP_SUPPRESSION_THRESHOLD"),
+        ("BASE_URL", "followup.example.org", "FOLLOWUP_BASE_URL='followup.example.org' must be"),
+        ("BASE_URL", "https://uppföljning.example.org", "in its xn-- form"),
+        ("MAIL_FROM", "Uppföljning followup.example.org", "FOLLOWUP_MAIL_FROM=.*one ASCII e-mail address"),
+        ("MAIL_FROM", "uppföljning@example.org", "FOLLOWUP_MAIL_FROM"),
+        ("MAIL_FROM", "Uppföljning <followup@example.org>\nBcc: x@example.org", "FOLLOWUP_MAIL_FROM"),
     ],
 )
 def test_bad_settings_are_named(tmp_path, name, value, message):
     with pytest.raises(ConfigError, match=message):
         complete(from_environment({f"FOLLOWUP_{name}": value}), str(tmp_path))
+
+
+def test_a_sender_with_a_name_and_an_ascii_public_address_are_taken(tmp_path):
+    environ = {
+        "FOLLOWUP_MAIL_FROM": "Uppföljning <followup@example.org>",
+        "FOLLOWUP_BASE_URL": "https://xn--uppfljning-r8a.example.org/",
+    }
+    config = complete(from_environment(environ), str(tmp_path))
+    assert config["BASE_URL"] == "https://xn--uppfljning-r8a.example.org"
 
 
 def test_an_unsupported_database_url_is_refused(tmp_path):

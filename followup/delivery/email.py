@@ -107,6 +107,11 @@ def _part(subtype: str, content: str) -> list[str]:
     ]
 
 
+def check_sender(sender: str) -> None:
+    """Raise ValueError, saying why, if `sender` cannot be the sender of an e-mail."""
+    _sender(sender)
+
+
 # These are cached: the sender is the same in every e-mail, a subject in very many, and encoding
 # a header or parsing an address takes longer than writing the rest of the e-mail.
 @lru_cache(maxsize=8)
