@@ -60,6 +60,7 @@ from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
+from bench import migrated_app
 from bench.import_participants import NOW, SEED, SEND_HOUR, ZONE_NAME
 from followup.delivery.email import Email
 from followup.scheduling import add_months
@@ -147,22 +148,11 @@ class _Counter:
 
 def build_app(directory: Path, messages: int):
     """Return a Flask app over a new SQLite database with `messages` participants due for an e-mail."""
-    from followup import create_app, importing, programmes, reporting
-    from followup.db import migrate
+    from followup import importing, programmes, reporting
 
     directory.mkdir(parents=True, exist_ok=True)
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{directory / 'send.sqlite3'}",
-            "INSTANCE_PATH": str(directory / "instance"),
-            "SECRET_KEY": "a-benchmark-secret-that-is-long-enough",
-            "BASE_URL": BASE_URL,
-            "MAIL_FROM": MAIL_FROM,
-        }
-    )
+    app = migrated_app(directory, "send.sqlite3", BASE_URL=BASE_URL, MAIL_FROM=MAIL_FROM)
     db = app.extensions["followup"].db
-    db.connect()
-    migrate(db)
     programme = programmes.create_programme(db, NOW, PROGRAMME)
     rng = random.Random(SEED)
     lines = ["code,exit_date,email,language"]

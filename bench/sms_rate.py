@@ -36,6 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
+from bench import migrated_app
 from bench.import_participants import NOW, SEND_HOUR, ZONE_NAME
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -126,38 +127,32 @@ def run(
     directory: Path, url: str, arrivals: list[float], name: str, per_second: float, ticks: list[int]
 ) -> Run:
     """Import participants due for one SMS each, run one worker tick a day apart per entry of `ticks`."""
-    from followup import create_app, importing, programmes, reporting
+    from followup import importing, programmes, reporting
     from followup.clock import FixedClock
-    from followup.db import migrate
     from followup.scheduling import add_months
     from followup.worker import run_tick
 
     directory.mkdir(parents=True)
-    app = create_app(
-        {
-            "DATABASE_URL": f"sqlite:///{directory / 'sms.sqlite3'}",
-            "INSTANCE_PATH": str(directory / "instance"),
-            "SECRET_KEY": "a-benchmark-secret-that-is-long-enough",
-            "BASE_URL": BASE_URL,
-            "TIMEZONE": ZONE_NAME,
-            "SEND_HOUR": SEND_HOUR,
-            "SEND_DAYS": "mon-sun",
-            "SEND_HOURS": "00:00-23:59:59",
-            "HOLIDAYS": "none",
-            "SMS_TRANSPORT": "twilio",
-            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-            "TWILIO_MESSAGING_SERVICE_SID": MESSAGING_SERVICE_SID,
-            "TWILIO_API_URL": url,
-            "SMS_PER_SECOND": per_second,
-        }
+    app = migrated_app(
+        directory,
+        "sms.sqlite3",
+        BASE_URL=BASE_URL,
+        TIMEZONE=ZONE_NAME,
+        SEND_HOUR=SEND_HOUR,
+        SEND_DAYS="mon-sun",
+        SEND_HOURS="00:00-23:59:59",
+        HOLIDAYS="none",
+        SMS_TRANSPORT="twilio",
+        TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        TWILIO_MESSAGING_SERVICE_SID=MESSAGING_SERVICE_SID,
+        TWILIO_API_URL=url,
+        SMS_PER_SECOND=per_second,
     )
     runtime = app.extensions["followup"]
     if runtime.settings.sms_per_second != per_second:
         raise RuntimeError(f"{name}: the dispatch settings did not take SMS_PER_SECOND={per_second}")
     db = runtime.db
-    db.connect()
-    migrate(db)
     programme = programmes.create_programme(db, NOW, "Bench SMS")
     # The 6-month wave of the n-th group falls due at NOW + n days, at the send hour.
     first_exit = add_months(NOW.date(), -6)
