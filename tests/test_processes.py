@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -77,6 +78,17 @@ def get(url, opener=None):
         return None, ""
 
 
+def start(env, *args, out: Path | None = None, err: Path | None = None) -> subprocess.Popen:
+    """Start `python -m followup.cli ARGS`, its output and errors written to these files or dropped."""
+    with ExitStack() as files:
+        stdout, stderr = (
+            files.enter_context(path.open("w")) if path else subprocess.DEVNULL for path in (out, err)
+        )
+        return subprocess.Popen(
+            [sys.executable, "-m", "followup.cli", *args], env=env, cwd=ROOT, stdout=stdout, stderr=stderr
+        )
+
+
 def stop(process):
     process.terminate()
     try:
@@ -106,14 +118,7 @@ def test_the_worker_process_sends_what_is_due(environment, tmp_path):
     import_one_due(environment, tmp_path)
     outbox = Path(environment["FOLLOWUP_INSTANCE_PATH"]) / "outbox"
     log = tmp_path / "worker.log"
-    with log.open("w") as log_file:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "followup.cli", "worker"],
-            env=environment,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-        )
+    worker = start(environment, "worker", err=log)
     try:
         assert wait_for(lambda: any(outbox.glob("*.eml")))
         # A second scheduler would put back what the first is sending: it is refused, kindly.
@@ -133,14 +138,7 @@ def test_serve_runs_web_and_scheduler_together(environment, tmp_path):
     port = free_port()
     outbox = Path(environment["FOLLOWUP_INSTANCE_PATH"]) / "outbox"
     log = tmp_path / "serve.log"
-    with log.open("w") as log_file:
-        serve = subprocess.Popen(
-            [sys.executable, "-m", "followup.cli", "serve", "--port", str(port)],
-            env=environment,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-        )
+    serve = start(environment, "serve", "--port", str(port), err=log)
     try:
         assert wait_for(lambda: get(f"http://127.0.0.1:{port}/")[0] == 200)
         assert wait_for(lambda: any(outbox.glob("*.eml")))
@@ -165,21 +163,12 @@ def test_serve_next_to_a_worker_serves_pages_only(environment, tmp_path):
     import_one_due(environment, tmp_path)
     outbox = Path(environment["FOLLOWUP_INSTANCE_PATH"]) / "outbox"
     port = free_port()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "followup.cli", "worker"], env=environment, cwd=ROOT, stderr=subprocess.DEVNULL
-    )
+    worker = start(environment, "worker")
     serve = None
     try:
         assert wait_for(lambda: any(outbox.glob("*.eml")))
         out = tmp_path / "serve.out"
-        with out.open("w") as output:
-            serve = subprocess.Popen(
-                [sys.executable, "-m", "followup.cli", "serve", "--port", str(port)],
-                env=environment,
-                cwd=ROOT,
-                stdout=output,
-                stderr=subprocess.DEVNULL,
-            )
+        serve = start(environment, "serve", "--port", str(port), out=out)
         assert wait_for(lambda: get(f"http://127.0.0.1:{port}/")[0] == 200)
         assert "serving pages only, sending nothing" in out.read_text()
     finally:
