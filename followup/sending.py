@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from peewee import JOIN, Database
 
 from followup import queueing, tokens
+from followup.db import statement
 from followup.delivery import DeliveryError, PermanentFailure, RecipientOptedOut, Senders, TemporaryFailure
 from followup.delivery.email import Email, build_email
 from followup.models import Contact, Invitation, Message, Participant, Programme
@@ -42,13 +43,7 @@ def backoff(attempts: int) -> timedelta:
 
 
 def _sql(template: str) -> str:
-    db = Message._meta.database
-    opening, closing = db.quote
-    return template.format(
-        p=db.param,
-        message=f"{opening}{Message._meta.table_name}{closing}",
-        invitation=f"{opening}{Invitation._meta.table_name}{closing}",
-    )
+    return statement(Message._meta.database, template, message=Message, invitation=Invitation)
 
 
 def claim(message_id: int, now: datetime) -> bool:
@@ -326,12 +321,8 @@ class Sending:
         # While the server answers the commands, the previous e-mail is recorded and then the next
         # message claimed; while it reads this one, the next one is built. At most one e-mail the
         # server accepted is ever unrecorded, and the waits are not wasted.
-        steps = self._steps(queue)
-        try:
-            return self.senders.email.send(email, before=steps, during=self._build_ahead)
-        finally:
-            for _ in steps:
-                pass
+        # The sender runs every step, whatever happens (EmailSender.send).
+        return self.senders.email.send(email, before=self._steps(queue), during=self._build_ahead)
 
     def _steps(self, queue: Iterator[int]) -> Iterator[None]:
         # A database error here ends the tick before this e-mail's content goes, as one in the

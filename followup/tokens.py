@@ -9,12 +9,13 @@ from datetime import datetime
 
 from peewee import Database
 
+from followup.db import statement
 from followup.models import Invitation, Token
 
 TOKEN_BYTES = 32
 _SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-_COLUMNS = (Token.invitation, Token.token_hash, Token.issued_at)
-_INSERT = "INSERT INTO {table} ({columns}) VALUES ({p}, {p}, {p})"
+# Written out rather than built by peewee, as it runs for every message sent.
+_INSERT = "INSERT INTO {token} (invitation_id, token_hash, issued_at) VALUES ({p}, {p}, {p})"
 
 
 class TokenError(Exception):
@@ -41,14 +42,9 @@ def hash_token(token: str) -> str:
 def issue(db: Database, invitation_id: int, now: datetime) -> str:
     """Create a new token for an invitation, store its hash, and return the token."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    # Written out rather than built by peewee, as it runs for every message sent.
-    opening, closing = db.quote
-    sql = _INSERT.format(
-        table=f"{opening}{Token._meta.table_name}{closing}",
-        columns=", ".join(f"{opening}{field.column_name}{closing}" for field in _COLUMNS),
-        p=db.param,
+    db.execute_sql(
+        statement(db, _INSERT, token=Token), (invitation_id, hash_token(token), Token.issued_at.db_value(now))
     )
-    db.execute_sql(sql, (invitation_id, hash_token(token), Token.issued_at.db_value(now)))
     return token
 
 
