@@ -150,7 +150,7 @@ def programme_create(name: str, waves: str, window_days: int, channels: str, rem
     """Create a programme with its follow-up waves and contact plan."""
     runtime = _connected()
     try:
-        offsets = [int(part) for part in waves.split(",") if part.strip()]
+        offsets = day_list(waves)
         reminder_days = day_list(reminders)
         found = create_programme(
             runtime.db,

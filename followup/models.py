@@ -52,10 +52,6 @@ class Programme(BaseModel):
     channel_policy = CharField(max_length=16, default=EMAIL_THEN_SMS)
     reminder_days = CharField(max_length=64, default="7,14")
 
-    def reminder_offsets(self) -> list[int]:
-        """Return the days after the invitation on which reminders go out."""
-        return day_list(self.reminder_days)
-
 
 def day_list(text: str) -> list[int]:
     """Return the numbers of a comma-separated list of days ("7,14" -> [7, 14])."""

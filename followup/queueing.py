@@ -73,7 +73,7 @@ def insert_messages(db: Database, rows: list[dict]) -> None:
 def _open_invitations(now: datetime, state: str):
     """Open invitations in `state` with what choosing channels needs, as plain tuples: id, sent_at,
     then channel policy, reminder days, e-mail, its failure, phone, its failure, SMS opt-out."""
-    query = (
+    return (
         Invitation.select(
             Invitation.id,
             Invitation.sent_at,
@@ -94,7 +94,6 @@ def _open_invitations(now: datetime, state: str):
         )
         .tuples()
     )
-    return query
 
 
 def _usable(row: tuple) -> list[str]:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 import pytest
 
 from followup.cli import DEMO_PROGRAMME
-from followup.models import Invitation, Participant, Programme, Wave
+from followup.models import Invitation, Participant, Programme, Wave, day_list
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +105,7 @@ def test_report_to_a_file_in_csv_and_json(runner, tmp_path):
 
 
 def test_demo_fills_the_outbox_and_prints_a_working_link(runner, client, outbox, clock):
-    clock.set(datetime(2026, 11, 23, 13, 0, tzinfo=UTC))
+    clock.set(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))  # night: the demo sends outside the send window too
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert Programme.get().name == DEMO_PROGRAMME
@@ -128,7 +128,7 @@ def test_programme_create_sets_the_contact_plan(runner):
     )
     assert result.exit_code == 0, result.output
     created = Programme.get()
-    assert (created.channel_policy, created.reminder_offsets()) == ("sms_only", [5, 10])
+    assert (created.channel_policy, day_list(created.reminder_days)) == ("sms_only", [5, 10])
     late = runner.invoke(args=["programme", "create", "X", "--window-days", "30", "--reminders", "7,45"])
     assert late.exit_code == 1 and "inside the response window" in late.output
 
