@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import suppress
 from dataclasses import dataclass
 
 from flask import current_app, request
@@ -98,7 +99,8 @@ def render_fields(
             key = (survey.id, survey.version, field.question.id, language, locale, chosen, optional)
             html = kept.get(key)
             if html is not None:
-                kept.move_to_end(key)
+                with suppress(KeyError):  # another thread may have let it go just now
+                    kept.move_to_end(key)
                 rendered.append(html)
                 continue
         if macro is None:
