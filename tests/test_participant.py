@@ -40,6 +40,11 @@ def arrive(client, link):
     return response.headers["Location"]
 
 
+def test_the_browsers_icon_request_gets_an_empty_answer_not_a_page(client):
+    answer = client.get("/favicon.ico")
+    assert answer.status_code == 204 and answer.data == b""
+
+
 def test_the_link_becomes_a_session_and_the_token_is_left_behind(client, links):
     location = arrive(client, links["E1"])
     token = links["E1"].rsplit("/", 1)[1]
