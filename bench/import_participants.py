@@ -70,8 +70,9 @@ def worker(csv_path: Path, db_path: Path, trace: bool) -> dict:
     from zoneinfo import ZoneInfo
 
     from followup import db as fdb
-    from followup import importing, programmes, reporting
     from followup.models import Contact, Invitation, Participant
+    from followup.plan import importing, programmes
+    from followup.results import reporting
 
     database = fdb.bind(fdb.open_database(f"sqlite:///{db_path}"))
     database.connect()

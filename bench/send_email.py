@@ -7,7 +7,7 @@ mail server is; its handler only counts what it receives):
 - `SmtpEmail` alone: the same prebuilt e-mails through `SmtpEmail.batch()` and `send()`.
   The prebuilt e-mails are made like the dispatch's (same templates, headers and builder, a fresh
   token each) and are finished bytes, so the loops do nothing but SMTP;
-- dispatch: one real `followup.dispatch.tick` with `SmtpEmail`, over a SQLite database holding
+- dispatch: one real `followup.sending.dispatch.tick` with `SmtpEmail`, over a SQLite database holding
   10,000 participants whose 6-month wave is due. For each message it claims it, reads its row
   and issues its token (one transaction), puts the token into words rendered once per language
   and last day, builds the e-mail, sends it and records it (one transaction). While the server
@@ -62,8 +62,8 @@ from aiosmtpd.controller import Controller
 
 from bench import migrated_app
 from bench.import_participants import NOW, SEED, SEND_HOUR, ZONE_NAME
-from followup.delivery.email import Email
-from followup.scheduling import add_months
+from followup.plan.scheduling import add_months
+from followup.sending.delivery.email import Email
 
 MESSAGES = 10_000
 WARM_UP = 200  # sent before each timed SMTP loop, untimed: connections, caches, code paths
@@ -148,7 +148,8 @@ class _Counter:
 
 def build_app(directory: Path, messages: int):
     """Return a Flask app over a new SQLite database with `messages` participants due for an e-mail."""
-    from followup import importing, programmes, reporting
+    from followup.plan import importing, programmes
+    from followup.results import reporting
 
     directory.mkdir(parents=True, exist_ok=True)
     app = migrated_app(directory, "send.sqlite3", BASE_URL=BASE_URL, MAIL_FROM=MAIL_FROM)
@@ -173,7 +174,7 @@ def languages(messages: int) -> Iterator[str]:
 
 def words_with_placeholder(app) -> tuple[str, dict]:
     """Return a placeholder and each language's invitation e-mail with it in place of the token."""
-    from followup.composing import compose
+    from followup.sending.composing import compose
 
     placeholder = "TOKEN" * 9
     with app.app_context():
@@ -194,7 +195,7 @@ def words_with_placeholder(app) -> tuple[str, dict]:
 
 def emails_like_the_dispatch(app, messages: int) -> Iterator[Email]:
     """Yield e-mails like the dispatch's: the same templates and headers, a fresh token in each."""
-    from followup.delivery.email import build_email
+    from followup.sending.delivery.email import build_email
 
     placeholder, words = words_with_placeholder(app)
     for i, language in enumerate(languages(messages), start=1):
@@ -224,7 +225,7 @@ def bare_loop(port: int, emails: list[Email]) -> None:
 
 def sender_alone(port: int, emails: list[Email]) -> None:
     """Send through followup's SmtpEmail: one batch, one send each."""
-    from followup.delivery.email import SmtpEmail
+    from followup.sending.delivery.email import SmtpEmail
 
     sender = SmtpEmail("127.0.0.1", port, "none", None, None)
     with sender.batch():
@@ -234,7 +235,7 @@ def sender_alone(port: int, emails: list[Email]) -> None:
 
 def built_and_sent(app, port: int, messages: int) -> dict:
     """Build each e-mail and send it at once through SmtpEmail, without a database: seconds in each."""
-    from followup.delivery.email import SmtpEmail
+    from followup.sending.delivery.email import SmtpEmail
 
     sender = SmtpEmail("127.0.0.1", port, "none", None, None)
     spent = Counter()
@@ -255,11 +256,11 @@ def built_and_sent(app, port: int, messages: int) -> dict:
 def dispatch_tick(app, port: int, outbox: Path):
     """Run one real tick as of NOW: everything due goes out through SmtpEmail."""
     from followup.clock import FixedClock
-    from followup.composing import compose
-    from followup.delivery import Senders
-    from followup.delivery.email import SmtpEmail
-    from followup.delivery.outbox import OutboxSms
-    from followup.dispatch import Settings, tick
+    from followup.sending.composing import compose
+    from followup.sending.delivery import Senders
+    from followup.sending.delivery.email import SmtpEmail
+    from followup.sending.delivery.outbox import OutboxSms
+    from followup.sending.dispatch import Settings, tick
 
     settings = Settings(
         zone=ZoneInfo(ZONE_NAME),
@@ -327,19 +328,19 @@ def rounds(directory: Path, server: CountingServer, outbox: Path, messages: int,
 
 # Steps of the dispatch timed by --split, in the order shown: (label, module, attribute path in it).
 STEPS = [
-    ("send_pending (every message)", "followup.sending", "Sending.send_pending"),
-    ("_deliver (one message)", "followup.sending", "Sending._deliver"),
-    ("SmtpEmail.send (with the next three inside)", "followup.delivery.email", "SmtpEmail.send"),
-    ("  record_sent: previous e-mail, two UPDATEs", "followup.sending", "record_sent"),
-    ("  _claim_ahead: next message claimed", "followup.sending", "Sending._claim_ahead"),
-    ("  _build_ahead: next e-mail built", "followup.sending", "Sending._build_ahead"),
-    ("_take: claim, read, token (one message)", "followup.sending", "Sending._take"),
-    ("claim: UPDATE", "followup.sending", "claim"),
-    ("tokens.issue: INSERT", "followup.tokens", "issue"),
-    ("words: cached templates, token put in", "followup.sending", "Sending._words_for"),
-    ("build_email", "followup.sending", "build_email"),
+    ("send_pending (every message)", "followup.sending.sender", "Sending.send_pending"),
+    ("_deliver (one message)", "followup.sending.sender", "Sending._deliver"),
+    ("SmtpEmail.send (with the next three inside)", "followup.sending.delivery.email", "SmtpEmail.send"),
+    ("  record_sent: previous e-mail, two UPDATEs", "followup.sending.sender", "record_sent"),
+    ("  _claim_ahead: next message claimed", "followup.sending.sender", "Sending._claim_ahead"),
+    ("  _build_ahead: next e-mail built", "followup.sending.sender", "Sending._build_ahead"),
+    ("_take: claim, read, token (one message)", "followup.sending.sender", "Sending._take"),
+    ("claim: UPDATE", "followup.sending.sender", "claim"),
+    ("tokens.issue: INSERT", "followup.answers.tokens", "issue"),
+    ("words: cached templates, token put in", "followup.sending.sender", "Sending._words_for"),
+    ("build_email", "followup.sending.sender", "build_email"),
     # dispatch_tick imports compose when it runs, so it picks up the timed one.
-    ("compose (templates)", "followup.composing", "compose"),
+    ("compose (templates)", "followup.sending.composing", "compose"),
 ]
 
 

@@ -127,9 +127,10 @@ def run(
     directory: Path, url: str, arrivals: list[float], name: str, per_second: float, ticks: list[int]
 ) -> Run:
     """Import participants due for one SMS each, run one worker tick a day apart per entry of `ticks`."""
-    from followup import importing, programmes, reporting
     from followup.clock import FixedClock
-    from followup.scheduling import add_months
+    from followup.plan import importing, programmes
+    from followup.plan.scheduling import add_months
+    from followup.results import reporting
     from followup.worker import run_tick
 
     directory.mkdir(parents=True)

@@ -12,11 +12,11 @@ from peewee import Database
 from followup import config as settings
 from followup import db as database_module
 from followup import i18n
+from followup.answers.surveys import Survey, load_surveys
 from followup.clock import SystemClock
-from followup.dispatch import Settings
-from followup.quiet_hours import parse_window
-from followup.surveys import Survey, load_surveys
-from followup.throttle import FailureThrottle
+from followup.sending.dispatch import Settings
+from followup.sending.quiet_hours import parse_window
+from followup.web.throttle import FailureThrottle
 
 ROOT = Path(__file__).resolve().parent.parent
 

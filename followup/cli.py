@@ -15,17 +15,17 @@ from flask.cli import FlaskGroup, with_appcontext
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from followup import create_app, db
-from followup.answering import check_fingerprints
+from followup.answers.answering import check_fingerprints
+from followup.answers.surveys import SurveyError
 from followup.clock import FixedClock
 from followup.config import ConfigError
 from followup.i18n import _l
-from followup.importing import ImportRejected, import_participants, read_rows
 from followup.models import Message, Participant, Programme, day_list
-from followup.programmes import ProgrammeError, create_programme, find_programme
-from followup.reporting import ACTIVITIES, outcome_table, write_csv
-from followup.scheduler_lock import SchedulerBusy
-from followup.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
-from followup.surveys import SurveyError
+from followup.plan.importing import ImportRejected, import_participants, read_rows
+from followup.plan.programmes import ProgrammeError, create_programme, find_programme
+from followup.plan.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
+from followup.results.reporting import ACTIVITIES, outcome_table, write_csv
+from followup.sending.scheduler_lock import SchedulerBusy
 
 
 def _runtime():
@@ -375,7 +375,7 @@ def worker() -> None:
 @with_appcontext
 def status_command(programme_name: str) -> None:
     """Show per wave what has been scheduled, sent, delivered, failed and answered."""
-    from followup.status import wave_status
+    from followup.plan.status import wave_status
 
     _connected()
     found = _programme(programme_name)
@@ -406,7 +406,7 @@ _STATUS_HEADINGS = {
 @with_appcontext
 def contacts_command(programme_name: str) -> None:
     """List participants (by code) whose e-mail or phone does not work while a wave is open."""
-    from followup.status import contacts_to_fix
+    from followup.plan.status import contacts_to_fix
 
     runtime = _connected()
     found = _programme(programme_name)

@@ -7,12 +7,12 @@ import logging
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
-from followup import scheduler_lock
 from followup.clock import SystemClock
-from followup.composing import compose
-from followup.delivery import make_senders
-from followup.dispatch import Settings, TickReport, tick
-from followup.sending import requeue_in_flight
+from followup.sending import scheduler_lock
+from followup.sending.composing import compose
+from followup.sending.delivery import make_senders
+from followup.sending.dispatch import Settings, TickReport, tick
+from followup.sending.sender import requeue_in_flight
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from followup.clock import FixedClock
-from followup.composing import compose
-from followup.delivery import Senders
-from followup.delivery.outbox import OutboxEmail, OutboxSms
-from followup.dispatch import Settings, tick
-from followup.importing import import_participants, read_rows
-from followup.programmes import create_programme
-from followup.reporting import ACTIVITIES
+from followup.plan.importing import import_participants, read_rows
+from followup.plan.programmes import create_programme
+from followup.results.reporting import ACTIVITIES
+from followup.sending.composing import compose
+from followup.sending.delivery import Senders
+from followup.sending.delivery.outbox import OutboxEmail, OutboxSms
+from followup.sending.dispatch import Settings, tick
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 HEADER = "code,exit_date,email,phone,language,cohort"
@@ -127,7 +127,7 @@ def answer_survey(client, link: str, answers: dict, base: str = "http://localhos
 
     Returns the response to the final POST. `answers` maps question ids to form values.
     """
-    from followup.surveys import latest, load_surveys
+    from followup.answers.surveys import latest, load_surveys
 
     survey = latest(load_surveys(), "standard")
     arrived = client.get(link.removeprefix(base))

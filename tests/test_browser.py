@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from followup.answers.surveys import latest, load_surveys
 from followup.models import Invitation, Participant, Response
-from followup.surveys import latest, load_surveys
 from tests.browser import has_focus, scroll_width, tab_to
 from tests.factories import at, make_participants, make_programme, run_tick
 

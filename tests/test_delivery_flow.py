@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 
 from followup import create_app
-from followup.delivery import Senders
-from followup.delivery.email import SmtpEmail
-from followup.delivery.sms import segments
 from followup.models import Contact, Message, Participant, Programme
-from followup.status import contacts_to_fix, wave_status
+from followup.plan.status import contacts_to_fix, wave_status
+from followup.sending.delivery import Senders
+from followup.sending.delivery.email import SmtpEmail
+from followup.sending.delivery.sms import segments
 from followup.worker import run_tick as app_tick
 from tests.factories import at, make_participants, make_programme, outbox_senders, run_tick
 from tests.smtp_server import Mailbox
@@ -185,7 +185,7 @@ def test_no_reminder_after_the_window_closes(app, db, clock, outbox):
 @pytest.mark.parametrize("language", ["sv", "en"])
 @pytest.mark.parametrize("kind", ["invitation", "reminder"])
 def test_sms_texts_fit_in_two_segments(app, language, kind):
-    from followup.composing import compose
+    from followup.sending.composing import compose
 
     link = "https://uppfoljning.samordningsforbund.example.se/s/" + "A" * 43
     with app.app_context():

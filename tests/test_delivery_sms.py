@@ -3,8 +3,8 @@ import traceback
 
 import pytest
 
-from followup.delivery import DeliveryError, PermanentFailure, RecipientOptedOut, TemporaryFailure
-from followup.delivery.sms import TwilioSms, segments
+from followup.sending.delivery import DeliveryError, PermanentFailure, RecipientOptedOut, TemporaryFailure
+from followup.sending.delivery.sms import TwilioSms, segments
 from tests.prism import free_port
 from tests.twilio_server import (
     ACCOUNT_SID,

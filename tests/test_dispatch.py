@@ -1,10 +1,10 @@
 import threading
 from datetime import date, timedelta
 
+from followup.answers.tokens import hash_token
 from followup.models import Invitation, Message, Participant, Token
-from followup.queueing import insert_messages, invitation_messages
-from followup.sending import claim
-from followup.tokens import hash_token
+from followup.sending.queueing import insert_messages, invitation_messages
+from followup.sending.sender import claim
 from tests.factories import at, make_participants, make_programme, run_tick
 
 

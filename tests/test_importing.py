@@ -2,9 +2,9 @@ from datetime import date
 
 import pytest
 
-from followup.importing import ImportRejected, read_rows
 from followup.models import Cohort, Contact, Invitation, Participant
-from followup.reporting import ACTIVITIES
+from followup.plan.importing import ImportRejected, read_rows
+from followup.results.reporting import ACTIVITIES
 from tests.factories import make_participants, make_programme, run_tick
 
 ACTS = set(ACTIVITIES)
@@ -21,7 +21,7 @@ def test_semicolons_bom_generated_codes_and_e164_phones(db, clock):
     assert rows[0].email == "anna.a@example.org"
     assert (rows[0].exit_social_assistance, rows[1].exit_social_assistance) == (True, False)
     programme = make_programme(db, clock.now())
-    from followup.importing import import_participants
+    from followup.plan.importing import import_participants
     from tests.factories import STOCKHOLM
 
     result = import_participants(db, clock.now(), programme, rows, STOCKHOLM, 10)

@@ -3,8 +3,8 @@
 from datetime import date, timedelta
 
 from followup.models import Contact, Invitation, Response
-from followup.reporting import outcome_table
-from followup.scheduling import add_months
+from followup.plan.scheduling import add_months
+from followup.results.reporting import outcome_table
 from tests.factories import STOCKHOLM, answer_survey, at, make_participants, make_programme, run_tick
 
 ACTIVITY_BY_WAVE = {6: "job_seeking", 12: "studies", 24: "work"}
@@ -136,7 +136,7 @@ def test_import_invite_answer_report_over_25_months(app, db, clock, client, outb
 
 
 def invitation_for(path):
-    from followup.tokens import resolve
+    from followup.answers.tokens import resolve
 
     invitation = resolve(path.rsplit("/", 1)[1], at(2000, 1, 1))
     return invitation.participant.code, invitation.wave.offset_months

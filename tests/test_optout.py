@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 
+from followup.answers.optout import keyword
 from followup.models import Message, Participant
-from followup.optout import keyword
 from tests.factories import at, make_participants, make_programme, run_tick
 
 NOW = at(2026, 1, 21)

@@ -1,4 +1,4 @@
-from followup.delivery.pacing import MARGIN, Pacer
+from followup.sending.delivery.pacing import MARGIN, Pacer
 
 
 class FakeTime:

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from followup.models import Message
-from followup.quiet_hours import parse_window
+from followup.sending.quiet_hours import parse_window
 from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
 
 WINDOW = parse_window("mon-fri", "09:00-19:00", "SE", STOCKHOLM)

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
+from followup.answers.responses import record_response
+from followup.answers.surveys import latest, load_surveys
 from followup.models import Invitation, Participant
-from followup.reporting import ACTIVITIES, WORK_OR_STUDIES, outcome_table, write_csv
-from followup.responses import record_response
-from followup.surveys import latest, load_surveys
+from followup.results.reporting import ACTIVITIES, WORK_OR_STUDIES, outcome_table, write_csv
 from tests.factories import at, make_participants, make_programme, run_tick
 
 SURVEY = latest(load_surveys(), "standard")

@@ -3,7 +3,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from followup.models import Invitation
-from followup.scheduling import add_months, due_at, invitations_for
+from followup.plan.scheduling import add_months, due_at, invitations_for
 from tests.factories import STOCKHOLM, make_participant, make_programme
 
 

@@ -2,8 +2,8 @@ import shutil
 
 import pytest
 
-from followup.answering import check_fingerprints, remember_fingerprint
-from followup.surveys import SURVEYS_DIR, AnswerError, SurveyError, latest, load_survey, load_surveys
+from followup.answers.answering import check_fingerprints, remember_fingerprint
+from followup.answers.surveys import SURVEYS_DIR, AnswerError, SurveyError, latest, load_survey, load_surveys
 
 GOOD = """
 id = "mini"

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from followup.delivery.sms import TwilioSms
+from followup.sending.delivery.sms import TwilioSms
 from tests.prism import Prism, PrismError
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2

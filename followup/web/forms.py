@@ -11,8 +11,8 @@ from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from followup.answers.surveys import TEXT_LIMITS, Page, Question, Survey
 from followup.i18n import _l
-from followup.surveys import TEXT_LIMITS, Page, Question, Survey
 
 
 class CsrfForm(FlaskForm):

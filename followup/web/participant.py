@@ -22,13 +22,13 @@ from flask import (
 from flask_babel import gettext
 from flask_wtf.csrf import generate_csrf
 
-from followup.answering import Visit, decline, load_visit, save_draft, visit_ticket
+from followup.answers.answering import Visit, decline, load_visit, save_draft, visit_ticket
+from followup.answers.optout import opt_out
+from followup.answers.responses import record_response
+from followup.answers.surveys import AnswerError, Page, Survey, latest
+from followup.answers.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
 from followup.i18n import use_language
 from followup.models import Invitation
-from followup.optout import opt_out
-from followup.responses import record_response
-from followup.surveys import AnswerError, Page, Survey, latest
-from followup.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
 from followup.web.forms import CsrfForm, error_messages, page_fields, render_fields, submitted_answers
 
 bp = Blueprint("participant", __name__)

@@ -7,9 +7,9 @@ from flask_babel import force_locale
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
+from followup.answers.optout import keyword, opt_in_sms, opt_out_sms
 from followup.models import Contact, Participant
-from followup.optout import keyword, opt_in_sms, opt_out_sms
-from followup.tracking import record_status
+from followup.sending.tracking import record_status
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 

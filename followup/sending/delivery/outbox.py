@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from followup.delivery.email import Email
+    from followup.sending.delivery.email import Email
 
 
 class _Folder:

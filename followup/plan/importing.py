@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from peewee import Database
 
-from followup import scheduling
 from followup.db import insert_rows
 from followup.i18n import _l
 from followup.models import Cohort, Contact, Participant, Programme, Wave
+from followup.plan import scheduling
 
 REQUIRED_COLUMNS = ("exit_date",)
 KNOWN_COLUMNS = (

@@ -9,7 +9,7 @@ from peewee import Database
 
 from followup.i18n import _l
 from followup.models import Programme, Wave
-from followup.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS
+from followup.plan.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS
 
 DEFAULT_SURVEY = "standard"
 

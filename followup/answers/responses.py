@@ -7,10 +7,10 @@ from datetime import datetime
 
 from peewee import Database, IntegrityError
 
-from followup.answering import remember_fingerprint
+from followup.answers.answering import remember_fingerprint
+from followup.answers.surveys import Survey
+from followup.answers.tokens import AlreadyAnswered, ExpiredToken
 from followup.models import Draft, Invitation, Response
-from followup.surveys import Survey
-from followup.tokens import AlreadyAnswered, ExpiredToken
 
 
 def record_response(

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 from peewee import Database
 
-from followup import queueing, scheduling
-from followup.delivery import Senders
-from followup.delivery.pacing import Pacer
 from followup.models import Contact, Invitation, Participant
-from followup.quiet_hours import SendWindow
-from followup.sending import Sending, requeue_stale
+from followup.plan import scheduling
+from followup.sending import queueing
+from followup.sending.delivery import Senders
+from followup.sending.delivery.pacing import Pacer
+from followup.sending.quiet_hours import SendWindow
+from followup.sending.sender import Sending, requeue_stale
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,21 @@ from typing import TYPE_CHECKING
 
 from peewee import JOIN, Database
 
-from followup import queueing, tokens
+from followup.answers import tokens
 from followup.db import statement
-from followup.delivery import DeliveryError, PermanentFailure, RecipientOptedOut, Senders, TemporaryFailure
-from followup.delivery.email import Email, build_email
 from followup.models import Contact, Invitation, Message, Participant, Programme
+from followup.sending import queueing
+from followup.sending.delivery import (
+    DeliveryError,
+    PermanentFailure,
+    RecipientOptedOut,
+    Senders,
+    TemporaryFailure,
+)
+from followup.sending.delivery.email import Email, build_email
 
 if TYPE_CHECKING:
-    from followup.dispatch import Composed, Composer, Settings, TickReport
+    from followup.sending.dispatch import Composed, Composer, Settings, TickReport
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
+SURVEYS_DIR = Path(__file__).resolve().parents[2] / "surveys"
 CHOICE_TYPES = ("single_choice", "multiple_choice", "scale")
 QUESTION_TYPES = (*CHOICE_TYPES, "number", "date", "short_text", "long_text")
 TEXT_LIMITS = {"short_text": 200, "long_text": 2000}

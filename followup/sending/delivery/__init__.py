@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from followup.delivery.email import Email
+    from followup.sending.delivery.email import Email
 
 
 class DeliveryError(Exception):
@@ -61,9 +61,9 @@ class Senders:
 
 def make_senders(config: dict) -> Senders:
     """Return the e-mail and SMS senders named by FOLLOWUP_EMAIL_TRANSPORT and FOLLOWUP_SMS_TRANSPORT."""
-    from followup.delivery.email import SmtpEmail
-    from followup.delivery.outbox import OutboxEmail, OutboxSms
-    from followup.delivery.sms import TwilioSms
+    from followup.sending.delivery.email import SmtpEmail
+    from followup.sending.delivery.outbox import OutboxEmail, OutboxSms
+    from followup.sending.delivery.sms import TwilioSms
 
     email = {
         "outbox": lambda: OutboxEmail(config["OUTBOX_PATH"]),

@@ -15,7 +15,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 
-from followup.delivery import DeliveryError, PermanentFailure, TemporaryFailure
+from followup.sending.delivery import DeliveryError, PermanentFailure, TemporaryFailure
 
 SECURITY = ("starttls", "tls", "none")
 

@@ -8,8 +8,8 @@ from datetime import datetime
 
 from peewee import Database
 
+from followup.answers.surveys import Survey, SurveyError
 from followup.models import Draft, Invitation, SurveyFingerprint
-from followup.surveys import Survey, SurveyError
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Staff identities: users, roles per programme, sign-in policy, audit log."""

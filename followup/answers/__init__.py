@@ -1,0 +1,1 @@
+"""What a participant sees and gives: survey definitions, links, drafts, responses, opting out."""

@@ -1,0 +1,1 @@
+"""Who is followed up, and when: programmes, waves, cohorts, participants, the calendar."""
