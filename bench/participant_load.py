@@ -63,7 +63,7 @@ def free_port() -> int:
 def followup(env: dict, *args: str) -> str:
     """Run one `followup` command and return its output."""
     done = subprocess.run(
-        [sys.executable, "-m", "followup.cli", *args],
+        [sys.executable, "-m", "followup", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,

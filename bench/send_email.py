@@ -260,7 +260,8 @@ def dispatch_tick(app, port: int, outbox: Path):
     from followup.sending.delivery import Senders
     from followup.sending.delivery.email import SmtpEmail
     from followup.sending.delivery.outbox import OutboxSms
-    from followup.sending.dispatch import Settings, tick
+    from followup.sending.dispatch import tick
+    from followup.sending.sender import Settings
 
     settings = Settings(
         zone=ZoneInfo(ZONE_NAME),

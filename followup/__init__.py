@@ -14,8 +14,8 @@ from followup import db as database_module
 from followup import i18n
 from followup.answers.surveys import Survey, load_surveys
 from followup.clock import SystemClock
-from followup.sending.dispatch import Settings
 from followup.sending.quiet_hours import parse_window
+from followup.sending.sender import Settings
 from followup.web.throttle import FailureThrottle
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
-from followup import create_app, db
+from followup import db
 from followup.answers.answering import check_fingerprints
 from followup.answers.surveys import SurveyError
 from followup.clock import FixedClock
-from followup.config import ConfigError
 from followup.i18n import _l
 from followup.models import Message, Participant, Programme, day_list
 from followup.plan.importing import ImportRejected, import_participants, read_rows
@@ -53,18 +51,6 @@ def _check_surveys(runtime) -> None:
         check_fingerprints(runtime.surveys)
     except SurveyError as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _create_app():
-    try:
-        return create_app()
-    except (ConfigError, SurveyError, ValueError) as exc:
-        raise click.ClickException(str(exc)) from None
-
-
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
-def main() -> None:
-    """followup: anonymised follow-up surveys 6, 12 and 24 months after a programme."""
 
 
 def init_app(app) -> None:
@@ -500,7 +486,3 @@ def _first_link(outbox: Path) -> str | None:
         return None
     found = re.search(r"https?://\S+/s/[A-Za-z0-9_-]+", (outbox / sent.provider_ref).read_text())
     return found.group(0) if found else None
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,8 +11,8 @@ from followup.clock import SystemClock
 from followup.sending import scheduler_lock
 from followup.sending.composing import compose
 from followup.sending.delivery import make_senders
-from followup.sending.dispatch import Settings, TickReport, tick
-from followup.sending.sender import requeue_in_flight
+from followup.sending.dispatch import tick
+from followup.sending.sender import Settings, TickReport, requeue_in_flight
 
 log = logging.getLogger(__name__)
 

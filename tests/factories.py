@@ -13,7 +13,8 @@ from followup.results.reporting import ACTIVITIES
 from followup.sending.composing import compose
 from followup.sending.delivery import Senders
 from followup.sending.delivery.outbox import OutboxEmail, OutboxSms
-from followup.sending.dispatch import Settings, tick
+from followup.sending.dispatch import tick
+from followup.sending.sender import Settings
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 HEADER = "code,exit_date,email,phone,language,cohort"

@@ -40,7 +40,7 @@ class SlowMailbox(Mailbox):
 def start_worker(env, log: Path) -> subprocess.Popen:
     with log.open("ab") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "followup.cli", "worker"],
+            [sys.executable, "-m", "followup", "worker"],
             env=env,
             cwd=ROOT,
             stdout=output,

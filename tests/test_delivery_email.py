@@ -11,8 +11,8 @@ from email.message import EmailMessage
 import pytest
 from aiosmtpd.smtp import AuthResult
 
-from followup.sending.delivery import DeliveryError, PermanentFailure, TemporaryFailure
 from followup.sending.delivery.email import SmtpEmail, build_email
+from followup.sending.delivery.transport import DeliveryError, PermanentFailure, TemporaryFailure
 from tests.smtp_server import Mailbox, free_port
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)

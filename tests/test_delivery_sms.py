@@ -3,8 +3,13 @@ import traceback
 
 import pytest
 
-from followup.sending.delivery import DeliveryError, PermanentFailure, RecipientOptedOut, TemporaryFailure
 from followup.sending.delivery.sms import TwilioSms, segments
+from followup.sending.delivery.transport import (
+    DeliveryError,
+    PermanentFailure,
+    RecipientOptedOut,
+    TemporaryFailure,
+)
 from tests.prism import free_port
 from tests.twilio_server import (
     ACCOUNT_SID,

@@ -42,7 +42,7 @@ def environment(tmp_path):
 
 def followup(env, *args, **kwargs):
     return subprocess.run(
-        [sys.executable, "-m", "followup.cli", *args],
+        [sys.executable, "-m", "followup", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -79,13 +79,13 @@ def get(url, opener=None):
 
 
 def start(env, *args, out: Path | None = None, err: Path | None = None) -> subprocess.Popen:
-    """Start `python -m followup.cli ARGS`, its output and errors written to these files or dropped."""
+    """Start `python -m followup ARGS`, its output and errors written to these files or dropped."""
     with ExitStack() as files:
         stdout, stderr = (
             files.enter_context(path.open("w")) if path else subprocess.DEVNULL for path in (out, err)
         )
         return subprocess.Popen(
-            [sys.executable, "-m", "followup.cli", *args], env=env, cwd=ROOT, stdout=stdout, stderr=stderr
+            [sys.executable, "-m", "followup", *args], env=env, cwd=ROOT, stdout=stdout, stderr=stderr
         )
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from flask import render_template
 from flask_babel import force_locale
 
-from followup.sending.dispatch import Composed
+from followup.sending.sender import Composed
 
 
 def compose(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from peewee import Database
 
@@ -13,58 +10,7 @@ from followup.models import Contact, Invitation, Participant
 from followup.plan import scheduling
 from followup.sending import queueing
 from followup.sending.delivery import Senders
-from followup.sending.delivery.pacing import Pacer
-from followup.sending.quiet_hours import SendWindow
-from followup.sending.sender import Sending, requeue_stale
-
-
-@dataclass(frozen=True)
-class Composed:
-    """The words of one message: subject and HTML are empty for SMS."""
-
-    text: str
-    subject: str = ""
-    html: str = ""
-
-
-# compose(kind, channel, language, link, opt-out link, programme name, last day to answer)
-Composer = Callable[[str, str, str, str, str, str, date], Composed]
-
-
-@dataclass
-class Settings:
-    zone: ZoneInfo
-    send_hour: int
-    base_url: str
-    mail_from: str
-    contact_retention_days: int = 0
-    window: SendWindow | None = None
-    email_per_second: float = 0.0
-    sms_per_second: float = 1.0
-    status_callback: str | None = None
-    max_attempts: int = 6
-    # A message claimed longer ago than this was in flight when its sender died: queue it again.
-    stale_claim: timedelta = timedelta(minutes=10)
-    # One pacer per channel for the life of these settings, so pacing holds across ticks too.
-    pacers: dict[str, Pacer] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.pacers.setdefault("email", Pacer(self.email_per_second))
-        self.pacers.setdefault("sms", Pacer(self.sms_per_second))
-
-
-@dataclass
-class TickReport:
-    expired: int = 0
-    planned: int = 0
-    queued: int = 0
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    cancelled: int = 0
-    contacts_deleted: int = 0
-    window_closed: bool = False
-    would_send: list[tuple[str, int, str, str]] = field(default_factory=list)
+from followup.sending.sender import Composer, Sending, Settings, TickReport, requeue_stale
 
 
 def delete_unneeded_contacts(now: datetime, retention_days: int) -> int:

@@ -14,10 +14,10 @@ sender had claimed is still "sending" and goes back to the queue (`requeue_in_fl
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from peewee import JOIN, Database
 
@@ -25,19 +25,68 @@ from followup.answers import tokens
 from followup.db import statement
 from followup.models import Contact, Invitation, Message, Participant, Programme
 from followup.sending import queueing
-from followup.sending.delivery import (
+from followup.sending.delivery import Senders
+from followup.sending.delivery.email import Email, build_email
+from followup.sending.delivery.pacing import Pacer
+from followup.sending.delivery.transport import (
     DeliveryError,
     PermanentFailure,
     RecipientOptedOut,
-    Senders,
     TemporaryFailure,
 )
-from followup.sending.delivery.email import Email, build_email
-
-if TYPE_CHECKING:
-    from followup.sending.dispatch import Composed, Composer, Settings, TickReport
+from followup.sending.quiet_hours import SendWindow
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Composed:
+    """The words of one message: subject and HTML are empty for SMS."""
+
+    text: str
+    subject: str = ""
+    html: str = ""
+
+
+# compose(kind, channel, language, link, opt-out link, programme name, last day to answer)
+Composer = Callable[[str, str, str, str, str, str, date], Composed]
+
+
+@dataclass
+class Settings:
+    zone: ZoneInfo
+    send_hour: int
+    base_url: str
+    mail_from: str
+    contact_retention_days: int = 0
+    window: SendWindow | None = None
+    email_per_second: float = 0.0
+    sms_per_second: float = 1.0
+    status_callback: str | None = None
+    max_attempts: int = 6
+    # A message claimed longer ago than this was in flight when its sender died: queue it again.
+    stale_claim: timedelta = timedelta(minutes=10)
+    # One pacer per channel for the life of these settings, so pacing holds across ticks too.
+    pacers: dict[str, Pacer] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.pacers.setdefault("email", Pacer(self.email_per_second))
+        self.pacers.setdefault("sms", Pacer(self.sms_per_second))
+
+
+@dataclass
+class TickReport:
+    expired: int = 0
+    planned: int = 0
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    cancelled: int = 0
+    contacts_deleted: int = 0
+    window_closed: bool = False
+    would_send: list[tuple[str, int, str, str]] = field(default_factory=list)
+
 
 # The words of a message are rendered once per kind, channel, language, programme and last day
 # with this in place of the token, which is put in afterwards.

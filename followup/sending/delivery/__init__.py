@@ -2,55 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
+
+from followup.sending.delivery.transport import DeliveryError
 
 if TYPE_CHECKING:
-    from followup.sending.delivery.email import Email
-
-
-class DeliveryError(Exception):
-    """A message could not be handed over. The text never contains an address or a number."""
-
-
-class TemporaryFailure(DeliveryError):
-    """Try again later: a 4xx reply, a dropped connection, HTTP 429 or 5xx."""
-
-
-class PermanentFailure(DeliveryError):
-    """The address or number does not work (SMTP 5xx, an invalid number): do not try it again."""
-
-
-class RecipientOptedOut(PermanentFailure):
-    """The recipient has opted out at the provider (Twilio error 21610)."""
-
-
-class EmailSender(Protocol):
-    def batch(self) -> AbstractContextManager:
-        """Keep one connection open for the messages sent inside this block."""
-        ...
-
-    def send(
-        self, message: Email, before: Iterator[None] | None = None, during: Callable[[], None] | None = None
-    ) -> str:
-        """Send a complete e-mail; return the provider's reference (the Message-ID for SMTP).
-
-        Every step of `before` runs before any of the e-mail is delivered, whatever happens;
-        `during` runs once after it was handed over, before the outcome is known.
-        """
-        ...
-
-
-class SmsSender(Protocol):
-    def batch(self) -> AbstractContextManager:
-        """Keep one connection open for the messages sent inside this block."""
-        ...
-
-    def send(self, to: str, body: str, status_callback: str | None) -> str:
-        """Send one SMS to an E.164 number; return the provider's reference (a Twilio SID)."""
-        ...
+    from followup.sending.delivery.email import EmailSender
+    from followup.sending.delivery.transport import SmsSender
 
 
 @dataclass

@@ -8,14 +8,15 @@ import secrets
 import smtplib
 import ssl
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
+from typing import Protocol
 
-from followup.sending.delivery import DeliveryError, PermanentFailure, TemporaryFailure
+from followup.sending.delivery.transport import DeliveryError, PermanentFailure, TemporaryFailure
 
 SECURITY = ("starttls", "tls", "none")
 
@@ -151,6 +152,22 @@ def _ascii_address(address: str) -> str:
     except UnicodeError:
         raise PermanentFailure("the domain is not a valid domain name") from None
     return f"{local}@{domain}"
+
+
+class EmailSender(Protocol):
+    def batch(self) -> AbstractContextManager:
+        """Keep one connection open for the messages sent inside this block."""
+        ...
+
+    def send(
+        self, message: Email, before: Iterator[None] | None = None, during: Callable[[], None] | None = None
+    ) -> str:
+        """Send a complete e-mail; return the provider's reference (the Message-ID for SMTP).
+
+        Every step of `before` runs before any of the e-mail is delivered, whatever happens;
+        `during` runs once after it was handed over, before the outcome is known.
+        """
+        ...
 
 
 class SmtpEmail:

@@ -9,7 +9,12 @@ from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from followup.sending.delivery import DeliveryError, PermanentFailure, RecipientOptedOut, TemporaryFailure
+from followup.sending.delivery.transport import (
+    DeliveryError,
+    PermanentFailure,
+    RecipientOptedOut,
+    TemporaryFailure,
+)
 
 # GSM 03.38 default alphabet, 16 characters a row from 0x00 to 0x7F. 0x1B is the escape
 # to the extension table, not a character of its own.
