@@ -5,12 +5,12 @@ import sys
 
 import pytest
 
+import followup.sending.scheduler_lock as scheduler_lock
 from followup.db import migrate, open_database
-from followup.sending import scheduler_lock
 
 TRY_TO_HOLD = """
 import sys
-from followup.sending import scheduler_lock
+import followup.sending.scheduler_lock as scheduler_lock
 try:
     scheduler_lock.hold(sys.argv[1])
 except scheduler_lock.SchedulerBusy:
