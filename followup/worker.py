@@ -8,10 +8,10 @@ from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
 from followup.clock import SystemClock
-from followup.sending import scheduler_lock
 from followup.sending.composing import compose
 from followup.sending.delivery import make_senders
 from followup.sending.dispatch import tick
+from followup.sending.scheduler_lock import hold
 from followup.sending.sender import Settings, TickReport, requeue_in_flight
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def schedule(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
     Raises SchedulerBusy if another process schedules for this database. Messages left 'sending'
     by a previous process are queued again first: with one scheduler, nobody else sends them.
     """
-    scheduler_lock.hold(app.config["DATABASE_URL"])
+    hold(app.config["DATABASE_URL"])
     runtime = app.extensions["followup"]
     opened = runtime.db.connect(reuse_if_open=True)
     try:

@@ -8,8 +8,8 @@ from peewee import Database
 
 from followup.models import Contact, Invitation, Participant
 from followup.plan import scheduling
-from followup.sending import queueing
 from followup.sending.delivery import Senders
+from followup.sending.queueing import insert_messages, invitation_messages, reminder_messages
 from followup.sending.sender import Composer, Sending, Settings, TickReport, requeue_stale
 
 
@@ -47,8 +47,8 @@ def tick(
     report.planned = scheduling.plan_missing(db, now, settings.zone, settings.send_hour)
     with db.atomic():
         requeue_stale(now, settings.stale_claim)
-    rows = queueing.invitation_messages(now) + queueing.reminder_messages(now)
-    queueing.insert_messages(db, rows)
+    rows = invitation_messages(now) + reminder_messages(now)
+    insert_messages(db, rows)
     report.queued = len(rows)
     if settings.window is None or settings.window.is_open(now):
         sending.send_pending()
@@ -65,7 +65,7 @@ def _dry_run(db: Database, now: datetime, settings: Settings) -> TickReport:
     with db.atomic() as transaction:
         scheduling.expire_closed(now)
         scheduling.plan_missing(db, now, settings.zone, settings.send_hour)
-        rows = queueing.invitation_messages(now) + queueing.reminder_messages(now)
+        rows = invitation_messages(now) + reminder_messages(now)
         for row in rows:
             invitation = Invitation.get_by_id(row["invitation"])
             report.would_send.append(

@@ -24,7 +24,6 @@ from peewee import JOIN, Database
 from followup.answers import tokens
 from followup.db import statement
 from followup.models import Contact, Invitation, Message, Participant, Programme
-from followup.sending import queueing
 from followup.sending.delivery import Senders
 from followup.sending.delivery.email import Email, build_email
 from followup.sending.delivery.pacing import Pacer
@@ -34,6 +33,7 @@ from followup.sending.delivery.transport import (
     RecipientOptedOut,
     TemporaryFailure,
 )
+from followup.sending.queueing import insert_messages, message_row, usable_channels
 from followup.sending.quiet_hours import SendWindow
 
 log = logging.getLogger(__name__)
@@ -402,10 +402,8 @@ class Sending:
             policy = participant.programme.channel_policy
             if job.channel == "email" and policy == Programme.EMAIL_THEN_SMS:
                 contact = Contact.get_or_none(Contact.participant == job.participant_id)
-                if queueing.usable_channels(policy, contact, participant) == ["sms"]:
-                    queueing.insert_messages(
-                        self.db, [queueing.message_row(job.invitation_id, job.sequence, "sms", now)]
-                    )
+                if usable_channels(policy, contact, participant) == ["sms"]:
+                    insert_messages(self.db, [message_row(job.invitation_id, job.sequence, "sms", now)])
         log.info("message %s: address does not work (%s)", job.id, problem)
         self.report.failed += 1
 
