@@ -30,6 +30,7 @@ from followup.answers.tokens import AlreadyAnswered, ExpiredToken, UnknownToken,
 from followup.i18n import use_language
 from followup.models import Invitation
 from followup.web.forms import CsrfForm, error_messages, page_fields, render_fields, submitted_answers
+from followup.web.redirects import local_path
 
 bp = Blueprint("participant", __name__)
 # The pages print the token with csrf_token() rather than through a form object: cheaper, and a
@@ -66,11 +67,8 @@ def switch_language(language: str):
     """Show the pages in another language from now on."""
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
-    target = request.args.get("next", "")
     # Only our own paths: an open redirect would let a link take a person anywhere.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("participant.index")
-    return redirect(target, code=303)
+    return redirect(local_path(request.args.get("next")) or url_for("participant.index"), code=303)
 
 
 @bp.get("/s/<token>")
