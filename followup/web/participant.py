@@ -28,7 +28,7 @@ from followup.answers.responses import record_response
 from followup.answers.surveys import AnswerError, Page, Survey, latest
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
 from followup.i18n import use_language
-from followup.models import Invitation
+from followup.models import Invitation, Token
 from followup.web.forms import CsrfForm, error_messages, page_fields, render_fields, submitted_answers
 from followup.web.redirects import local_path
 
@@ -219,7 +219,7 @@ def stop_all():
 @bp.route("/u/<token>", methods=["GET", "POST"])
 def stop(token: str):
     """Confirm, then stop all further follow-up messages (also RFC 8058 one-click from mail clients)."""
-    invitation = lookup(token)
+    invitation = lookup(token, Token.OPTOUT)
     if invitation is None:
         abort(404)
     participant = invitation.participant
