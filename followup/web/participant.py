@@ -130,7 +130,9 @@ def page(page_id: str):
         if not going_back:
             return _page(visit, survey, current, {**answers, **submitted}, errors=exc.errors, status=400)
         answers = _keep_valid(current, submitted, answers)
-    save_draft(runtime.db, visit.invitation_id, answers, runtime.clock.now())
+    if not save_draft(runtime.db, visit.invitation_id, answers, runtime.clock.now()):
+        # Closed meanwhile (sent from another tab, skipped, expired): the page says which.
+        return redirect(url_for("participant.page", page_id=current.id), code=303)
     pages = survey.shown_pages(answers)
     index = next((i for i, p in enumerate(pages) if p.id == current.id), 0)
     if going_back:
