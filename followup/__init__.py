@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, render_template
 from peewee import Database
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from followup import config as settings
 from followup import db as database_module
@@ -16,7 +17,6 @@ from followup.answers.surveys import Survey, load_surveys
 from followup.clock import SystemClock
 from followup.sending.quiet_hours import parse_window
 from followup.sending.sender import Settings
-from followup.web.throttle import FailureThrottle
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,6 @@ class Runtime:
     db: Database
     surveys: dict[str, dict[int, Survey]]
     settings: Settings
-    throttle: FailureThrottle
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -57,16 +56,28 @@ def create_app(config: dict | None = None) -> Flask:
         db=database_module.database,
         surveys=load_surveys(),
         settings=dispatch_settings(app.config),
-        throttle=FailureThrottle(),
     )
 
     from followup import cli
-    from followup.web import participant, webhooks
+    from followup.web import limits, participant, webhooks
 
+    if values["PROXY_COUNT"]:
+        # Behind N proxies the client is the address the Nth one saw, not the proxy's.
+        count = values["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     cli.init_app(app)
     app.register_blueprint(participant.bp)
     app.register_blueprint(webhooks.bp)
+    limits.init_app(app)
+    limits.count_failures(
+        app,
+        ["participant.arrive", "participant.stop"],
+        limits.LINK_GUESSES,
+        "links",
+        participant.unknown_link,
+    )
     app.register_error_handler(404, participant.not_found)
+    app.register_error_handler(429, participant.too_many)
     app.after_request(_security_headers)
     app.register_error_handler(500, _server_error)
     return app

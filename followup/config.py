@@ -44,6 +44,8 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("SMS_PER_SECOND", 1.0, float),
     ("OUTBOX_PATH", None, str),
     ("TICK_SECONDS", 60, int),
+    ("RATELIMIT_STORAGE_URL", None, str),
+    ("PROXY_COUNT", 0, int),
 ]
 
 
@@ -96,6 +98,13 @@ def complete(config: dict, default_instance: str) -> dict:
         raise ConfigError(
             "FOLLOWUP_SMS_TRANSPORT=twilio needs FOLLOWUP_TWILIO_ACCOUNT_SID, FOLLOWUP_TWILIO_AUTH_TOKEN "
             "and FOLLOWUP_TWILIO_MESSAGING_SERVICE_SID or FOLLOWUP_TWILIO_FROM"
+        )
+    if not 0 <= config["PROXY_COUNT"] <= 10:
+        raise ConfigError("FOLLOWUP_PROXY_COUNT must be the number of proxies in front, 0 to 10")
+    storage = config["RATELIMIT_STORAGE_URL"]
+    if storage and urlparse(storage).scheme not in ("memory", "redis", "rediss", "redis+unix"):
+        raise ConfigError(
+            f"FOLLOWUP_RATELIMIT_STORAGE_URL={storage!r} must be redis://host:port/db (or memory://)"
         )
     if config["SUPPRESSION_THRESHOLD"] < 1:
         raise ConfigError("FOLLOWUP_SUPPRESSION_THRESHOLD must be at least 1")

@@ -74,15 +74,10 @@ def switch_language(language: str):
 @bp.get("/s/<token>")
 def arrive(token: str):
     """Exchange a link for a session bound to its invitation, then leave the token behind."""
-    runtime = _runtime()
-    now = runtime.clock.now()
-    client = request.remote_addr or "unknown"
-    if runtime.throttle.blocked(client, now):
-        return render_template("participant/too_many.html"), 429
+    now = _runtime().clock.now()
     try:
         invitation = resolve(token, now)
     except UnknownToken:
-        runtime.throttle.failed(client, now)
         abort(404)
     except ExpiredToken as exc:
         return _closed_page("expired", 410, exc.args[0])
@@ -317,6 +312,17 @@ def _keep_valid(current: Page, submitted: dict, answers: dict) -> dict:
 def _closed_page(kind: str, status: int, invitation: Invitation | None = None):
     use_language(session.get("lang") or (invitation.participant.language if invitation else None))
     return make_response(render_template(f"participant/{kind}_closed.html"), status)
+
+
+def unknown_link(response) -> bool:
+    """Tell whether a link page's response counts as a guess (the link was unknown)."""
+    return response.status_code == 404
+
+
+def too_many(_error):
+    """Ask the person to wait: too many unknown links came from their address."""
+    use_language(session.get("lang"))
+    return render_template("participant/too_many.html"), 429
 
 
 def not_found(_error):
