@@ -1,0 +1,45 @@
+"""gunicorn's settings for followup: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Threads rather than one request per process, so a slow client holds one thread and not a whole
+worker; bodies over the app's limit are refused before they are read (followup/__init__.py);
+request lines and headers are kept short; no log line carries a link token. Put a buffering
+reverse proxy (nginx, Caddy) in front on the internet: it absorbs slow clients before they reach
+a thread. Every value can be overridden on the command line or in GUNICORN_CMD_ARGS.
+"""
+
+import os
+
+from gunicorn.glogging import Logger
+
+from followup.web.redaction import guard
+
+worker_class = "gthread"
+# Two processes of 8 threads each by default (WEB_CONCURRENCY sets the processes): 16 requests at
+# once, which slow or large uploads cannot all take while the proxy in front buffers them.
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+threads = 8
+# A worker silent for 30 s is restarted; a request has 30 s; idle keep-alive connections 5 s.
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# A link is ~60 characters: a 2 KiB request line, 50 headers of at most 4 KiB are plenty.
+limit_request_line = 2048
+limit_request_fields = 50
+limit_request_field_size = 4096
+# No access log (it would hold paths); errors on stderr at WARNING and above.
+accesslog = None
+errorlog = "-"
+loglevel = "warning"
+
+
+class TokenFreeLogger(Logger):
+    """gunicorn's logger, with link tokens cut out of every line (a malformed request line is
+    logged whole by gunicorn, token included)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        guard(self.error_log)
+        guard(self.access_log)
+
+
+logger_class = TokenFreeLogger
