@@ -15,6 +15,7 @@ from followup import db as database_module
 from followup import i18n
 from followup.answers.surveys import Survey, load_surveys
 from followup.clock import SystemClock
+from followup.instance import private_folder
 from followup.sending.quiet_hours import parse_window
 from followup.sending.sender import Settings
 from followup.web.redaction import RedactLinks
@@ -44,6 +45,8 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     values = settings.complete(values, app.instance_path)
+    # Local state (a SQLite database, the outbox, the generated key): for the owner's eyes only.
+    private_folder(values["INSTANCE_PATH"])
     app.config.update(values)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY,
