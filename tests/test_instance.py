@@ -47,6 +47,6 @@ def test_everything_followup_writes_is_owner_only_whatever_the_umask(permissive_
 def test_an_instance_folder_left_open_by_an_older_version_is_closed(tmp_path, clock):
     instance = tmp_path / "instance"
     instance.mkdir(mode=0o755)
-    os.chmod(instance, 0o755)
+    os.chmod(instance, 0o755)  # noqa: S103 - as an older version left it
     create_app({"INSTANCE_PATH": str(instance), "CLOCK": clock, "TESTING": True})
     assert mode(instance) == 0o700
