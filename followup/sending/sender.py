@@ -25,7 +25,7 @@ from followup.answers import tokens
 from followup.db import statement
 from followup.models import Contact, Invitation, Message, Participant, Programme, Token
 from followup.sending.delivery import Senders
-from followup.sending.delivery.email import Email, build_email
+from followup.sending.delivery.email import Email, build_email, list_id
 from followup.sending.delivery.pacing import Pacer
 from followup.sending.delivery.transport import (
     DeliveryError,
@@ -350,6 +350,7 @@ class Sending:
             html=words.html,
             now=now,
             headers={
+                "List-Id": list_id(job.programme, self.settings.base_url),
                 "List-Unsubscribe": f"<{self.settings.base_url}/u/{job.optout_token}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
