@@ -6,6 +6,7 @@ from flask.sessions import SecureCookieSessionInterface
 from tests.badinput.invited import answered_with, invited  # noqa: F401
 
 SESSION_CLOSED = "Öppna länken igen"
+TICKET = {"invitation": 1, "participant": 1, "programme": "Steget", "survey": "standard", "own_lang": "sv"}
 
 
 def _signed_with(app, key: str, data: dict) -> str:
@@ -41,9 +42,8 @@ def test_a_cookie_signed_with_another_key_is_not_trusted(app, client, db, invite
     forged = _signed_with(
         app,
         "another-secret-that-is-long-enough-for-this-test",
-        {"ticket": {"invitation": 1, "participant": 1, "programme": "Steget", "survey": "standard", "own_lang": "sv"},
-         "until": "2099-01-01T00:00:00+00:00"},
-    )  # fmt: skip
+        {"ticket": TICKET, "until": "2099-01-01T00:00:00+00:00"},
+    )
     client.set_cookie("session", forged)
     with unchanged(db):
         answered_with(client.get("/enkat"), 403, SESSION_CLOSED)
