@@ -10,10 +10,10 @@ a thread. Every value can be overridden on the command line or in GUNICORN_CMD_A
 import os
 
 from gunicorn.glogging import Logger
+from gunicorn.workers.gthread import ThreadWorker
 
-from followup.web.redaction import guard
+from followup.web.redaction import guard, redact
 
-worker_class = "gthread"
 # Two processes of 8 threads each by default (WEB_CONCURRENCY sets the processes): 16 requests at
 # once, which slow or large uploads cannot all take while the proxy in front buffers them.
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
@@ -43,3 +43,29 @@ class TokenFreeLogger(Logger):
 
 
 logger_class = TokenFreeLogger
+
+
+class TokenFreeWorker(ThreadWorker):
+    """gunicorn's threaded worker, whose own error page for a malformed request (a 400 written
+    before the app is reached) does not echo a link token back."""
+
+    def handle_error(self, req, client, addr, exc):
+        super().handle_error(req, client, addr, _without_tokens(exc))
+
+
+def _without_tokens(exc: BaseException) -> BaseException:
+    """Return `exc` as it is, or, if its text holds a token, a copy of the same class without it."""
+    text = str(exc)
+    if redact(text) == text:
+        return exc
+    kind = type(exc)
+    # gunicorn writes its error page in Latin-1: the mark must be plain ASCII there.
+    safe = redact(text).replace("…", "...")
+    shown = type(kind.__name__, (kind,), {"__str__": lambda self: safe})
+    copy = shown.__new__(shown)
+    copy.__dict__.update(exc.__dict__)
+    copy.args = exc.args
+    return copy
+
+
+worker_class = TokenFreeWorker

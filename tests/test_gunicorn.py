@@ -84,6 +84,7 @@ def test_a_malformed_request_line_with_a_token_is_not_logged_with_it(server):
         answer = connection.recv(1000)
         connection.close()
         assert answer.startswith(b"HTTP/1.1 400"), answer
+        assert TOKEN.encode() not in answer
     time.sleep(0.5)  # the worker's log line is written after the answer
     written = log.read_text(errors="replace")
     assert "Invalid request" in written and "/s/…" in written
