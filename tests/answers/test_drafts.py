@@ -1,3 +1,4 @@
+import threading
 from datetime import timedelta
 
 import pytest
@@ -61,4 +62,33 @@ def test_a_draft_is_deleted_in_the_pass_that_expires_its_invitation(app, db, inv
 def test_the_pass_removes_a_draft_left_beside_a_closed_invitation(app, db, invitation):
     Invitation.update(state=Invitation.ANSWERED).execute()  # as an older version could leave it
     run_tick(app, db, NOW + timedelta(minutes=1))
+    assert Draft.select().count() == 0
+
+
+def test_saves_racing_submits_never_leave_a_draft_beside_a_response(app, db, clock):
+    programme = make_programme(db, clock.now())
+    rows = [f"R{n},2025-07-20,r{n}@example.org,,sv,G" for n in range(12)]
+    make_participants(db, clock.now(), programme, rows)
+    run_tick(app, db, NOW)
+    survey = latest(load_surveys(), "standard")
+    for invitation in Invitation.select().where(Invitation.state == Invitation.SENT):
+        start = threading.Barrier(2)
+
+        def submit(invitation_id=invitation.id, start=start):
+            with db.connection_context():
+                start.wait()
+                record_response(db, invitation_id, survey, ANSWERS, NOW)
+
+        def save(invitation_id=invitation.id, start=start):
+            with db.connection_context():
+                start.wait()
+                for _ in range(3):
+                    save_draft(db, invitation_id, {"comment": "i sista stund"}, NOW)
+
+        workers = [threading.Thread(target=submit), threading.Thread(target=save)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=30)
+    assert Response.select().count() == 12
     assert Draft.select().count() == 0
