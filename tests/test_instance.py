@@ -28,7 +28,12 @@ def test_everything_followup_writes_is_owner_only_whatever_the_umask(permissive_
     with database.connection_context():
         migrate(database)
         programme = make_programme(database, clock.now())
-        make_participants(database, clock.now(), programme, ["E1,2025-07-20,e1@example.org,,sv,G"])
+        make_participants(
+            database,
+            clock.now(),
+            programme,
+            ["E1,2025-07-20,e1@example.org,,sv,G", "T1,2025-07-20,,070-1740605,sv,G"],
+        )
         run_tick(app, database, clock.now().replace(month=3))
         assert Path(f"{instance / 'followup.sqlite3'}-wal").exists()
         hold(app.config["DATABASE_URL"])
@@ -40,7 +45,7 @@ def test_everything_followup_writes_is_owner_only_whatever_the_umask(permissive_
     names = {p.name for p in written}
     assert {"secret_key", "followup.sqlite3", "followup.sqlite3-wal", "followup.sqlite3-shm"} <= names
     assert "followup.sqlite3.scheduler-lock" in names
-    assert {p.suffix for p in written} >= {".eml"}
+    assert {p.suffix for p in written} >= {".eml", ".txt"}
     assert {oct(mode(p)) for p in written} == {oct(0o600)}, {p.name: oct(mode(p)) for p in written}
 
 

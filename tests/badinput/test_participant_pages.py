@@ -114,7 +114,7 @@ def test_an_unknown_page_is_not_found(visiting, db, unchanged):
 )
 def test_a_wrong_method_is_refused(visiting, db, unchanged, method, path):
     with unchanged(db):
-        answered_with(getattr(visiting, method)(path), 405)
+        answered_with(getattr(visiting, method)(path), 405, "Method Not Allowed")
 
 
 @pytest.mark.parametrize(
