@@ -12,6 +12,7 @@ import os
 from gunicorn.glogging import Logger
 from gunicorn.workers.gthread import ThreadWorker
 
+from followup import CONTENT_SECURITY_POLICY, STRICT_TRANSPORT_SECURITY
 from followup.web.redaction import guard, redact
 
 # Two processes of 8 threads each by default (WEB_CONCURRENCY sets the processes): 16 requests at
@@ -47,10 +48,38 @@ logger_class = TokenFreeLogger
 
 class TokenFreeWorker(ThreadWorker):
     """gunicorn's threaded worker, whose own error page for a malformed request (a 400 written
-    before the app is reached) does not echo a link token back."""
+    before the app is reached) does not echo a link token back and carries the app's headers."""
 
     def handle_error(self, req, client, addr, exc):
-        super().handle_error(req, client, addr, _without_tokens(exc))
+        super().handle_error(req, _WithSecurityHeaders(client), addr, _without_tokens(exc))
+
+
+# The headers every page of the app carries (followup/__init__.py), for gunicorn's own pages.
+_HEADERS = (
+    f"Content-Security-Policy: {CONTENT_SECURITY_POLICY}\r\n"
+    "Referrer-Policy: same-origin\r\nX-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n"
+    + (
+        f"Strict-Transport-Security: {STRICT_TRANSPORT_SECURITY}\r\n"
+        if os.environ.get("FOLLOWUP_ENV") == "production"
+        else ""
+    )
+).encode("ascii")
+
+
+class _WithSecurityHeaders:
+    """The client's socket, adding the app's security headers after the status line gunicorn writes."""
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+    def sendall(self, data: bytes) -> None:
+        status, newline, rest = data.partition(b"\r\n")
+        if status.startswith(b"HTTP/"):
+            data = status + newline + _HEADERS + rest
+        self._sock.sendall(data)
 
 
 def _without_tokens(exc: BaseException) -> BaseException:

@@ -85,6 +85,9 @@ def test_a_malformed_request_line_with_a_token_is_not_logged_with_it(server):
         connection.close()
         assert answer.startswith(b"HTTP/1.1 400"), answer
         assert TOKEN.encode() not in answer
+        head = answer.split(b"\r\n\r\n")[0]
+        for header in (b"Content-Security-Policy: default-src 'self'", b"X-Content-Type-Options: nosniff"):
+            assert header in head, answer
     time.sleep(0.5)  # the worker's log line is written after the answer
     written = log.read_text(errors="replace")
     assert "Invalid request" in written and "/s/…" in written
