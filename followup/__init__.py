@@ -6,17 +6,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flask import Flask, render_template
+from flask import Flask, abort, current_app, make_response, render_template, request
 from peewee import Database
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from followup import config as settings
 from followup import db as database_module
 from followup import i18n
 from followup.answers.surveys import Survey, load_surveys
 from followup.clock import SystemClock
+from followup.instance import private_folder
 from followup.sending.quiet_hours import parse_window
 from followup.sending.sender import Settings
-from followup.web.throttle import FailureThrottle
+from followup.web.redaction import RedactLinks
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +31,6 @@ class Runtime:
     db: Database
     surveys: dict[str, dict[int, Survey]]
     settings: Settings
-    throttle: FailureThrottle
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -44,12 +45,18 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     values = settings.complete(values, app.instance_path)
+    # Local state (a SQLite database, the outbox, the generated key): for the owner's eyes only.
+    private_folder(values["INSTANCE_PATH"])
     app.config.update(values)
     app.config.update(
+        MAX_CONTENT_LENGTH=MAX_BODY,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=values["ENV"] == "production",
         WTF_CSRF_TIME_LIMIT=None,
     )
+    # Before the database hooks: a body too large is refused before anything else is done.
+    app.before_request(_refuse_large_bodies)
+    app.logger.addFilter(RedactLinks())
     database_module.init_app(app)
     i18n.init_app(app)
     app.extensions["followup"] = Runtime(
@@ -57,17 +64,30 @@ def create_app(config: dict | None = None) -> Flask:
         db=database_module.database,
         surveys=load_surveys(),
         settings=dispatch_settings(app.config),
-        throttle=FailureThrottle(),
     )
 
     from followup import cli
-    from followup.web import participant, webhooks
+    from followup.web import limits, participant, webhooks
 
+    if values["PROXY_COUNT"]:
+        # Behind N proxies the client is the address the Nth one saw, not the proxy's.
+        count = values["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
     cli.init_app(app)
     app.register_blueprint(participant.bp)
     app.register_blueprint(webhooks.bp)
+    limits.init_app(app)
+    limits.count_failures(
+        app,
+        ["participant.arrive", "participant.stop"],
+        limits.LINK_GUESSES,
+        "links",
+        participant.unknown_link,
+    )
     app.register_error_handler(404, participant.not_found)
+    app.register_error_handler(429, participant.too_many)
     app.after_request(_security_headers)
+    app.register_error_handler(413, _too_large)
     app.register_error_handler(500, _server_error)
     return app
 
@@ -99,11 +119,33 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+# The largest request followup needs is a survey page with a long comment (a few KiB) or a Twilio
+# webhook (under 10 KiB); 256 KiB leaves room and refuses uploads of megabytes at once.
+MAX_BODY = 256 * 1024
+# HSTS for a year, in production only (a development server on http://127.0.0.1 must stay reachable).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+
+def _refuse_large_bodies():
+    # Said by the client before the body is sent: refused without reading it.
+    if (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]:
+        abort(413)
+
+
+def _too_large(_error):
+    response = make_response(render_template("error_too_large.html"), 413)
+    # The body was not read: close the connection rather than read megabytes to keep it open.
+    response.headers["Connection"] = "close"
+    return response
+
+
 def _security_headers(response):
     """Keep pages private: no framing, no third parties, no caching, no Referer outside the site."""
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if current_app.config["ENV"] == "production":
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
     if response.mimetype == "text/html":
         response.headers["Cache-Control"] = "no-store"
     return response

@@ -18,6 +18,7 @@ from followup.answers.answering import check_fingerprints
 from followup.answers.surveys import SurveyError
 from followup.clock import FixedClock
 from followup.i18n import _l
+from followup.instance import private_folder
 from followup.models import Message, Participant, Programme, day_list
 from followup.plan.importing import ImportRejected, import_participants, read_rows
 from followup.plan.programmes import ProgrammeError, create_programme, find_programme
@@ -76,7 +77,7 @@ def init_app(app) -> None:
 def init() -> None:
     """Create or update the database (safe to run again) and the instance folder."""
     runtime = _runtime()
-    Path(current_app.config["OUTBOX_PATH"]).mkdir(parents=True, exist_ok=True)
+    private_folder(current_app.config["OUTBOX_PATH"])
     runtime.db.connect(reuse_if_open=True)
     applied = db.migrate(runtime.db)
     _check_surveys(runtime)

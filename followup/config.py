@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from followup.instance import private_folder, write_private
 from followup.sending.delivery.email import check_sender
 
 PLACEHOLDER_SECRETS = {"", "dev", "change-me", "changeme", "secret", "placeholder"}
@@ -44,6 +45,8 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("SMS_PER_SECOND", 1.0, float),
     ("OUTBOX_PATH", None, str),
     ("TICK_SECONDS", 60, int),
+    ("RATELIMIT_STORAGE_URL", None, str),
+    ("PROXY_COUNT", 0, int),
 ]
 
 
@@ -97,6 +100,13 @@ def complete(config: dict, default_instance: str) -> dict:
             "FOLLOWUP_SMS_TRANSPORT=twilio needs FOLLOWUP_TWILIO_ACCOUNT_SID, FOLLOWUP_TWILIO_AUTH_TOKEN "
             "and FOLLOWUP_TWILIO_MESSAGING_SERVICE_SID or FOLLOWUP_TWILIO_FROM"
         )
+    if not 0 <= config["PROXY_COUNT"] <= 10:
+        raise ConfigError("FOLLOWUP_PROXY_COUNT must be the number of proxies in front, 0 to 10")
+    storage = config["RATELIMIT_STORAGE_URL"]
+    if storage and urlparse(storage).scheme not in ("memory", "redis", "rediss", "redis+unix"):
+        raise ConfigError(
+            f"FOLLOWUP_RATELIMIT_STORAGE_URL={storage!r} must be redis://host:port/db (or memory://)"
+        )
     if config["SUPPRESSION_THRESHOLD"] < 1:
         raise ConfigError("FOLLOWUP_SUPPRESSION_THRESHOLD must be at least 1")
     config["BASE_URL"] = config["BASE_URL"].rstrip("/")
@@ -129,9 +139,7 @@ def _secret_key(config: dict, instance: Path) -> str:
     path = instance / "secret_key"
     if path.exists():
         return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
+    private_folder(instance)
     key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
+    write_private(path, key.encode())
     return key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -11,6 +12,8 @@ from flask import Flask, g
 from peewee import Database, DatabaseProxy, Field, Model
 from playhouse.db_url import connect
 from playhouse.migrations import Runner
+
+from followup.instance import FILE_MODE, private_file, private_folder
 
 database = DatabaseProxy()
 
@@ -29,6 +32,7 @@ def open_database(url: str) -> Database:
     # its pragmas) every time; close() hands it back.
     pool = {"max_connections": 64, "stale_timeout": 300, "autoconnect": False}
     if scheme == "sqlite":
+        _private_sqlite(url)
         # A pooled connection may be handed to another thread after it is returned.
         return connect(
             url.replace("sqlite:", "sqlite+pool:", 1), pragmas=SQLITE_PRAGMAS, check_same_thread=False, **pool
@@ -36,6 +40,21 @@ def open_database(url: str) -> Database:
     if scheme in ("postgres", "postgresql"):
         return connect(url.replace(f"{scheme}:", "postgresql+pool:", 1), **pool)
     raise ValueError(f"unsupported database URL scheme {scheme!r}: use sqlite:/// or postgresql://")
+
+
+def _private_sqlite(url: str) -> None:
+    """Make the database file owner-only before SQLite opens it: SQLite gives its -wal and -shm
+    files the mode of the database file, whatever the umask."""
+    path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return
+    database = Path(path)
+    if not database.parent.exists():
+        private_folder(database.parent)
+    private_file(database)
+    for companion in ("-wal", "-shm"):
+        if Path(f"{database}{companion}").exists():
+            os.chmod(f"{database}{companion}", FILE_MODE)
 
 
 def bind(db: Database) -> Database:

@@ -137,11 +137,19 @@ class Invitation(BaseModel):
 
 
 class Token(BaseModel):
-    """The hash of one link token; the token itself exists only in the message that carried it."""
+    """The hash of one link token; the token itself exists only in the message that carried it.
+
+    A token does one thing: a survey token opens the survey, an opt-out token can only stop contact
+    (it is the one mail providers see in List-Unsubscribe, so it must open nothing else).
+    """
+
+    SURVEY = "survey"
+    OPTOUT = "optout"
 
     invitation = ForeignKeyField(Invitation, backref="tokens", on_delete="CASCADE")
     token_hash = CharField(max_length=64, unique=True)
     issued_at = UTCDateTimeField()
+    purpose = CharField(max_length=8, default=SURVEY)
 
 
 class Response(BaseModel):

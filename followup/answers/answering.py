@@ -9,7 +9,7 @@ from datetime import datetime
 from peewee import Database
 
 from followup.answers.surveys import Survey, SurveyError
-from followup.models import Draft, Invitation, SurveyFingerprint
+from followup.models import Draft, Invitation, Participant, SurveyFingerprint
 
 
 @dataclass
@@ -63,10 +63,23 @@ def load_visit(db: Database, ticket: dict) -> Visit | None:
     )
 
 
-def save_draft(db: Database, invitation_id: int, answers: dict, now: datetime) -> None:
-    """Keep the answers given so far, replacing the previous draft."""
+def save_draft(db: Database, invitation_id: int, answers: dict, now: datetime) -> bool:
+    """Keep the answers given so far, replacing the previous draft; False if the invitation closed."""
     stored = json.dumps(answers, ensure_ascii=False, sort_keys=True)
     with db.atomic():
+        # Lock the invitation's row first, as closing it does: a save racing the final submit
+        # either lands before it (and is deleted with it) or finds the invitation closed.
+        still_open = (
+            Invitation.update(state=Invitation.state)
+            .where(
+                (Invitation.id == invitation_id)
+                & Invitation.state.in_(Invitation.OPEN_STATES)
+                & (Invitation.expires_at > now)
+            )
+            .execute()
+        )
+        if not still_open:
+            return False
         (
             Draft.insert(invitation=invitation_id, answers=stored, updated_at=now)
             .on_conflict(
@@ -74,6 +87,28 @@ def save_draft(db: Database, invitation_id: int, answers: dict, now: datetime) -
             )
             .execute()
         )
+    return True
+
+
+def delete_closed_drafts(now: datetime) -> int:
+    """Delete drafts whose invitation is closed (answered, expired, skipped) or whose participant
+    opted out: a draft may hold free text, and is kept only while it can still become an answer."""
+    closed = (
+        Invitation.select(Invitation.id)
+        .join(Participant)
+        .where(
+            Invitation.state.not_in(Invitation.OPEN_STATES)
+            | (Invitation.expires_at <= now)
+            | Participant.opted_out_at.is_null(False)
+        )
+    )
+    return Draft.delete().where(Draft.invitation.in_(closed)).execute()
+
+
+def delete_drafts_of(participant_id: int) -> int:
+    """Delete every draft of one participant (who has opted out)."""
+    invitations = Invitation.select(Invitation.id).where(Invitation.participant == participant_id)
+    return Draft.delete().where(Draft.invitation.in_(invitations)).execute()
 
 
 def decline(db: Database, invitation_id: int, now: datetime) -> bool:

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from peewee import Database
 
+from followup.answers.answering import delete_drafts_of
 from followup.models import Contact, Invitation, Message, Participant
 
 
@@ -18,6 +19,7 @@ def opt_out(db: Database, participant_id: int, now: datetime, channel: str) -> b
             .execute()
         )
         cancel_pending(participant_id)
+        delete_drafts_of(participant_id)
     return bool(changed)
 
 

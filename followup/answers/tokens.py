@@ -13,9 +13,9 @@ from followup.db import statement
 from followup.models import Invitation, Token
 
 TOKEN_BYTES = 32
-_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 # Written out rather than built by peewee, as it runs for every message sent.
-_INSERT = "INSERT INTO {token} (invitation_id, token_hash, issued_at) VALUES ({p}, {p}, {p})"
+_INSERT = "INSERT INTO {token} (invitation_id, token_hash, issued_at, purpose) VALUES ({p}, {p}, {p}, {p})"
 
 
 class TokenError(Exception):
@@ -39,20 +39,27 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-def issue(db: Database, invitation_id: int, now: datetime) -> str:
-    """Create a new token for an invitation, store its hash, and return the token."""
+def issue(db: Database, invitation_id: int, now: datetime, purpose: str = Token.SURVEY) -> str:
+    """Create a new token for one purpose of an invitation, store its hash, and return the token."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     db.execute_sql(
-        statement(db, _INSERT, token=Token), (invitation_id, hash_token(token), Token.issued_at.db_value(now))
+        statement(db, _INSERT, token=Token),
+        (invitation_id, hash_token(token), Token.issued_at.db_value(now), purpose),
     )
     return token
 
 
-def lookup(token: str) -> Invitation | None:
-    """Return the invitation behind `token` whatever its state, or None."""
-    if not _SHAPE.match(token or ""):
+def lookup(token: str, purpose: str = Token.SURVEY) -> Invitation | None:
+    """Return the invitation behind `token` whatever its state, or None; only a token issued for
+    `purpose` counts, so an opt-out token never opens the survey nor a survey token opts out."""
+    if not isinstance(token, str) or not _SHAPE.fullmatch(token):
         return None
-    return Invitation.select().join(Token).where(Token.token_hash == hash_token(token)).first()
+    return (
+        Invitation.select()
+        .join(Token)
+        .where((Token.token_hash == hash_token(token)) & (Token.purpose == purpose))
+        .first()
+    )
 
 
 def resolve(token: str, now: datetime) -> Invitation:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from peewee import JOIN
 
 from followup.models import Cohort, Invitation, Participant, Response, Wave
+from followup.results.cells import neutralise
 
 ACTIVITIES = (
     "work",
@@ -224,4 +225,4 @@ def write_csv(table: Table, stream) -> None:
     writer = csv.writer(stream)
     writer.writerow(COLUMNS)
     for row in table.rows:
-        writer.writerow([".." if row[c] is None else row[c] for c in COLUMNS])
+        writer.writerow([".." if row[c] is None else neutralise(row[c]) for c in COLUMNS])

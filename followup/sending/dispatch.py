@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from peewee import Database
 
+from followup.answers.answering import delete_closed_drafts
 from followup.models import Contact, Invitation, Participant
 from followup.plan import scheduling
 from followup.sending.delivery import Senders
@@ -44,6 +45,8 @@ def tick(
     sending = Sending(db, clock, senders, compose, settings, report)
     with db.atomic():
         report.expired = scheduling.expire_closed(now)
+        # In the same transaction: a draft never outlives its invitation's window.
+        delete_closed_drafts(now)
     report.planned = scheduling.plan_missing(db, now, settings.zone, settings.send_hour)
     with db.atomic():
         requeue_stale(now, settings.stale_claim)

@@ -10,6 +10,7 @@ database, a session-level advisory lock on PostgreSQL.
 from __future__ import annotations
 
 import fcntl
+import os
 from urllib.parse import urlparse
 
 from playhouse.db_url import connect
@@ -49,7 +50,7 @@ def _file_lock(database_url: str):
     path = urlparse(database_url).path[1:]  # sqlite:///relative or sqlite:////absolute
     if path in ("", ":memory:"):
         return _Nothing()  # no other process can open this database
-    lock = open(f"{path}.scheduler-lock", "a")  # noqa: SIM115 - held for the life of the process
+    lock = os.fdopen(os.open(f"{path}.scheduler-lock", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "a")
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -23,9 +23,9 @@ from peewee import JOIN, Database
 
 from followup.answers import tokens
 from followup.db import statement
-from followup.models import Contact, Invitation, Message, Participant, Programme
+from followup.models import Contact, Invitation, Message, Participant, Programme, Token
 from followup.sending.delivery import Senders
-from followup.sending.delivery.email import Email, build_email
+from followup.sending.delivery.email import Email, build_email, list_id
 from followup.sending.delivery.pacing import Pacer
 from followup.sending.delivery.transport import (
     DeliveryError,
@@ -91,6 +91,7 @@ class TickReport:
 # The words of a message are rendered once per kind, channel, language, programme and last day
 # with this in place of the token, which is put in afterwards.
 _SLOT = "SLOT0FOR0THE0KEY0OF0THE0LINK0IN0THESE0WORDS"
+_OPTOUT_SLOT = "SLOT0FOR0THE0KEY0OF0THE0OPTOUT0LINK0IN0THESE0WORDS"
 
 
 def backoff(attempts: int) -> timedelta:
@@ -162,6 +163,7 @@ class _Job:
     programme: str
     address: str
     token: str
+    optout_token: str = ""
 
 
 def _job_sql() -> str:
@@ -195,6 +197,10 @@ def _job_sql() -> str:
     if params != [0]:
         raise RuntimeError("the message query must have the message id as its only parameter")
     return sql
+
+
+def _filled(words: str, job: _Job) -> str:
+    return words.replace(_OPTOUT_SLOT, job.optout_token).replace(_SLOT, job.token)
 
 
 class Sending:
@@ -270,9 +276,11 @@ class Sending:
                 self.report.cancelled += 1
                 return None
             token = tokens.issue(self.db, invitation_id, now)
+            # An e-mail's opt-out link (and List-Unsubscribe) has a token that can do nothing else.
+            optout = tokens.issue(self.db, invitation_id, now, Token.OPTOUT) if channel == "email" else ""
         return _Job(
             message_id, kind, channel, sequence, attempts, invitation_id, expires_at,
-            participant_id, language, programme, address, token,
+            participant_id, language, programme, address, token, optout,
         )  # fmt: skip
 
     def _deliver(self, job: _Job, email: Email | None, queue: Iterator[int]) -> None:
@@ -321,15 +329,15 @@ class Sending:
                 job.channel,
                 job.language,
                 f"{base}/s/{_SLOT}",
-                f"{base}/u/{_SLOT}",
+                f"{base}/u/{_OPTOUT_SLOT}",
                 job.programme,
                 last_day,
             )
         return replace(
             words,
-            text=words.text.replace(_SLOT, job.token),
-            subject=words.subject.replace(_SLOT, job.token),
-            html=words.html.replace(_SLOT, job.token),
+            text=_filled(words.text, job),
+            subject=_filled(words.subject, job),
+            html=_filled(words.html, job),
         )
 
     def _email_for(self, job: _Job, now: datetime) -> Email:
@@ -342,7 +350,8 @@ class Sending:
             html=words.html,
             now=now,
             headers={
-                "List-Unsubscribe": f"<{self.settings.base_url}/u/{job.token}>",
+                "List-Id": list_id(job.programme, self.settings.base_url),
+                "List-Unsubscribe": f"<{self.settings.base_url}/u/{job.optout_token}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             },
         )

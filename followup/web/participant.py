@@ -28,8 +28,9 @@ from followup.answers.responses import record_response
 from followup.answers.surveys import AnswerError, Page, Survey, latest
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
 from followup.i18n import use_language
-from followup.models import Invitation
+from followup.models import Invitation, Token
 from followup.web.forms import CsrfForm, error_messages, page_fields, render_fields, submitted_answers
+from followup.web.redirects import local_path
 
 bp = Blueprint("participant", __name__)
 # The pages print the token with csrf_token() rather than through a form object: cheaper, and a
@@ -66,25 +67,17 @@ def switch_language(language: str):
     """Show the pages in another language from now on."""
     if language in current_app.config["LANGUAGES"]:
         session["lang"] = language
-    target = request.args.get("next", "")
     # Only our own paths: an open redirect would let a link take a person anywhere.
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("participant.index")
-    return redirect(target, code=303)
+    return redirect(local_path(request.args.get("next")) or url_for("participant.index"), code=303)
 
 
 @bp.get("/s/<token>")
 def arrive(token: str):
     """Exchange a link for a session bound to its invitation, then leave the token behind."""
-    runtime = _runtime()
-    now = runtime.clock.now()
-    client = request.remote_addr or "unknown"
-    if runtime.throttle.blocked(client, now):
-        return render_template("participant/too_many.html"), 429
+    now = _runtime().clock.now()
     try:
         invitation = resolve(token, now)
     except UnknownToken:
-        runtime.throttle.failed(client, now)
         abort(404)
     except ExpiredToken as exc:
         return _closed_page("expired", 410, exc.args[0])
@@ -132,7 +125,9 @@ def page(page_id: str):
         if not going_back:
             return _page(visit, survey, current, {**answers, **submitted}, errors=exc.errors, status=400)
         answers = _keep_valid(current, submitted, answers)
-    save_draft(runtime.db, visit.invitation_id, answers, runtime.clock.now())
+    if not save_draft(runtime.db, visit.invitation_id, answers, runtime.clock.now()):
+        # Closed meanwhile (sent from another tab, skipped, expired): the page says which.
+        return redirect(url_for("participant.page", page_id=current.id), code=303)
     pages = survey.shown_pages(answers)
     index = next((i for i, p in enumerate(pages) if p.id == current.id), 0)
     if going_back:
@@ -221,7 +216,7 @@ def stop_all():
 @bp.route("/u/<token>", methods=["GET", "POST"])
 def stop(token: str):
     """Confirm, then stop all further follow-up messages (also RFC 8058 one-click from mail clients)."""
-    invitation = lookup(token)
+    invitation = lookup(token, Token.OPTOUT)
     if invitation is None:
         abort(404)
     participant = invitation.participant
@@ -317,6 +312,17 @@ def _keep_valid(current: Page, submitted: dict, answers: dict) -> dict:
 def _closed_page(kind: str, status: int, invitation: Invitation | None = None):
     use_language(session.get("lang") or (invitation.participant.language if invitation else None))
     return make_response(render_template(f"participant/{kind}_closed.html"), status)
+
+
+def unknown_link(response) -> bool:
+    """Tell whether a link page's response counts as a guess (the link was unknown)."""
+    return response.status_code == 404
+
+
+def too_many(_error):
+    """Ask the person to wait: too many unknown links came from their address."""
+    use_language(session.get("lang"))
+    return render_template("participant/too_many.html"), 429
 
 
 def not_found(_error):

@@ -75,3 +75,22 @@ def test_an_unknown_opt_out_link_is_404(client, sent):
 )
 def test_sms_keywords(body, expected):
     assert keyword(body) == expected
+
+
+def _token(link: str) -> str:
+    return link.rstrip(">").rsplit("/", 1)[1]
+
+
+def test_the_opt_out_token_is_not_the_survey_token_and_opens_nothing_else(client, sent, outbox):
+    optout = _token(sent["List-Unsubscribe"])
+    survey = _token(outbox.links()[0])
+    assert optout != survey
+    assert client.get(f"/s/{optout}").status_code == 404
+    assert client.get("/enkat").status_code == 403
+
+
+def test_the_survey_token_cannot_opt_out(client, sent, outbox):
+    survey = _token(outbox.links()[0])
+    assert client.get(f"/u/{survey}").status_code == 404
+    assert client.post(f"/u/{survey}", data={"List-Unsubscribe": "One-Click"}).status_code == 404
+    assert Participant.get().opted_out_at is None

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import binascii
+import ipaddress
 import re
 import secrets
 import smtplib
 import ssl
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from email.header import Header
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 from typing import Protocol
+from urllib.parse import urlsplit
 
 from followup.sending.delivery.transport import DeliveryError, PermanentFailure, TemporaryFailure
 
@@ -131,6 +134,25 @@ def _quoted_sender(address: str) -> str:
 
 
 @lru_cache(maxsize=256)
+def list_id(programme: str, base_url: str) -> str:
+    """Return the List-Id (RFC 2919) of a programme's messages: its name, and an id in the
+    service's domain that mail programs and filters can hold on to ("localhost" without one)."""
+    plain = unicodedata.normalize("NFKD", programme).encode("ascii", "ignore").decode().lower()
+    label = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")[:63].strip("-") or "programme"
+    host = (urlsplit(base_url).hostname or "").lower()
+    try:
+        ipaddress.ip_address(host)
+        namespace = "localhost"
+    except ValueError:
+        namespace = host if "." in host else "localhost"
+    name = " ".join(programme.split())
+    if name.isascii():
+        phrase = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    else:
+        phrase = Header(name, "utf-8").encode(maxlinelen=0)
+    return f"{phrase} <{label}.{namespace}>"
+
+
 def _encoded(name: str, value: str) -> str:
     """Return a header value as it goes on the wire: RFC 2047 words, folded, when not plain ASCII."""
     if _BREAKS.search(value):

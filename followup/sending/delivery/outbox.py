@@ -9,6 +9,8 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from followup.instance import private_folder, write_private
+
 if TYPE_CHECKING:
     from followup.sending.delivery.email import Email
 
@@ -22,11 +24,11 @@ class _Folder:
         return nullcontext()
 
     def _write(self, prefix: str, suffix: str, content: bytes) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(self.folder)
         name = f"{prefix}-{secrets.token_hex(8)}.{suffix}"
         # Written under a temporary name and renamed, so a reader never sees half a message.
         partial = self.folder / f".{name}.partial"
-        partial.write_bytes(content)
+        write_private(partial, content)
         partial.replace(self.folder / name)
         return name
 
