@@ -19,7 +19,13 @@ from followup.answers.surveys import SurveyError
 from followup.clock import FixedClock
 from followup.i18n import _l
 from followup.models import Message, Participant, Programme, day_list
-from followup.plan.importing import ImportRejected, import_participants, read_rows
+from followup.plan.importing import (
+    MAX_FILE_BYTES,
+    ImportRejected,
+    import_into_programme,
+    import_participants,
+    read_rows,
+)
 from followup.plan.programmes import ProgrammeError, create_programme, find_programme
 from followup.plan.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
 from followup.results.reporting import ACTIVITIES, outcome_table, write_csv
@@ -169,15 +175,39 @@ def participants() -> None:
 
 @participants.command("import")
 @click.argument("file", type=click.File("rb"))
-@click.option("--programme", "programme_name", required=True, help="The programme's name.")
+@click.option("--programme", "programme_name", required=True, help=_l("The programme's name."))
 @with_appcontext
 def participants_import(file, programme_name: str) -> None:
-    """Import participants from CSV (code,exit_date,email,phone,language,cohort)."""
+    """Import participants from a CSV file; a programme that does not exist is created."""
     runtime = _connected()
+    now = runtime.clock.now()
+    raw = file.read(MAX_FILE_BYTES + 1)
     try:
-        found = find_programme(programme_name)
-    except ProgrammeError:
-        found = create_programme(runtime.db, runtime.clock.now(), programme_name)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ImportRejected(
+                [(None, str(_l("The file is larger than %(mb)d MB.", mb=MAX_FILE_BYTES // 2**20)))]
+            )
+        rows = read_rows(raw, set(ACTIVITIES), now.astimezone(runtime.settings.zone).date())
+        found, created, result = import_into_programme(
+            runtime.db, now, programme_name, rows, runtime.settings.zone, runtime.settings.send_hour
+        )
+    except ProgrammeError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ImportRejected as exc:
+        for line, reason in exc.problems:
+            click.echo(f"{file.name}:{line}: {reason}" if line else f"{file.name}: {reason}", err=True)
+        if exc.not_shown:
+            click.echo(_l("... and %(count)d more problem(s).", count=exc.not_shown), err=True)
+        raise click.ClickException(
+            str(
+                _l(
+                    "Nothing was imported: %(count)d problem(s) to fix in %(file)s.",
+                    count=exc.total,
+                    file=file.name,
+                )
+            )
+        ) from None
+    if created:
         click.echo(
             _l(
                 "Created %(name)s with waves at %(months)s months.",
@@ -185,28 +215,6 @@ def participants_import(file, programme_name: str) -> None:
                 months=", ".join(str(w.offset_months) for w in found.waves),
             )
         )
-    try:
-        rows = read_rows(file.read(), set(ACTIVITIES))
-        result = import_participants(
-            runtime.db,
-            runtime.clock.now(),
-            found,
-            rows,
-            runtime.settings.zone,
-            runtime.settings.send_hour,
-        )
-    except ImportRejected as exc:
-        for line, reason in exc.problems:
-            click.echo(f"{file.name}:{line}: {reason}" if line else f"{file.name}: {reason}", err=True)
-        raise click.ClickException(
-            str(
-                _l(
-                    "Nothing was imported: %(count)d problem(s) to fix in %(file)s.",
-                    count=len(exc.problems),
-                    file=file.name,
-                )
-            )
-        ) from None
     click.echo(
         _l(
             "Imported into %(name)s: %(created)d new, %(updated)d updated, %(unchanged)d unchanged; "
@@ -450,7 +458,7 @@ def demo() -> None:
             f"DEMO-{n:02d},{exit_date.isoformat()},{contact},{language},Grupp {1 + n % 2},"
             f"{activities[n % 3]},{'yes' if n % 2 else 'no'}"
         )
-    rows = read_rows("\n".join(csv_lines).encode(), set(ACTIVITIES))
+    rows = read_rows("\n".join(csv_lines).encode(), set(ACTIVITIES), today)
     import_participants(
         runtime.db, now, programme_row, rows, runtime.settings.zone, runtime.settings.send_hour
     )
