@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from followup.sending.delivery.email import check_sender
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 PLACEHOLDER_SECRETS = {"", "dev", "change-me", "changeme", "secret", "placeholder"}
 
 # name, default, parser; the README documents each one.
@@ -18,7 +19,7 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("INSTANCE_PATH", None, str),
     ("DATABASE_URL", None, str),
     ("SECRET_KEY", None, str),
-    ("BASE_URL", "http://127.0.0.1:5000", str),
+    ("BASE_URL", None, str),
     ("TIMEZONE", "Europe/Stockholm", str),
     ("LANGUAGE", "sv", str),
     ("SEND_HOUR", 10, int),
@@ -99,7 +100,9 @@ def complete(config: dict, default_instance: str) -> dict:
         )
     if config["SUPPRESSION_THRESHOLD"] < 1:
         raise ConfigError("FOLLOWUP_SUPPRESSION_THRESHOLD must be at least 1")
-    config["BASE_URL"] = config["BASE_URL"].rstrip("/")
+    # Without a public address, `followup serve` links to the address it serves (see cli.serve).
+    config["BASE_URL_GIVEN"] = bool(config.get("BASE_URL"))
+    config["BASE_URL"] = (config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
     base = urlparse(config["BASE_URL"])
     if base.scheme not in ("http", "https") or not base.netloc or not config["BASE_URL"].isascii():
         raise ConfigError(
