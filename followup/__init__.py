@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(participant.bp)
     app.register_blueprint(webhooks.bp)
     app.register_error_handler(404, participant.not_found)
+    app.context_processor(lambda: {"organisation": app.config["WHO_IS_ASKING"]})
     app.after_request(_security_headers)
     app.register_error_handler(500, _server_error)
     return app

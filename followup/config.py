@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -45,7 +47,21 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("SMS_PER_SECOND", 1.0, float),
     ("OUTBOX_PATH", None, str),
     ("TICK_SECONDS", 60, int),
+    ("ORGANISATION", None, str),
+    ("CONTACT_EMAIL", None, str),
+    ("CONTACT_PHONE", None, str),
+    ("PRIVACY_URL", None, str),
 ]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Who is asking: named on the pages and in every message, until programmes carry their own."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    privacy_url: str | None = None
 
 
 class ConfigError(Exception):
@@ -114,7 +130,24 @@ def complete(config: dict, default_instance: str) -> dict:
     except ValueError as exc:
         raise ConfigError(f"FOLLOWUP_MAIL_FROM={config['MAIL_FROM']!r}: {exc}") from None
     config["SECRET_KEY"] = _secret_key(config, instance)
+    config["WHO_IS_ASKING"] = _organisation(config)
     return config
+
+
+def _organisation(config: dict) -> Organisation:
+    values = {
+        name: (config.get(name) or "").strip() or None
+        for name in ("ORGANISATION", "CONTACT_EMAIL", "CONTACT_PHONE", "PRIVACY_URL")
+    }
+    for name, value in values.items():
+        if value and (len(value) > 200 or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value)):
+            raise ConfigError(f"FOLLOWUP_{name} must be one line of at most 200 characters")
+    email, url = values["CONTACT_EMAIL"], values["PRIVACY_URL"]
+    if email and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", email):
+        raise ConfigError(f"FOLLOWUP_CONTACT_EMAIL={email!r} is not an e-mail address")
+    if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
+        raise ConfigError(f"FOLLOWUP_PRIVACY_URL={url!r} must be a web address starting with https://")
+    return Organisation(values["ORGANISATION"], email, values["CONTACT_PHONE"], url)
 
 
 def _secret_key(config: dict, instance: Path) -> str:
