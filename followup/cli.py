@@ -402,21 +402,26 @@ def tick_command(at: str | None, dry_run: bool) -> None:
 )
 @option(
     "--output",
-    type=click.File("w", encoding="utf-8"),
+    type=click.Path(allow_dash=True),
     default="-",
     metavar=_l("FILE"),
     help=_l("File to write (default: screen)."),
 )
 @with_appcontext
-def report(programme_name: str, fmt: str, output) -> None:
+def report(programme_name: str, fmt: str, output: str) -> None:
     """Write outcome figures per wave and cohort, with small counts suppressed."""
     _connected()
     found = _programme(programme_name)
     table = outcome_table(found.id, current_app.config["SUPPRESSION_THRESHOLD"])
-    if fmt == "json":
-        output.write(table.as_json() + "\n")
-    else:
-        write_csv(table, output)
+    try:
+        written = click.open_file(output, "w", encoding="utf-8")
+    except OSError:
+        raise click.ClickException(str(_l("%(file)s cannot be written.", file=output))) from None
+    with written:
+        if fmt == "json":
+            written.write(table.as_json() + "\n")
+        else:
+            write_csv(table, written)
 
 
 @click.command(cls=Command, help=_l("Run the web server and the scheduler together (the embedded default)."))

@@ -36,6 +36,7 @@ CASES = {
     "a flag given a value": (["tick", "--dry-run=yes"], 2, "Flaggan '--dry-run' tar inget värde."),
     "a group without a command": (["programme"], 2, "Användning: followup programme [FLAGGOR] KOMMANDO"),
     "an unknown programme in report": (["report", "--programme", "Finns inte"], 1, "Finns inte"),
+    "an unknown programme in report, almost right": (["report", "--programme", "steget"], 1, "steget"),
     "an unknown programme in status": (["status", "--programme", "Finns inte"], 1, "Finns inte"),
     "an unknown programme in contacts": (["contacts", "--programme", "Finns inte"], 1, "Finns inte"),
     "a programme without a name": (["programme", "create", "  "], 1, "Fel: "),
@@ -51,6 +52,8 @@ CASES = {
     "reminders out of order": (["programme", "create", "X", "--reminders", "14,7"], 1, "Fel: "),
     "a channel policy nobody offers": (["programme", "create", "X", "--channels", "fax"], 2, "'fax'"),
     "a moment that is not ISO 8601": (["tick", "--at", "nästa tisdag", "--dry-run"], 2, "ISO 8601"),
+    "a moment with a NUL byte": (["tick", "--at", "2026-01-01\x00", "--dry-run"], 2, "ISO 8601"),
+    "a programme that exists already": (["programme", "create", "Steget"], 1, "Steget"),
     "a file that does not exist": (
         ["participants", "import", "saknas.csv", "--programme", "X"],
         1,
@@ -61,11 +64,22 @@ CASES = {
         1,
         "är en mapp, inte en fil",
     ),
+    "a report into a folder that does not exist": (
+        ["report", "--programme", "Steget", "--output", "/nonexistent-folder/report.csv"],
+        1,
+        "går inte att skriva",
+    ),
+    "a report into a folder": (
+        ["report", "--programme", "Steget", "--output", "."],
+        1,
+        "går inte att skriva",
+    ),
 }
 
 
 @pytest.mark.parametrize(("args", "status", "message"), list(CASES.values()), ids=list(CASES))
 def test_a_wrong_command_line_says_why_in_swedish(followup, app_db, unchanged, args, status, message):
+    assert followup("programme", "create", "Steget")[0] == 0
     with unchanged(app_db):
         code, output = followup(*args)
     assert code == status, output
