@@ -89,7 +89,7 @@ def worker(csv_path: Path, db_path: Path, trace: bool) -> dict:
     started = time.perf_counter()
     raw = csv_path.read_bytes()
     parsed = time.perf_counter()
-    rows = importing.read_rows(raw, activities)
+    rows = importing.read_rows(raw, activities, NOW.date())
     validated = time.perf_counter()
     result = importing.import_participants(database, NOW, programme, rows, zone, SEND_HOUR)
     finished = time.perf_counter()

@@ -161,7 +161,7 @@ def build_app(directory: Path, messages: int):
         exit_date = LAST_EXIT - timedelta(days=rng.randint(0, 21))
         language = "sv" if rng.random() < 0.8 else "en"
         lines.append(f"E{i:06d},{exit_date.isoformat()},participant{i}@example.org,{language}")
-    rows = importing.read_rows("\n".join(lines).encode(), set(reporting.ACTIVITIES))
+    rows = importing.read_rows("\n".join(lines).encode(), set(reporting.ACTIVITIES), NOW.date())
     importing.import_participants(db, NOW, programme, rows, ZoneInfo(ZONE_NAME), SEND_HOUR)
     return app
 

@@ -162,7 +162,7 @@ def run(
         for _ in range(count):
             lines.append(f"S{code:04d},{first_exit + timedelta(days=day)},{PHONES[code % len(PHONES)]}")
             code += 1
-    rows = importing.read_rows("\n".join(lines).encode(), set(reporting.ACTIVITIES))
+    rows = importing.read_rows("\n".join(lines).encode(), set(reporting.ACTIVITIES), NOW.date())
     importing.import_participants(db, NOW, programme, rows, runtime.settings.zone, SEND_HOUR)
     db.close()
 

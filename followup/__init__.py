@@ -86,6 +86,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.register_error_handler(404, participant.not_found)
     app.register_error_handler(429, participant.too_many)
+    app.context_processor(lambda: {"organisation": app.config["WHO_IS_ASKING"]})
     app.after_request(_security_headers)
     app.register_error_handler(413, _too_large)
     app.register_error_handler(500, _server_error)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import re
 from dataclasses import replace
@@ -20,8 +21,14 @@ from followup.clock import FixedClock
 from followup.i18n import _l
 from followup.instance import private_folder
 from followup.models import Message, Participant, Programme, day_list
-from followup.plan.importing import ImportRejected, import_participants, read_rows
-from followup.plan.programmes import ProgrammeError, create_programme, find_programme
+from followup.plan.importing import (
+    MAX_FILE_BYTES,
+    ImportRejected,
+    import_into_programme,
+    import_participants,
+    read_rows,
+)
+from followup.plan.programmes import ProgrammeError, create_programme, find_programme, list_programmes
 from followup.plan.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
 from followup.results.reporting import ACTIVITIES, outcome_table, write_csv
 from followup.sending.scheduler_lock import SchedulerBusy
@@ -54,9 +61,72 @@ def _check_surveys(runtime) -> None:
         raise click.ClickException(str(exc)) from None
 
 
+class Command(click.Command):
+    """A command whose help follows the run's language and is never cut short in a list."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        # click cuts a help line at `limit` characters and adds "..."; ours are written to fit whole.
+        return inspect.cleandoc(str(self.short_help or self.help or "")).partition("\n")[0].strip()
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("options_metavar", _l("[OPTIONS]"))
+        super().__init__(*args, **kwargs)
+        self.lazy_metavars = {"options_metavar": self.options_metavar}
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        # click keeps the --help option, text included, from the first run; a run in another
+        # language (the tests run both) makes its own.
+        self._help_option = None
+        # click joins metavars as str: translate them for this run, keeping the lazy originals.
+        for name, text in self.lazy_metavars.items():
+            setattr(self, name, str(text))
+        for param in self.params:
+            if param.metavar is not None and not isinstance(param.metavar, str):
+                param.lazy_metavar = param.metavar
+            if getattr(param, "lazy_metavar", None) is not None:
+                param.metavar = str(param.lazy_metavar)
+        return super().make_context(info_name, args, parent, **extra)
+
+
+class Option(click.Option):
+    """An option whose help follows the run's language (click turns help into text when declared)."""
+
+    def __init__(self, *args, help=None, **kwargs) -> None:
+        super().__init__(*args, help=help, **kwargs)
+        self.lazy_help = help
+
+    def get_help_record(self, ctx):
+        if self.lazy_help is not None:
+            self.help = str(self.lazy_help)
+        return super().get_help_record(ctx)
+
+
+def option(*param_decls: str, **attrs):
+    """Declare an option of followup's own kind (see Option)."""
+    return click.option(*param_decls, cls=Option, **attrs)
+
+
+class Group(Command, click.Group):
+    """A group of commands, with the same help rules."""
+
+    command_class = Command
+    group_class = type
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("subcommand_metavar", _l("COMMAND [ARGS]..."))
+        super().__init__(*args, **kwargs)
+        self.lazy_metavars["subcommand_metavar"] = self.subcommand_metavar
+
+
 def init_app(app) -> None:
-    """Register the commands on the application, where `followup` and test runners find them."""
-    for command in (
+    """Register the commands on the application, where test runners find them."""
+    for command in commands():
+        app.cli.add_command(command)
+
+
+def commands() -> list[click.Command]:
+    """Return the `followup` commands, in the order `followup --help` lists them."""
+    return [
         init,
         migrations,
         programme,
@@ -68,11 +138,12 @@ def init_app(app) -> None:
         serve,
         worker,
         demo,
-    ):
-        app.cli.add_command(command)
+    ]
 
 
-@click.command()
+@click.command(
+    cls=Command, help=_l("Create or update the database (safe to run again) and the instance folder.")
+)
 @with_appcontext
 def init() -> None:
     """Create or update the database (safe to run again) and the instance folder."""
@@ -88,7 +159,7 @@ def init() -> None:
     click.echo(_l("Instance folder: %(path)s", path=current_app.instance_path))
 
 
-@click.command()
+@click.command(cls=Command, help=_l("List the schema migrations and whether each is applied."))
 @with_appcontext
 def migrations() -> None:
     """List the schema migrations and whether each is applied."""
@@ -99,38 +170,41 @@ def migrations() -> None:
         click.echo(f"{state}  {migration.name}")
 
 
-@click.group()
+@click.group(cls=Group, help=_l("Programmes and their follow-up plans."))
 def programme() -> None:
     """Programmes and their follow-up plans."""
 
 
-@programme.command("create")
-@click.argument("name")
-@click.option(
+@programme.command("create", help=_l("Create a programme with its follow-up waves and contact plan."))
+@click.argument("name", metavar=_l("NAME"))
+@option(
     "--waves",
     default=",".join(map(str, DEFAULT_OFFSETS)),
     show_default=True,
-    help="Months after exit, comma separated.",
+    metavar=_l("MONTHS"),
+    help=_l("Months after exit, comma separated."),
 )
-@click.option(
+@option(
     "--window-days",
     default=DEFAULT_WINDOW_DAYS,
     show_default=True,
     type=int,
-    help="Days a survey can be answered after it falls due.",
+    metavar=_l("DAYS"),
+    help=_l("Days a survey can be answered after it falls due."),
 )
-@click.option(
+@option(
     "--channels",
     type=click.Choice(Programme.CHANNEL_POLICIES),
     default=Programme.EMAIL_THEN_SMS,
     show_default=True,
-    help="Which channels carry the messages.",
+    help=_l("Which channels carry the messages."),
 )
-@click.option(
+@option(
     "--reminders",
     default="7,14",
     show_default=True,
-    help="Days after the invitation to remind, comma separated; empty for none.",
+    metavar=_l("DAYS"),
+    help=_l("Days after the invitation to remind, comma separated; empty for none."),
 )
 @with_appcontext
 def programme_create(name: str, waves: str, window_days: int, channels: str, reminders: str) -> None:
@@ -163,22 +237,68 @@ def programme_create(name: str, waves: str, window_days: int, channels: str, rem
     )
 
 
-@click.group()
+@programme.command("list", help=_l("List the programmes with their waves, channels and participants."))
+@with_appcontext
+def programme_list() -> None:
+    """List the programmes with their waves, channels and participants."""
+    _connected()
+    found = list_programmes()
+    for summary in found:
+        click.echo(
+            _l(
+                "%(name)s: waves at %(months)s months, %(channels)s, %(count)d participant(s)",
+                name=summary.name,
+                months=", ".join(map(str, summary.wave_months)),
+                channels=summary.channel_policy,
+                count=summary.participants,
+            )
+        )
+    if not found:
+        click.echo(_l("There are no programmes yet: followup programme create NAME creates one."))
+
+
+@click.group(cls=Group, help=_l("Former participants."))
 def participants() -> None:
     """Former participants."""
 
 
-@participants.command("import")
-@click.argument("file", type=click.File("rb"))
-@click.option("--programme", "programme_name", required=True, help="The programme's name.")
+@participants.command(
+    "import", help=_l("Import participants from a CSV file; a programme that does not exist is created.")
+)
+@click.argument("file", type=click.Path(dir_okay=True, allow_dash=False), metavar=_l("FILE"))
+@option("--programme", "programme_name", required=True, metavar=_l("NAME"), help=_l("The programme's name."))
 @with_appcontext
-def participants_import(file, programme_name: str) -> None:
-    """Import participants from CSV (code,exit_date,email,phone,language,cohort)."""
+def participants_import(file: str, programme_name: str) -> None:
+    """Import participants from a CSV file; a programme that does not exist is created."""
     runtime = _connected()
+    now = runtime.clock.now()
+    raw = _read_file(file, MAX_FILE_BYTES + 1)
     try:
-        found = find_programme(programme_name)
-    except ProgrammeError:
-        found = create_programme(runtime.db, runtime.clock.now(), programme_name)
+        if len(raw) > MAX_FILE_BYTES:
+            raise ImportRejected(
+                [(None, str(_l("The file is larger than %(mb)d MB.", mb=MAX_FILE_BYTES // 2**20)))]
+            )
+        rows = read_rows(raw, set(ACTIVITIES), now.astimezone(runtime.settings.zone).date())
+        found, created, result = import_into_programme(
+            runtime.db, now, programme_name, rows, runtime.settings.zone, runtime.settings.send_hour
+        )
+    except ProgrammeError as exc:
+        raise click.ClickException(str(exc)) from None
+    except ImportRejected as exc:
+        for line, reason in exc.problems:
+            click.echo(f"{file}:{line}: {reason}" if line else f"{file}: {reason}", err=True)
+        if exc.not_shown:
+            click.echo(_l("... and %(count)d more problem(s).", count=exc.not_shown), err=True)
+        raise click.ClickException(
+            str(
+                _l(
+                    "Nothing was imported: %(count)d problem(s) to fix in %(file)s.",
+                    count=exc.total,
+                    file=file,
+                )
+            )
+        ) from None
+    if created:
         click.echo(
             _l(
                 "Created %(name)s with waves at %(months)s months.",
@@ -186,28 +306,6 @@ def participants_import(file, programme_name: str) -> None:
                 months=", ".join(str(w.offset_months) for w in found.waves),
             )
         )
-    try:
-        rows = read_rows(file.read(), set(ACTIVITIES))
-        result = import_participants(
-            runtime.db,
-            runtime.clock.now(),
-            found,
-            rows,
-            runtime.settings.zone,
-            runtime.settings.send_hour,
-        )
-    except ImportRejected as exc:
-        for line, reason in exc.problems:
-            click.echo(f"{file.name}:{line}: {reason}" if line else f"{file.name}: {reason}", err=True)
-        raise click.ClickException(
-            str(
-                _l(
-                    "Nothing was imported: %(count)d problem(s) to fix in %(file)s.",
-                    count=len(exc.problems),
-                    file=file.name,
-                )
-            )
-        ) from None
     click.echo(
         _l(
             "Imported into %(name)s: %(created)d new, %(updated)d updated, %(unchanged)d unchanged; "
@@ -221,9 +319,30 @@ def participants_import(file, programme_name: str) -> None:
     )
 
 
-@click.command("tick")
-@click.option("--at", "at", help="Run as if it were this moment (ISO 8601, e.g. 2027-05-01T10:00+02:00).")
-@click.option("--dry-run", is_flag=True, help="Only list what would be sent.")
+def _read_file(path: str, limit: int) -> bytes:
+    """Return up to `limit` bytes of the file, or stop with a message in the run's language."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(limit)
+    except FileNotFoundError:
+        message = _l("There is no file %(file)s.", file=path)
+    except IsADirectoryError:
+        message = _l("%(file)s is a folder, not a file.", file=path)
+    except PermissionError:
+        message = _l("You may not read %(file)s.", file=path)
+    except OSError:
+        message = _l("%(file)s cannot be read.", file=path)
+    raise click.ClickException(str(message))
+
+
+@click.command("tick", cls=Command, help=_l("Run one scheduler pass: plan, expire and send what is due."))
+@option(
+    "--at",
+    "at",
+    metavar=_l("MOMENT"),
+    help=_l("Run as if it were this moment (ISO 8601, e.g. 2027-05-01T10:00+02:00)."),
+)
+@option("--dry-run", is_flag=True, help=_l("Only list what would be sent."))
 @with_appcontext
 def tick_command(at: str | None, dry_run: bool) -> None:
     """Run one scheduler pass: plan, expire and send what is due."""
@@ -270,30 +389,58 @@ def tick_command(at: str | None, dry_run: bool) -> None:
     )
 
 
-@click.command()
-@click.option("--programme", "programme_name", required=True, help="The programme's name.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option(
+@click.command(
+    cls=Command, help=_l("Write outcome figures per wave and cohort, with small counts suppressed.")
+)
+@option("--programme", "programme_name", required=True, metavar=_l("NAME"), help=_l("The programme's name."))
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help=_l("The file format."),
+)
+@option(
     "--output",
-    type=click.File("w", encoding="utf-8"),
+    type=click.Path(allow_dash=True),
     default="-",
-    help="File to write (default: screen).",
+    metavar=_l("FILE"),
+    help=_l("File to write (default: screen)."),
 )
 @with_appcontext
-def report(programme_name: str, fmt: str, output) -> None:
+def report(programme_name: str, fmt: str, output: str) -> None:
     """Write outcome figures per wave and cohort, with small counts suppressed."""
     _connected()
     found = _programme(programme_name)
     table = outcome_table(found.id, current_app.config["SUPPRESSION_THRESHOLD"])
-    if fmt == "json":
-        output.write(table.as_json() + "\n")
-    else:
-        write_csv(table, output)
+    try:
+        written = click.open_file(output, "w", encoding="utf-8")
+    except OSError:
+        raise click.ClickException(str(_l("%(file)s cannot be written.", file=output))) from None
+    with written:
+        if fmt == "json":
+            written.write(table.as_json() + "\n")
+        else:
+            write_csv(table, written)
 
 
-@click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.command(cls=Command, help=_l("Run the web server and the scheduler together (the embedded default)."))
+@option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    metavar=_l("ADDRESS"),
+    help=_l("The address to listen on."),
+)
+@option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    metavar=_l("PORT"),
+    help=_l("The port to listen on."),
+)
 @with_appcontext
 def serve(host: str, port: int) -> None:
     """Run the web server and the scheduler together (the embedded default)."""
@@ -301,9 +448,27 @@ def serve(host: str, port: int) -> None:
 
     from followup.worker import schedule
 
-    _connected()
+    runtime = _connected()
     _log_ticks()
     app = current_app._get_current_object()
+    url = served_address(host, port)
+    if not app.config["BASE_URL_GIVEN"]:
+        # Links in the messages this process sends lead to this server, not to the default port.
+        app.config["BASE_URL"] = url
+        runtime.settings = replace(
+            runtime.settings,
+            base_url=url,
+            status_callback=f"{url}/webhooks/twilio/status" if runtime.settings.status_callback else None,
+        )
+        click.echo(
+            _l(
+                "FOLLOWUP_BASE_URL is not set: links in the messages sent from here lead to %(url)s. "
+                "Set FOLLOWUP_BASE_URL to the address people open, and use the same for followup tick, "
+                "worker and demo.",
+                url=url,
+            ),
+            err=True,
+        )
     try:
         scheduler = schedule(app, BackgroundScheduler(timezone=UTC))
         scheduler.start()
@@ -313,7 +478,7 @@ def serve(host: str, port: int) -> None:
     click.echo(
         _l(
             "followup is running at %(url)s (outbox: %(outbox)s)",
-            url=f"http://{host}:{port}/",
+            url=f"{url}/",
             outbox=app.config["OUTBOX_PATH"],
         )
     )
@@ -324,16 +489,23 @@ def serve(host: str, port: int) -> None:
             scheduler.shutdown(wait=False)
 
 
+def served_address(host: str, port: int) -> str:
+    """Return the address a browser on this machine opens to reach `followup serve --host --port`."""
+    if host in ("", "0.0.0.0", "::"):  # noqa: S104 - every interface: this machine is one of them
+        host = "127.0.0.1"
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 BUSY = _l(
     "Another scheduler (followup worker or followup serve) is running for this database."
     " Only one may run at a time."
 )
 
 
-@click.command()
+@click.command(cls=Command, help=_l("Run the scheduler alone, one pass at a time, until stopped."))
 @with_appcontext
 def worker() -> None:
-    """Run the scheduler alone: one tick a minute, until stopped."""
+    """Run the scheduler alone, one pass at a time, until stopped."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from followup.worker import schedule
@@ -357,8 +529,12 @@ def worker() -> None:
         pass
 
 
-@click.command("status")
-@click.option("--programme", "programme_name", required=True, help="The programme's name.")
+@click.command(
+    "status",
+    cls=Command,
+    help=_l("Show per wave what has been scheduled, sent, delivered, failed and answered."),
+)
+@option("--programme", "programme_name", required=True, metavar=_l("NAME"), help=_l("The programme's name."))
 @with_appcontext
 def status_command(programme_name: str) -> None:
     """Show per wave what has been scheduled, sent, delivered, failed and answered."""
@@ -388,8 +564,12 @@ _STATUS_HEADINGS = {
 }
 
 
-@click.command("contacts")
-@click.option("--programme", "programme_name", required=True, help="The programme's name.")
+@click.command(
+    "contacts",
+    cls=Command,
+    help=_l("List participants (by code) whose e-mail or phone does not work while a wave is open."),
+)
+@option("--programme", "programme_name", required=True, metavar=_l("NAME"), help=_l("The programme's name."))
 @with_appcontext
 def contacts_command(programme_name: str) -> None:
     """List participants (by code) whose e-mail or phone does not work while a wave is open."""
@@ -425,7 +605,9 @@ LINK_TOKEN = re.compile(r"(/[su]/)[A-Za-z0-9_-]+")
 DEMO_PROGRAMME = "Demo (invented data)"
 
 
-@click.command()
+@click.command(
+    cls=Command, help=_l("Create an invented programme whose surveys are due now, send them to the outbox.")
+)
 @with_appcontext
 def demo() -> None:
     """Create an invented programme whose surveys are due now, send them to the outbox."""
@@ -451,7 +633,7 @@ def demo() -> None:
             f"DEMO-{n:02d},{exit_date.isoformat()},{contact},{language},Grupp {1 + n % 2},"
             f"{activities[n % 3]},{'yes' if n % 2 else 'no'}"
         )
-    rows = read_rows("\n".join(csv_lines).encode(), set(ACTIVITIES))
+    rows = read_rows("\n".join(csv_lines).encode(), set(ACTIVITIES), today)
     import_participants(
         runtime.db, now, programme_row, rows, runtime.settings.zone, runtime.settings.send_hour
     )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -11,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from followup.instance import private_folder, write_private
 from followup.sending.delivery.email import check_sender
 
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 PLACEHOLDER_SECRETS = {"", "dev", "change-me", "changeme", "secret", "placeholder"}
 
 # name, default, parser; the README documents each one.
@@ -19,7 +22,7 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("INSTANCE_PATH", None, str),
     ("DATABASE_URL", None, str),
     ("SECRET_KEY", None, str),
-    ("BASE_URL", "http://127.0.0.1:5000", str),
+    ("BASE_URL", None, str),
     ("TIMEZONE", "Europe/Stockholm", str),
     ("LANGUAGE", "sv", str),
     ("SEND_HOUR", 10, int),
@@ -47,7 +50,21 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("TICK_SECONDS", 60, int),
     ("RATELIMIT_STORAGE_URL", None, str),
     ("PROXY_COUNT", 0, int),
+    ("ORGANISATION", None, str),
+    ("CONTACT_EMAIL", None, str),
+    ("CONTACT_PHONE", None, str),
+    ("PRIVACY_URL", None, str),
 ]
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """Who is asking: named on the pages and in every message, until programmes carry their own."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    privacy_url: str | None = None
 
 
 class ConfigError(Exception):
@@ -109,7 +126,9 @@ def complete(config: dict, default_instance: str) -> dict:
         )
     if config["SUPPRESSION_THRESHOLD"] < 1:
         raise ConfigError("FOLLOWUP_SUPPRESSION_THRESHOLD must be at least 1")
-    config["BASE_URL"] = config["BASE_URL"].rstrip("/")
+    # Without a public address, `followup serve` links to the address it serves (see cli.serve).
+    config["BASE_URL_GIVEN"] = bool(config.get("BASE_URL"))
+    config["BASE_URL"] = (config.get("BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
     base = urlparse(config["BASE_URL"])
     if base.scheme not in ("http", "https") or not base.netloc or not config["BASE_URL"].isascii():
         raise ConfigError(
@@ -121,7 +140,24 @@ def complete(config: dict, default_instance: str) -> dict:
     except ValueError as exc:
         raise ConfigError(f"FOLLOWUP_MAIL_FROM={config['MAIL_FROM']!r}: {exc}") from None
     config["SECRET_KEY"] = _secret_key(config, instance)
+    config["WHO_IS_ASKING"] = _organisation(config)
     return config
+
+
+def _organisation(config: dict) -> Organisation:
+    values = {
+        name: (config.get(name) or "").strip() or None
+        for name in ("ORGANISATION", "CONTACT_EMAIL", "CONTACT_PHONE", "PRIVACY_URL")
+    }
+    for name, value in values.items():
+        if value and (len(value) > 200 or any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value)):
+            raise ConfigError(f"FOLLOWUP_{name} must be one line of at most 200 characters")
+    email, url = values["CONTACT_EMAIL"], values["PRIVACY_URL"]
+    if email and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", email):
+        raise ConfigError(f"FOLLOWUP_CONTACT_EMAIL={email!r} is not an e-mail address")
+    if url and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
+        raise ConfigError(f"FOLLOWUP_PRIVACY_URL={url!r} must be a web address starting with https://")
+    return Organisation(values["ORGANISATION"], email, values["CONTACT_PHONE"], url)
 
 
 def _secret_key(config: dict, instance: Path) -> str:

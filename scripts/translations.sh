@@ -31,7 +31,7 @@ extract() {
     new="$(mktemp "${TMPDIR:-/tmp}/messages.XXXXXX.pot")"
     "${pybabel[@]}" -q extract \
         -F babel.cfg \
-        -k _l -k lazy_gettext \
+        -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
         --add-comments=Translators: \
         --sort-by-file \
         --project=followup \

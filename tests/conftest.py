@@ -8,7 +8,7 @@ from followup import create_app
 from followup.clock import FixedClock
 from followup.db import bind, migrate, open_database
 
-pytest_plugins = ["tests.browser", "tests.smtp_server", "tests.twilio_server"]
+pytest_plugins = ["tests.browser", "tests.command_line", "tests.smtp_server", "tests.twilio_server"]
 
 POSTGRES_URL = os.environ.get("FOLLOWUP_TEST_DATABASE_URL")
 DATABASES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]

@@ -27,7 +27,7 @@ def make_programme(db, now, name="Steget", **kwargs):
 
 def make_participants(db, now, programme, rows: list[str], header: str = HEADER):
     """Import CSV rows (strings without the header) into `programme`."""
-    parsed = read_rows("\n".join([header, *rows]).encode(), set(ACTIVITIES))
+    parsed = read_rows("\n".join([header, *rows]).encode(), set(ACTIVITIES), now.astimezone(STOCKHOLM).date())
     return import_participants(db, now, programme, parsed, STOCKHOLM, 10)
 
 

@@ -164,3 +164,65 @@ def test_status_and_contacts_for_staff(runner, tmp_path):
     contacts = runner.invoke(args=["contacts", "--programme", "Steget"])
     assert "A2  email  2026-04-01  SMTP 550 5.1.1" in contacts.output
     assert "b@example.org" not in contacts.output and "1 contact detail(s) to fix." in contacts.output
+
+
+COMMANDS = ("init", "migrations", "programme", "participants", "tick", "report", "status", "contacts")
+
+
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_followup_help_offers_only_followups_own_commands_and_options(followup, language):
+    code, output = followup("--help", language=language)
+    assert code == 0
+    for flask_word in (
+        "--env-file",
+        "--app",
+        "--debug",
+        "python-dotenv",
+        "FLASK_",
+        "  routes",
+        "  shell",
+        "  run ",
+    ):
+        assert flask_word not in output
+    for command in (*COMMANDS, "serve", "worker", "demo"):
+        assert f"\n  {command} " in output
+    assert "..." not in output.replace("[ARGS]...", "").replace("[ARGUMENT]...", "")
+
+
+def test_help_is_in_swedish_by_default_whole_and_uncut(followup):
+    code, output = followup("--help")
+    assert output.startswith("Användning: followup [FLAGGOR] KOMMANDO [ARGUMENT]...")
+    assert "Visa den här hjälpen och avsluta." in output and "Kommandon:" in output
+    # The longest line of help is printed whole, over two lines if need be, never cut with "...".
+    assert "fungerar medan en uppföljning pågår." in output
+    for args in (["programme", "create", "--help"], ["participants", "import", "--help"], ["tick", "--help"]):
+        code, output = followup(*args)
+        assert code == 0 and output.startswith("Användning:"), output
+        assert "Flaggor:" in output and "Options" not in output and "Show this" not in output
+    code, output = followup("programme", "create", "--help")
+    output = " ".join(output.split())
+    assert "Månader efter avslut, åtskilda med komma." in output and "[standard: 6,12,24]" in output
+
+
+def test_help_in_english_when_asked(followup):
+    code, output = followup("programme", "create", "--help", language="en")
+    assert output.startswith("Usage: followup programme create [OPTIONS] NAME")
+    output = " ".join(output.split())
+    assert "Months after exit, comma separated." in output and "[default: 6,12,24]" in output
+    assert "Användning" not in output and "Månader" not in output
+
+
+def test_programme_list(followup, tmp_path):
+    code, output = followup("programme", "list", language="en")
+    assert code == 0 and "There are no programmes yet" in output
+    assert followup("programme", "create", "Steget Fram", "--waves", "3,9", language="en")[0] == 0
+    path = tmp_path / "people.csv"
+    path.write_text("code,exit_date,email\nA1,2025-10-01,a1@example.org\nA2,2025-10-01,a2@example.org\n")
+    assert followup("participants", "import", str(path), "--programme", "Steget", language="en")[0] == 0
+    code, output = followup("programme", "list", language="en")
+    assert output.splitlines() == [
+        "Steget: waves at 6, 12, 24 months, email_then_sms, 2 participant(s)",
+        "Steget Fram: waves at 3, 9 months, email_then_sms, 0 participant(s)",
+    ]
+    code, output = followup("programme", "list")
+    assert "Steget: uppföljningar efter 6, 12, 24 månader, email_then_sms, deltagare: 2" in output

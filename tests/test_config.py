@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from followup import create_app
@@ -66,3 +68,45 @@ def test_a_sender_with_a_name_and_an_ascii_public_address_are_taken(tmp_path):
 def test_an_unsupported_database_url_is_refused(tmp_path):
     with pytest.raises(ValueError, match="unsupported database URL scheme 'mysql'"):
         create_app({"DATABASE_URL": "mysql://localhost/x", "INSTANCE_PATH": str(tmp_path)})
+
+
+def test_who_is_asking_comes_from_four_settings(tmp_path):
+    environ = {
+        "FOLLOWUP_ORGANISATION": " Samordningsförbundet Exempel ",
+        "FOLLOWUP_CONTACT_EMAIL": "uppfoljning@example.org",
+        "FOLLOWUP_CONTACT_PHONE": "0650-55 55 55",
+        "FOLLOWUP_PRIVACY_URL": "https://example.org/personuppgifter",
+    }
+    who = complete(from_environment(environ), str(tmp_path))["WHO_IS_ASKING"]
+    assert (who.name, who.email, who.phone, who.privacy_url) == (
+        "Samordningsförbundet Exempel",
+        "uppfoljning@example.org",
+        "0650-55 55 55",
+        "https://example.org/personuppgifter",
+    )
+    nobody = complete(from_environment({}), str(tmp_path))["WHO_IS_ASKING"]
+    assert (nobody.name, nobody.email, nobody.phone, nobody.privacy_url) == (None, None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("CONTACT_EMAIL", "uppfoljning", "FOLLOWUP_CONTACT_EMAIL='uppfoljning' is not an e-mail address"),
+        (
+            "PRIVACY_URL",
+            "javascript:alert(1)",
+            "FOLLOWUP_PRIVACY_URL='javascript:alert(1)' must be a web address",
+        ),
+        ("ORGANISATION", "Två\nrader", "FOLLOWUP_ORGANISATION must be one line"),
+        ("CONTACT_PHONE", "0" * 201, "FOLLOWUP_CONTACT_PHONE must be one line of at most 200 characters"),
+    ],
+)
+def test_who_is_asking_is_checked_at_start(tmp_path, name, value, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        complete(from_environment({f"FOLLOWUP_{name}": value}), str(tmp_path))
+
+
+def test_the_base_url_is_marked_as_given_or_not(tmp_path):
+    assert complete(from_environment({}), str(tmp_path))["BASE_URL_GIVEN"] is False
+    given = complete(from_environment({"FOLLOWUP_BASE_URL": "https://f.example.org/"}), str(tmp_path))
+    assert (given["BASE_URL"], given["BASE_URL_GIVEN"]) == ("https://f.example.org", True)

@@ -142,7 +142,10 @@ def test_serve_runs_web_and_scheduler_together(environment, tmp_path):
     try:
         assert wait_for(lambda: get(f"http://127.0.0.1:{port}/")[0] == 200)
         assert wait_for(lambda: any(outbox.glob("*.eml")))
-        path = Outbox(outbox).link_for("w1@example.org").removeprefix("http://127.0.0.1:5000")
+        # Without FOLLOWUP_BASE_URL the links lead to the port actually served, not to 5000.
+        link = Outbox(outbox).link_for("w1@example.org")
+        assert link.startswith(f"http://127.0.0.1:{port}/s/"), link
+        path = link.removeprefix(f"http://127.0.0.1:{port}")
         # A browser keeps the session cookie across the redirect from the link to the survey.
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         status, page = get(f"http://127.0.0.1:{port}{path}", browser)
@@ -156,6 +159,39 @@ def test_serve_runs_web_and_scheduler_together(environment, tmp_path):
     token = path.rsplit("/", 1)[1]
     written = log.read_text()
     assert "GET /s/… HTTP" in written and token not in written, written
+    assert (
+        f"FOLLOWUP_BASE_URL is not set: links in the messages sent from here lead to http://127.0.0.1:{port}"
+        in (written)
+    )
+
+
+def test_serve_keeps_a_base_url_that_is_set(environment, tmp_path):
+    environment = {**environment, "FOLLOWUP_BASE_URL": "https://followup.example.org"}
+    import_one_due(environment, tmp_path)
+    outbox = Path(environment["FOLLOWUP_INSTANCE_PATH"]) / "outbox"
+    log = tmp_path / "serve.log"
+    serve = start(environment, "serve", "--port", str(free_port()), err=log)
+    try:
+        assert wait_for(lambda: any(outbox.glob("*.eml")))
+    finally:
+        stop(serve)
+    assert Outbox(outbox).link_for("w1@example.org").startswith("https://followup.example.org/s/")
+    assert "FOLLOWUP_BASE_URL is not set" not in log.read_text()
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "url"),
+    [
+        ("127.0.0.1", 5101, "http://127.0.0.1:5101"),
+        ("0.0.0.0", 8000, "http://127.0.0.1:8000"),  # noqa: S104
+        ("localhost", 5000, "http://localhost:5000"),
+        ("::1", 5101, "http://[::1]:5101"),
+    ],
+)
+def test_the_served_address_is_one_a_browser_opens(host, port, url):
+    from followup.cli import served_address
+
+    assert served_address(host, port) == url
 
 
 def test_serve_next_to_a_worker_serves_pages_only(environment, tmp_path):

@@ -69,3 +69,9 @@ def keyword(body: str) -> str | None:
     if first in HELP_WORDS:
         return "help"
     return None
+
+
+def opted_out_at(participant_id: int) -> datetime | None:
+    """Return when the participant stopped all follow-ups, or None if they have not."""
+    found = Participant.select(Participant.opted_out_at).where(Participant.id == participant_id).first()
+    return found.opted_out_at if found else None

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -17,6 +18,7 @@ from followup.db import insert_rows
 from followup.i18n import _l
 from followup.models import Cohort, Contact, Participant, Programme, Wave
 from followup.plan import scheduling
+from followup.plan.programmes import create_programme
 
 REQUIRED_COLUMNS = ("exit_date",)
 KNOWN_COLUMNS = (
@@ -32,8 +34,35 @@ KNOWN_COLUMNS = (
 LANGUAGES = ("sv", "en")
 YES = {"yes", "ja", "true", "1", "y", "j"}
 NO = {"no", "nej", "false", "0", "n"}
+# The limits a file must keep; the README's import section states each one.
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_COLUMNS = 50
+SHOWN_PROBLEMS = 50
+EARLIEST_EXIT = date(2000, 1, 1)
+LATEST_EXIT_DAYS = 92
+MAX_EMAIL = 254
+MAX_COHORT = 100
+MAX_PHONE = 40
+# csv's own limit (131,072 characters) is the 128 KiB a field may never reach; no column needs a tenth.
+MAX_FIELD = csv.field_size_limit()
 _EMAIL = re.compile(r"^[^@\s;,]+@[^@\s;,]+\.[^@\s;,]+$")
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ().\-/]+$")
+# C0 and C1 controls, DEL, and the Unicode line and paragraph separators: none belongs in a field.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_FORMULA_STARTS = ("=", "+", "-", "@")
+_SMS_NUMBER_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
+_DUPLICATE_CONTACT = {
+    "email": _l(
+        "The same e-mail address is also on line %(line)s, and neither row has a code: give each person "
+        "a code of their own, or remove the duplicate."
+    ),
+    "phone": _l(
+        "The same phone number is also on line %(line)s, and neither row has a code: give each person "
+        "a code of their own, or remove the duplicate."
+    ),
+}
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 PARTICIPANT_FIELDS = (
     Participant.programme,
@@ -49,11 +78,38 @@ CONTACT_FIELDS = (Contact.participant, Contact.email, Contact.phone, Contact.upd
 
 
 class ImportRejected(Exception):
-    """The file cannot be imported; `problems` lists (line number or None, reason) pairs."""
+    """The file cannot be imported; `problems` lists the first (line number or None, reason) pairs.
 
-    def __init__(self, problems: list[tuple[int | None, str]]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
+    `total` counts every problem found, so a front end can say how many are not listed.
+    """
+
+    def __init__(self, problems: list[tuple[int | None, str]], total: int | None = None) -> None:
+        total = len(problems) if total is None else total
+        super().__init__(f"{total} problem(s)")
+        self.problems = problems[:SHOWN_PROBLEMS]
+        self.total = max(total, len(self.problems))
+
+    @property
+    def not_shown(self) -> int:
+        """Return how many problems are counted but not listed."""
+        return self.total - len(self.problems)
+
+
+class _Problems:
+    """Collect problems, keeping the first few to show and counting the rest."""
+
+    def __init__(self) -> None:
+        self.shown: list[tuple[int | None, str]] = []
+        self.total = 0
+
+    def add(self, line: int | None, reason: str) -> None:
+        self.total += 1
+        if len(self.shown) < SHOWN_PROBLEMS:
+            self.shown.append((line, reason))
+
+    def raise_any(self) -> None:
+        if self.total:
+            raise ImportRejected(self.shown, self.total)
 
 
 @dataclass
@@ -77,116 +133,287 @@ class ImportResult:
     invitations: int = 0
 
 
-def read_rows(raw: bytes, activities: set[str]) -> list[Row]:
-    """Parse and validate every row of a CSV file; raise ImportRejected listing all problems."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected([(None, str(_l("The file is not UTF-8 text. Save it as CSV UTF-8.")))]) from None
+def read_rows(raw: bytes, activities: set[str], today: date) -> list[Row]:
+    """Parse and validate every row of a CSV file; raise ImportRejected listing the problems.
+
+    This is the one place the import rules live; the command line (and later the staff pages) only
+    hand it the file's bytes and show what it says. `today` bounds the exit dates.
+    """
+    text = _decode(raw)
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = [name.strip().lower() for name in (reader.fieldnames or [])]
-    problems = _check_header(header)
-    if problems:
-        raise ImportRejected(problems)
-    reader.fieldnames = header
-    rows: list[Row] = []
-    problems = []
-    seen_codes: dict[str, int] = {}
-    for record in reader:
-        line = reader.line_num
-        if None in record:
-            problems.append((line, str(_l("The row has more fields than the header."))))
-            continue
-        values = {key: (value or "").strip() for key, value in record.items()}
-        if not any(values.values()):
-            continue
-        row, reasons = _parse_row(line, values, activities)
-        if row and row.code:
-            if row.code in seen_codes:
-                reasons.append(
-                    str(
-                        _l(
-                            "The code %(code)s is also on line %(line)s.",
-                            code=row.code,
-                            line=seen_codes[row.code],
-                        )
-                    )
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    problems = _Problems()
+    try:
+        header = next(reader, [])
+        _check_header(header, delimiter, problems)
+        problems.raise_any()
+        columns = [name.strip().lower() for name in header]
+        rows: list[Row] = []
+        seen: dict[tuple[str, str], int] = {}
+        for record in reader:
+            _read_record(reader.line_num, record, columns, activities, today, seen, rows, problems)
+    except csv.Error:
+        problems.add(
+            reader.line_num or None,
+            str(
+                _l(
+                    "A field is longer than 128 KiB, which no column needs; often a quotation mark "
+                    '(") opens a field and is never closed.'
                 )
-            seen_codes[row.code] = line
-        problems += [(line, reason) for reason in reasons]
-        if row and not reasons:
-            rows.append(row)
-    if problems:
-        raise ImportRejected(problems)
+            ),
+        )
+    problems.raise_any()
     if not rows:
         raise ImportRejected([(None, str(_l("The file has no participants.")))])
     return rows
 
 
-def _check_header(header: list[str]) -> list[tuple[int | None, str]]:
-    problems: list[tuple[int | None, str]] = []
-    for name in header:
-        if name not in KNOWN_COLUMNS:
-            problems.append(
+def _decode(raw: bytes) -> str:
+    """Return the file's text, or say in a sentence why it is not CSV UTF-8."""
+    if not raw.strip():
+        raise ImportRejected([(None, str(_l("The file is empty.")))])
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportRejected(
+            [(None, str(_l("This is a spreadsheet file, not CSV. Save it as CSV UTF-8 and import that.")))]
+        )
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        found = "UTF-32"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        found = "UTF-16"
+    elif raw[:4096].count(b"\x00") > len(raw[:4096]) // 4:
+        # Text in UTF-16 without a byte order mark: every other byte of Latin letters is zero.
+        found = "UTF-16"
+    else:
+        found = None
+    if found:
+        raise ImportRejected(
+            [
                 (
-                    1,
+                    None,
                     str(
                         _l(
-                            "Unknown column '%(name)s'. followup stores no names or other personal "
-                            "details; allowed columns: %(allowed)s.",
-                            name=name,
-                            allowed=", ".join(KNOWN_COLUMNS),
+                            "The file is saved as %(encoding)s text; followup reads CSV UTF-8. "
+                            'In the spreadsheet, choose "Save as" and the type "CSV UTF-8".',
+                            encoding=found,
                         )
                     ),
                 )
+            ]
+        )
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ImportRejected(
+            [
+                (
+                    line,
+                    str(
+                        _l(
+                            "The file is not UTF-8 text (perhaps Latin-1 or Windows-1252). "
+                            'In the spreadsheet, choose "Save as" and the type "CSV UTF-8".'
+                        )
+                    ),
+                )
+            ]
+        ) from None
+
+
+def _shown(value: str) -> str:
+    """Return a value fit to quote in a message: control characters visible, at most 40 characters."""
+    value = _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}", value)
+    return value if len(value) <= 40 else value[:39] + "…"
+
+
+def _control_reason(value: str, column: str) -> str | None:
+    found = _CONTROL.search(value)
+    if found is None:
+        return None
+    character = found.group(0)
+    names = {"\x00": "NUL", "\n": _l("a line break"), "\r": _l("a line break"), "\t": _l("a tab")}
+    return str(
+        _l(
+            "The column '%(column)s' holds a control character (%(character)s); fields hold printable "
+            "text only, on one line.",
+            column=_shown(column),
+            character=names.get(character, f"U+{ord(character):04X}"),
+        )
+    )
+
+
+def _check_header(header: list[str], delimiter: str, problems: _Problems) -> None:
+    if len(header) > MAX_COLUMNS:
+        problems.add(
+            1,
+            str(
+                _l(
+                    "The header has %(count)d columns; followup reads at most these: %(allowed)s.",
+                    count=len(header),
+                    allowed=", ".join(KNOWN_COLUMNS),
+                )
+            ),
+        )
+        return
+    other = "," if delimiter == ";" else ";"
+    positions: dict[str, int] = {}
+    for position, raw_name in enumerate(header, start=1):
+        reason = _control_reason(raw_name, raw_name)
+        if reason:
+            problems.add(1, reason)
+            continue
+        name = raw_name.strip().lower()
+        if name in positions:
+            problems.add(
+                1,
+                str(
+                    _l(
+                        "The column '%(name)s' is there twice (columns %(first)d and %(second)d); keep one.",
+                        name=name,
+                        first=positions[name],
+                        second=position,
+                    )
+                ),
             )
+            continue
+        positions[name] = position
+        if name in KNOWN_COLUMNS:
+            continue
+        if other in name:
+            problems.add(
+                1,
+                str(
+                    _l(
+                        "The header mixes commas and semicolons ('%(name)s'); separate every column "
+                        "with the same one.",
+                        name=_shown(name),
+                    )
+                ),
+            )
+            continue
+        problems.add(
+            1,
+            str(
+                _l(
+                    "Unknown column '%(name)s'. followup stores no names or other personal "
+                    "details; allowed columns: %(allowed)s.",
+                    name=_shown(name),
+                    allowed=", ".join(KNOWN_COLUMNS),
+                )
+            ),
+        )
     for name in REQUIRED_COLUMNS:
-        if name not in header:
-            problems.append((1, str(_l("The column '%(name)s' is missing.", name=name))))
-    if "email" not in header and "phone" not in header:
-        problems.append((1, str(_l("The file needs an 'email' or a 'phone' column."))))
-    return problems
+        if name not in positions:
+            problems.add(1, str(_l("The column '%(name)s' is missing.", name=name)))
+    if "email" not in positions and "phone" not in positions:
+        problems.add(1, str(_l("The file needs an 'email' or a 'phone' column.")))
 
 
-def _parse_row(line: int, values: dict[str, str], activities: set[str]) -> tuple[Row | None, list[str]]:
+def _read_record(
+    line: int,
+    record: list[str],
+    columns: list[str],
+    activities: set[str],
+    today: date,
+    seen: dict[tuple[str, str], int],
+    rows: list[Row],
+    problems: _Problems,
+) -> None:
+    """Check one CSV record and add it to `rows`, or its problems to `problems`."""
+    if len(record) > len(columns) and any(value.strip() for value in record[len(columns) :]):
+        problems.add(line, str(_l("The row has more fields than the header.")))
+        return
+    reasons = []
+    for column, value in zip(columns, record, strict=False):
+        reason = _control_reason(value, column)
+        if reason:
+            reasons.append(reason)
+    if reasons:
+        for reason in reasons:
+            problems.add(line, reason)
+        return
+    values = {column: value.strip() for column, value in zip(columns, record, strict=False)}
+    if not any(values.values()):
+        return
+    row, reasons = _parse_row(line, values, activities, today)
+    if row:
+        for kind, value in (("code", row.code), ("email", row.email), ("phone", row.phone)):
+            if not value or (kind != "code" and row.code):
+                continue
+            earlier = seen.get((kind, value))
+            if earlier is None:
+                seen[(kind, value)] = line
+            elif kind == "code":
+                reasons.append(
+                    str(_l("The code %(code)s is also on line %(line)s.", code=value, line=earlier))
+                )
+            else:
+                reasons.append(str(_DUPLICATE_CONTACT[kind] % {"line": earlier}))
+    for reason in reasons:
+        problems.add(line, reason)
+    if row and not reasons:
+        rows.append(row)
+
+
+def _parse_row(
+    line: int, values: dict[str, str], activities: set[str], today: date
+) -> tuple[Row | None, list[str]]:
     reasons: list[str] = []
     code = values.get("code") or None
     if code and not _CODE.match(code):
         reasons.append(str(_l("The code may hold only letters, digits, - and _ (at most 40).")))
-    try:
-        exit_date = date.fromisoformat(values.get("exit_date", ""))
-    except ValueError:
-        reasons.append(
-            str(
-                _l(
-                    "The exit date '%(value)s' is not a date like 2025-03-31.",
-                    value=values.get("exit_date", ""),
-                )
-            )
-        )
-        exit_date = None
+    exit_date, reason = _exit_date(values.get("exit_date", ""), today)
+    if reason:
+        reasons.append(reason)
     email = values.get("email") or None
-    if email and not _EMAIL.match(email):
-        reasons.append(str(_l("The e-mail address is not valid.")))
+    if email and (len(email) > MAX_EMAIL or not _EMAIL.match(email)):
+        reasons.append(str(_l("The e-mail address is not valid: write it like name@example.org.")))
     phone = values.get("phone") or None
     if phone:
-        phone = _normalise_phone(phone)
-        if phone is None:
-            reasons.append(str(_l("The phone number is not a valid number.")))
+        phone, reason = _sms_number(phone)
+        if reason:
+            reasons.append(reason)
     if not email and not values.get("phone"):
         reasons.append(str(_l("Give an e-mail address or a phone number.")))
     language = (values.get("language") or "sv").lower()
     if language not in LANGUAGES:
         reasons.append(str(_l("The language must be sv or en.")))
+    cohort = values.get("cohort") or None
+    if cohort and len(cohort) > MAX_COHORT:
+        reasons.append(str(_l("The cohort name is longer than %(count)d characters.", count=MAX_COHORT)))
+    elif cohort and cohort.startswith(_FORMULA_STARTS):
+        reasons.append(
+            str(
+                _l(
+                    "The cohort name '%(value)s' starts with =, +, - or @, which a spreadsheet reads as "
+                    "a formula; start it with a letter or a digit.",
+                    value=_shown(cohort),
+                )
+            )
+        )
     activity = values.get("exit_activity") or None
     if activity and activity not in activities:
-        reasons.append(str(_l("Unknown exit activity '%(value)s'.", value=activity)))
+        reasons.append(
+            str(
+                _l(
+                    "Unknown exit activity '%(value)s'; use one of %(accepted)s.",
+                    value=_shown(activity),
+                    accepted=", ".join(sorted(activities)),
+                )
+            )
+        )
     assistance_text = (values.get("exit_social_assistance") or "").lower()
     assistance = True if assistance_text in YES else False if assistance_text in NO else None
     if assistance_text and assistance is None:
-        reasons.append(str(_l("exit_social_assistance must be yes or no.")))
+        reasons.append(
+            str(
+                _l(
+                    "exit_social_assistance is '%(value)s'; write yes or no (ja or nej), or leave it "
+                    "empty when it is not known.",
+                    value=_shown(assistance_text),
+                )
+            )
+        )
     if reasons:
         return None, reasons
     return Row(
@@ -196,20 +423,74 @@ def _parse_row(line: int, values: dict[str, str], activities: set[str]) -> tuple
         email and email.lower(),
         phone,
         language,
-        values.get("cohort") or None,
+        cohort,
         activity,
         assistance,
     ), reasons
 
 
-def _normalise_phone(raw: str) -> str | None:
+def _exit_date(value: str, today: date) -> tuple[date | None, str | None]:
+    """Return the exit date written YYYY-MM-DD in a sane range, or why it is not one."""
+    latest = today + timedelta(days=LATEST_EXIT_DAYS)
     try:
-        number = phonenumbers.parse(raw, "SE")
+        if not _ISO_DATE.match(value):
+            raise ValueError(value)
+        exit_date = date.fromisoformat(value)
+    except ValueError:
+        return None, str(
+            _l(
+                "The exit date '%(value)s' is not a date written YYYY-MM-DD, such as 2025-03-31 "
+                "(other forms, such as 20250331 or week dates, are not accepted).",
+                value=_shown(value),
+            )
+        )
+    if not EARLIEST_EXIT <= exit_date <= latest:
+        return None, str(
+            _l(
+                "The exit date %(value)s is outside the accepted range: from %(earliest)s to %(latest)s "
+                "(%(days)d days from today).",
+                value=value,
+                earliest=EARLIEST_EXIT.isoformat(),
+                latest=latest.isoformat(),
+                days=LATEST_EXIT_DAYS,
+            )
+        )
+    return exit_date, None
+
+
+def _sms_number(raw: str) -> tuple[str | None, str | None]:
+    """Return the number in E.164 if it can receive SMS, or why it cannot."""
+    if not _PHONE_CHARACTERS.match(raw):
+        return None, str(
+            _l("The phone number may hold only digits, spaces, -, ( ) and a leading + (no letters).")
+        )
+    try:
+        number = phonenumbers.parse(raw, "SE") if len(raw) <= MAX_PHONE else None
     except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        return None, str(
+            _l(
+                "The phone number is not a valid number: write a Swedish mobile number such as "
+                "070-174 06 05, or any mobile number with its country code, such as +46 70 174 06 05."
+            )
+        )
+    number_type = phonenumbers.number_type(number)
+    if phonenumbers.region_code_for_number(number) == "001":
+        reason = _l(
+            "The phone number is a satellite or international service number; followup sends SMS, "
+            "so give a mobile number."
+        )
+    elif number_type == phonenumbers.PhoneNumberType.FIXED_LINE:
+        reason = _l("The phone number is a landline, which cannot receive SMS; give a mobile number.")
+    elif number_type not in _SMS_NUMBER_TYPES:
+        reason = _l(
+            "The phone number is a premium-rate, shared-cost, toll-free, pager or other service number, "
+            "which cannot receive SMS; give a mobile number."
+        )
+    else:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+    return None, str(reason)
 
 
 def new_code() -> str:
@@ -307,6 +588,28 @@ def import_participants(
         result.updated = len(updates)
         result.invitations = scheduling.insert_invitations(db, invitations)
     return result
+
+
+def import_into_programme(
+    db: Database,
+    now: datetime,
+    name: str,
+    rows: list[Row],
+    zone: ZoneInfo,
+    send_hour: int,
+) -> tuple[Programme, bool, ImportResult]:
+    """Import validated rows into the programme `name`, creating it with the default plan if needed.
+
+    One transaction holds both, so an import that is refused leaves no new programme behind.
+    Returns the programme, whether it was created, and the counts.
+    """
+    with db.atomic():
+        programme = Programme.get_or_none(Programme.name == name.strip())
+        created = programme is None
+        if created:
+            programme = create_programme(db, now, name)
+        result = import_participants(db, now, programme, rows, zone, send_hour)
+    return programme, created, result
 
 
 def _update_contact(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import Database
+from peewee import JOIN, Database, fn
 
 from followup.i18n import _l
-from followup.models import Programme, Wave
+from followup.models import Participant, Programme, Wave
 from followup.plan.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS
 
 DEFAULT_SURVEY = "standard"
@@ -69,3 +70,30 @@ def create_programme(
         for offset in sorted(offsets):
             Wave.create(programme=programme, offset_months=offset, survey=survey, window_days=window_days)
     return programme
+
+
+@dataclass
+class ProgrammeSummary:
+    name: str
+    wave_months: list[int]
+    channel_policy: str
+    participants: int
+
+
+def list_programmes() -> list[ProgrammeSummary]:
+    """Return every programme with its waves, channel policy and number of participants, by name."""
+    counts = dict(
+        Programme.select(Programme.id, fn.COUNT(Participant.id))
+        .join(Participant, JOIN.LEFT_OUTER)
+        .group_by(Programme.id)
+        .tuples()
+    )
+    waves: dict[int, list[int]] = {}
+    for programme_id, months in (
+        Wave.select(Wave.programme, Wave.offset_months).order_by(Wave.offset_months).tuples()
+    ):
+        waves.setdefault(programme_id, []).append(months)
+    return [
+        ProgrammeSummary(found.name, waves.get(found.id, []), found.channel_policy, counts.get(found.id, 0))
+        for found in Programme.select().order_by(Programme.name)
+    ]

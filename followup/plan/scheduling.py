@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -107,3 +108,37 @@ def expire_closed(now: datetime) -> int:
         .where(Invitation.state.in_(Invitation.OPEN_STATES) & (Invitation.expires_at <= now))
         .execute()
     )
+
+
+@dataclass
+class WhatComesNext:
+    """What a participant who has just answered may expect: the next follow-up, or none."""
+
+    next_due: date | None
+    opted_out: bool
+
+
+def what_comes_next(invitation_id: int, zone: ZoneInfo, hour: int) -> WhatComesNext:
+    """Return the local day the participant's next follow-up falls due after this one, if any."""
+    invitation = (
+        Invitation.select(Invitation, Participant, Wave)
+        .join(Participant)
+        .switch(Invitation)
+        .join(Wave)
+        .where(Invitation.id == invitation_id)
+        .get()
+    )
+    participant = invitation.participant
+    later = (
+        Wave.select(Wave.offset_months)
+        .where(
+            (Wave.programme == invitation.wave.programme_id)
+            & (Wave.offset_months > invitation.wave.offset_months)
+        )
+        .order_by(Wave.offset_months)
+        .first()
+    )
+    next_due = None
+    if later is not None:
+        next_due = due_at(participant.exit_date, later.offset_months, zone, hour).astimezone(zone).date()
+    return WhatComesNext(next_due, participant.opted_out_at is not None)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from babel.dates import format_date
 from flask import (
     Blueprint,
     abort,
@@ -19,16 +20,17 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import generate_csrf
 
 from followup.answers.answering import Visit, decline, load_visit, save_draft, visit_ticket
-from followup.answers.optout import opt_out
+from followup.answers.optout import opt_out, opted_out_at
 from followup.answers.responses import record_response
 from followup.answers.surveys import AnswerError, Page, Survey, latest
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
 from followup.i18n import use_language
 from followup.models import Invitation, Token
+from followup.plan.scheduling import what_comes_next
 from followup.web.forms import CsrfForm, error_messages, page_fields, render_fields, submitted_answers
 from followup.web.redirects import local_path
 
@@ -100,7 +102,15 @@ def intro():
     """Say who is asking, why, how long it takes, and that it is voluntary."""
     visit, survey = _current()
     resume = survey.first_incomplete(visit.answers) if visit.answers else None
-    return _render("participant/intro.html", visit, survey, resume=resume, started=bool(visit.answers))
+    stopped = opted_out_at(visit.participant_id)
+    return _render(
+        "participant/intro.html",
+        visit,
+        survey,
+        resume=resume,
+        started=bool(visit.answers),
+        stopped_on=stopped and stopped.astimezone(_runtime().settings.zone).date(),
+    )
 
 
 @bp.route("/enkat/sida/<page_id>", methods=["GET", "POST"])
@@ -186,7 +196,12 @@ def submit():
 def thanks():
     """Thank the person; the link now leads here rather than to the form."""
     visit, survey = _current(allow_answered=True)
-    return _render("participant/thanks.html", visit, survey)
+    settings = _runtime().settings
+    upcoming = what_comes_next(visit.invitation_id, settings.zone, settings.send_hour)
+    next_month = upcoming.next_due and format_date(upcoming.next_due, "LLLL y", locale=str(get_locale()))
+    return _render(
+        "participant/thanks.html", visit, survey, next_month=next_month, stopped=upcoming.opted_out
+    )
 
 
 @bp.route("/enkat/hoppa-over", methods=["GET", "POST"])

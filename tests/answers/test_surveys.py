@@ -199,12 +199,14 @@ def test_the_file_name_must_match_id_and_version(tmp_path):
 def test_an_answered_version_cannot_change_in_place(db, tmp_path):
     folder = tmp_path / "surveys"
     shutil.copytree(SURVEYS_DIR, folder)
+    answered = latest(load_surveys(folder), "standard").version
     remember_fingerprint(latest(load_surveys(folder), "standard"))
     check_fingerprints(load_surveys(folder))
-    path = folder / "standard-v1.toml"
+    path = folder / f"standard-v{answered}.toml"
     path.write_text(path.read_text().replace("Just nu", "Nu"), encoding="utf-8")
     with pytest.raises(
-        SurveyError, match="standard-v1.toml: the file has changed since answers.*standard-v2.toml"
+        SurveyError,
+        match=f"standard-v{answered}.toml: the file has changed since answers.*standard-v{answered + 1}.toml",
     ):
         check_fingerprints(load_surveys(folder))
 

@@ -8,6 +8,7 @@ from followup.results.reporting import ACTIVITIES
 from tests.factories import make_participants, make_programme, run_tick
 
 ACTS = set(ACTIVITIES)
+TODAY = date(2026, 1, 15)
 
 
 def test_semicolons_bom_generated_codes_and_e164_phones(db, clock):
@@ -16,7 +17,7 @@ def test_semicolons_bom_generated_codes_and_e164_phones(db, clock):
         "2025-10-01;Anna.A@Example.org;;sv;Grupp 3;sick_leave;ja\r\n"
         "2025-10-02;;070-174 06 05;en;;;nej\r\n"
     ).encode()
-    rows = read_rows(raw, ACTS)
+    rows = read_rows(raw, ACTS, TODAY)
     assert [r.phone for r in rows] == [None, "+46701740605"]
     assert rows[0].email == "anna.a@example.org"
     assert (rows[0].exit_social_assistance, rows[1].exit_social_assistance) == (True, False)
@@ -62,7 +63,7 @@ def test_every_bad_row_is_listed_and_nothing_is_imported(db, clock):
 
 def test_a_column_that_could_hold_names_is_refused(db, clock):
     with pytest.raises(ImportRejected) as caught:
-        read_rows(b"name,exit_date,email\nAnna,2025-01-01,a@example.org\n", ACTS)
+        read_rows(b"name,exit_date,email\nAnna,2025-01-01,a@example.org\n", ACTS, TODAY)
     assert caught.value.problems[0][0] == 1
     assert "Unknown column 'name'" in caught.value.problems[0][1]
 
@@ -79,7 +80,7 @@ def test_a_column_that_could_hold_names_is_refused(db, clock):
 )
 def test_unusable_files_say_why(raw, message):
     with pytest.raises(ImportRejected) as caught:
-        read_rows(raw, ACTS)
+        read_rows(raw, ACTS, TODAY)
     assert message in " ".join(reason for _, reason in caught.value.problems)
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from followup.answers.surveys import latest, load_surveys
+from followup.config import Organisation
 from followup.models import Invitation, Participant, Response
 from tests.browser import has_focus, scroll_width, tab_to
 from tests.factories import at, make_participants, make_programme, run_tick
@@ -378,3 +379,98 @@ def test_the_survey_works_without_javascript(new_context, links):
     follow(page.get_by_role("button", name="Send my answers"))
     assert path(page) == "/enkat/tack"
     assert stored_answers("E1") == answers
+
+
+def fits(page) -> bool:
+    """Tell whether the page needs no sideways scrolling."""
+    return page.evaluate(
+        "() => document.scrollingElement.scrollWidth <= document.scrollingElement.clientWidth"
+    )
+
+
+WHO_IS_ASKING = Organisation(
+    name="Samordningsförbundet Södra Hälsingland",
+    email="uppfoljning.stegett.samordningsforbundet@example.org",
+    phone="0650-55 55 55",
+    privacy_url="https://example.org/personuppgifter-och-integritetsskydd",
+)
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_every_participant_page_fits_a_320_px_phone(
+    app, new_context, links, optout_links, clock, tmp_path, width
+):
+    # Screenshots of each page land in tmp_path (run with --basetemp to keep them and look).
+    app.config["WHO_IS_ASKING"] = WHO_IS_ASKING  # the longest texts: a long name and address
+    page = new_context(viewport={"width": width, "height": 720}, locale="sv").new_page()
+    shown = []
+
+    def check(name, address=None, status=200):
+        if address is not None:
+            assert page.goto(address).status == status
+        assert fits(page), f"{name} scrolls sideways at {width} px"
+        page.screenshot(path=tmp_path / f"{name}-{width}.png", full_page=True)
+        shown.append(name)
+
+    check("start", "/")
+    check("accessibility", "/tillganglighet")
+    check("not-found", "/s/" + "A" * 43, 404)
+    check("no-session", "/enkat", 403)
+    check("intro", links["S1"])
+    follow(page.get_by_role("link", name="Börja"))
+    follow(page.get_by_role("button", name="Nästa"))
+    check("page-with-errors")
+    for _ in range(5):
+        check(f"page-{path(page).rsplit('/', 1)[1]}")
+        answer_page(page, "sv", ANSWERS)
+    check("review")
+    check("skip", "/enkat/hoppa-over")
+    check("stop-all", "/enkat/avsluta")
+    page.goto("/enkat/granska")
+    follow(page.get_by_role("button", name="Skicka mina svar"))
+    check("thanks")
+    page.context.clear_cookies()
+    page.goto(links["S2"])
+    page.goto("/enkat/hoppa-over")
+    follow(page.get_by_role("button", name="Ja, hoppa över den här gången"))
+    check("skipped")
+    page.context.clear_cookies()
+    check("stop-by-link", optout_links["E2"])
+    follow(page.get_by_role("button", name="Yes, stop all messages"))
+    check("stopped")
+    check("intro-after-stopping", links["E2"])
+    assert "You stopped all follow-ups on 2026-01-21." in page.inner_text("main")
+    clock.set(NOW + timedelta(days=61))
+    check("expired", links["E2"], 410)
+    for _ in range(10):
+        page.goto("/s/" + "B" * 43)
+    check("too-many", "/s/" + "C" * 43, 429)
+    assert len(shown) == 21
+
+
+def test_back_comes_before_next_and_enter_still_goes_forward(new_context, links):
+    page = new_context().new_page()
+    page.goto(links["S1"])
+    follow(page.get_by_role("link", name="Börja"))
+    answer_page(page, "sv", {"main_activity": "work"})
+    buttons = page.locator(".actions").get_by_role("button")  # what people and screen readers meet
+    assert [buttons.nth(n).inner_text() for n in range(buttons.count())] == ["Tillbaka", "Nästa"]
+    back, forward = (buttons.nth(n).bounding_box() for n in range(2))
+    assert back["x"] < forward["x"]
+    # Enter in a field submits the form with Next, as a person typing the number expects.
+    page.get_by_label(SURVEY.question("work_hours").text["sv"]).fill("32")
+    choose(page, "sv", "social_assistance", "no")
+    page.get_by_label(SURVEY.question("work_hours").text["sv"]).focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert path(page) == "/enkat/sida/wellbeing"
+
+
+def test_a_long_question_sits_inside_its_box(new_context, links):
+    page = new_context(viewport={"width": 320, "height": 640}).new_page()
+    page.goto(links["S1"])
+    follow(page.get_by_role("link", name="Börja"))
+    for fieldset in page.locator("fieldset").all():
+        box, legend = fieldset.bounding_box(), fieldset.locator("legend").bounding_box()
+        assert legend["height"] > 30, "the question should take two lines at 320 px"
+        assert legend["y"] > box["y"] + 1, "the top border runs through the question"

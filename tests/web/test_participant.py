@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from followup.config import Organisation
 from followup.models import Draft, Invitation, Participant, Response
 from tests.factories import answer_survey, at, csrf_of, make_participants, make_programme, run_tick
 
@@ -274,7 +275,24 @@ def test_pages_are_light(client, links):
 
 def test_the_accessibility_statement(client):
     page = client.get("/tillganglighet")
-    assert page.status_code == 200 and "Tillgänglighetsredogörelse" in page.get_data(as_text=True)
+    # A soft hyphen lets the long word break on a narrow phone; it is not part of the word.
+    assert page.status_code == 200 and "Tillgänglighets\u00adredogörelse" in page.get_data(as_text=True)
+
+
+def test_the_accessibility_statement_holds_what_the_law_asks(app, client):
+    app.config["WHO_IS_ASKING"] = WHO
+    html = client.get("/tillganglighet").get_data(as_text=True)
+    statement = text_of(client.get("/tillganglighet"))
+    assert "Samordningsförbundet Exempel ansvarar för de här uppföljningssidorna" in statement
+    assert "helt förenliga med lagen (2018:1937)" in statement  # how far the pages comply
+    assert re.search(r"Redogörelsen granskades senast \d{4}-\d{2}-\d{2}\.", statement)  # last review
+    assert "Berätta det för oss: E-post: uppfoljning@example.org Telefon: 0650-55 55 55" in statement
+    assert '<a href="https://www.digg.se/tdosanmalan">' in html  # DIGG's supervision
+
+
+def test_without_a_contact_the_statement_still_says_how_to_report_a_problem(client):
+    statement = text_of(client.get("/tillganglighet"))
+    assert "Berätta det för personen som kontaktade dig om insatsen" in statement
 
 
 def test_no_page_shows_a_traceback(client, app):
@@ -287,3 +305,97 @@ def test_no_page_shows_a_traceback(client, app):
     page = client.get("/boom")
     assert page.status_code == 500
     assert "internal detail" not in page.get_data(as_text=True)
+
+
+WHO = Organisation(
+    name="Samordningsförbundet Exempel",
+    email="uppfoljning@example.org",
+    phone="0650-55 55 55",
+    privacy_url="https://example.org/personuppgifter",
+)
+
+
+def text_of(response) -> str:
+    """Return the page's words, without tags, on one line."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def test_the_intro_says_who_is_asking_and_only_what_is_true(app, client, links):
+    app.config["WHO_IS_ASKING"] = WHO
+    client.get(links["E1"])
+    intro = text_of(client.get("/enkat"))
+    assert "Frågorna kommer från Steget hos Samordningsförbundet Exempel." in intro
+    assert "uppfoljning@example.org" in intro and "0650-55 55 55" in intro
+    assert 'href="https://example.org/personuppgifter"' in client.get("/enkat").get_data(as_text=True)
+    assert "sparas under en kod, skilda från dina kontaktuppgifter" in intro
+    assert "raderas efter den sista uppföljningen" in intro
+    assert "kan inte kopplas till ditt namn" not in intro
+
+
+def test_without_an_organisation_the_intro_names_the_programme(client, links):
+    client.get(links["E2"])
+    intro = text_of(client.get("/enkat"))
+    assert "These questions come from Steget." in intro and "Who is asking" not in intro
+    assert "cannot be linked to your name" not in intro and "stored under a code" in intro
+
+
+def test_the_thanks_page_says_when_the_next_follow_up_comes(app, client, links):
+    app.config["WHO_IS_ASKING"] = WHO
+    sent = answer_survey(client, "http://localhost" + links["E1"], FULL)
+    thanks = text_of(client.get(sent.headers["Location"]))
+    # Exit 2025-07-20: this was the 6-month wave, the 12-month one falls due in July 2026.
+    assert "Nästa uppföljning kommer i juli 2026." in thanks
+    assert "Dina kontaktuppgifter raderas efter den sista uppföljningen." in thanks
+    assert "Samordningsförbundet Exempel" in thanks and "uppfoljning@example.org" in thanks
+
+
+def test_the_thanks_page_after_the_last_follow_up(app, db, client, clock, outbox):
+    programme = make_programme(db, clock.now(), name="Kort", offsets=(6,))
+    make_participants(db, clock.now(), programme, ["L1,2025-07-20,l1@example.org,,en,G"])
+    clock.set(NOW)
+    run_tick(app, db, NOW)
+    link = outbox.link_for("l1@example.org")
+    thanks = text_of(client.get(answer_survey(client, link, FULL).headers["Location"]))
+    assert "This was the last follow-up. We will not contact you again." in thanks
+    assert "next follow-up" not in thanks
+
+
+def test_someone_who_opted_out_is_told_so_when_opening_the_link(client, links, clock):
+    client.get(links["E2"])
+    form = client.get("/enkat/avsluta")
+    client.post("/enkat/avsluta", data={"csrf_token": csrf_of(form)})
+    client.get("/sprak/en")
+    client.get(links["E2"])
+    intro = text_of(client.get("/enkat"))
+    assert "You stopped all follow-ups on 2026-01-21." in intro
+    assert "We will not send you any more messages." in intro and "Changed your mind?" in intro
+    assert "I do not want any more follow-ups" not in intro
+    sent = answer_survey(client, "http://localhost" + links["E2"], FULL)
+    thanks = text_of(client.get(sent.headers["Location"]))
+    assert "You have stopped the follow-ups, so we will not contact you again." in thanks
+
+
+def test_an_optional_question_says_so_once(client, links):
+    client.get(links["E1"])
+    page = text_of(client.get("/enkat/sida/more"))
+    assert page.count("frivillig") == 1 and "(frivilligt att svara)" in page
+
+
+def test_the_error_summary_names_the_question_then_the_fix(client, links):
+    client.get(links["E1"])
+    form = client.get("/enkat/sida/now")
+    answer = client.post("/enkat/sida/now", data={"csrf_token": csrf_of(form), "action": "next"})
+    summary = text_of(answer).split("Något behöver ändras", 1)[1]
+    assert summary.startswith(" Vad gör du huvudsakligen just nu? Välj ett svar.")
+    assert "?:" not in summary and ".:" not in summary
+
+
+def test_back_comes_before_next_and_next_is_the_forms_first_button(client, links):
+    client.get(links["E1"])
+    html = client.get("/enkat/sida/now").get_data(as_text=True)
+    buttons = re.findall(r'<button type="submit" name="action" value="(\w+)"([^>]*)>', html)
+    # The first is what Enter presses: a copy of Next that only Enter reaches.
+    assert (
+        buttons[0][0] == "next" and 'aria-hidden="true"' in buttons[0][1] and 'tabindex="-1"' in buttons[0][1]
+    )
+    assert [value for value, attributes in buttons[1:]] == ["back", "next"]

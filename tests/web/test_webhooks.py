@@ -1,6 +1,7 @@
 import pytest
 from twilio.request_validator import RequestValidator
 
+from followup.config import Organisation
 from followup.models import Contact, Message, Participant
 from tests.factories import at, make_participants, make_programme, run_tick
 
@@ -98,3 +99,14 @@ def test_help_replies_in_the_persons_language(signed, sms_sent):
     body = response.get_data(as_text=True)
     assert "<Message>" in body and "STOP" in body
     assert "follow-up" in body
+
+
+def test_the_help_reply_says_who_we_are_and_how_to_reach_us(app, signed, sms_sent):
+    app.config["WHO_IS_ASKING"] = Organisation(
+        name="Samordningsförbundet Exempel", email="uppfoljning@example.org", phone="0650-55 55 55"
+    )
+    body = signed("/webhooks/twilio/inbound", {"From": "+46701740605", "Body": "HJÄLP"}).get_data(
+        as_text=True
+    )
+    assert "Samordningsförbundet Exempel" in body
+    assert "0650-55 55 55, uppfoljning@example.org" in body and "STOP" in body
