@@ -3,6 +3,7 @@ import io
 
 import pytest
 
+from followup.models import Cohort
 from followup.results.cells import neutralise
 from followup.results.reporting import outcome_table, write_csv
 from tests.factories import at, make_participants, make_programme, run_tick
@@ -27,8 +28,11 @@ def test_the_report_csv_writes_no_formula(app, db, clock):
         db,
         clock.now(),
         programme,
-        [f"F{n},2025-07-20,f{n}@example.org,,sv,{name}" for n, name in enumerate(names)],
+        [f"F{n},2025-07-20,f{n}@example.org,,sv,Group {n}" for n in range(len(names))],
     )
+    # The import refuses such names now; a database from before that rule may still hold them.
+    for n, name in enumerate(names):
+        Cohort.update(name=name).where(Cohort.name == f"Group {n}").execute()
     run_tick(app, db, at(2026, 1, 21))
     stream = io.StringIO()
     write_csv(outcome_table(programme.id, threshold=5), stream)
