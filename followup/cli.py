@@ -22,7 +22,9 @@ from followup.models import Message, Participant, Programme, day_list
 from followup.plan.importing import ImportRejected, import_participants, read_rows
 from followup.plan.programmes import ProgrammeError, create_programme, find_programme
 from followup.plan.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
-from followup.results.reporting import ACTIVITIES, outcome_table, write_csv
+from followup.results.exports import as_json, write_csv, write_xlsx
+from followup.results.measures import ACTIVITIES
+from followup.results.reporting import assumptions_for, make_report
 from followup.sending.scheduler_lock import SchedulerBusy
 
 
@@ -271,23 +273,40 @@ def tick_command(at: str | None, dry_run: bool) -> None:
 
 @click.command()
 @click.option("--programme", "programme_name", required=True, help="The programme's name.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
-@click.option(
-    "--output",
-    type=click.File("w", encoding="utf-8"),
-    default="-",
-    help="File to write (default: screen).",
-)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
+@click.option("--language", type=click.Choice(["sv", "en"]), default=None, help="Labels' language.")
+@click.option("--separator", type=click.Choice([";", ","]), default=";", show_default=True, help="CSV only.")
+@click.option("--out", "--output", "out", type=click.Path(dir_okay=False), default=None, help="File to write.")
 @with_appcontext
-def report(programme_name: str, fmt: str, output) -> None:
-    """Write outcome figures per wave and cohort, with small counts suppressed."""
-    _connected()
+def report(programme_name: str, fmt: str, language: str | None, separator: str, out: str | None) -> None:
+    """Write every outcome table of a programme, disclosure-controlled, as CSV, XLSX or JSON."""
+    runtime = _connected()
     found = _programme(programme_name)
-    table = outcome_table(found.id, current_app.config["SUPPRESSION_THRESHOLD"])
-    if fmt == "json":
-        output.write(table.as_json() + "\n")
+    config = current_app.config
+    language = language or config["LANGUAGE"]
+    assumptions = assumptions_for(found, config["SOCIAL_ASSISTANCE_NORM"], config["SOCIAL_ASSISTANCE_MONTHS"])
+    made = make_report(runtime.db, found, runtime.clock.now(), config["SUPPRESSION_THRESHOLD"], assumptions)
+    if fmt == "xlsx":
+        if out is None:
+            raise click.ClickException(str(_l("An XLSX file needs --out FILE.")))
+        with open(out, "wb") as stream:
+            write_xlsx(made, stream, language)
+    elif fmt == "json":
+        _write_text(out, as_json(made, language) + "\n")
     else:
-        write_csv(table, output)
+        if out is None:
+            write_csv(made, click.get_text_stream("stdout"), language, separator)
+        else:
+            with open(out, "w", encoding="utf-8", newline="") as stream:
+                write_csv(made, stream, language, separator)
+
+
+def _write_text(out: str | None, content: str) -> None:
+    if out is None:
+        click.echo(content, nl=False)
+    else:
+        with open(out, "w", encoding="utf-8") as stream:
+            stream.write(content)
 
 
 @click.command()

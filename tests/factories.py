@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from followup.clock import FixedClock
 from followup.plan.importing import import_participants, read_rows
 from followup.plan.programmes import create_programme
-from followup.results.reporting import ACTIVITIES
+from followup.results.measures import ACTIVITIES
 from followup.sending.composing import compose
 from followup.sending.delivery import Senders
 from followup.sending.delivery.outbox import OutboxEmail, OutboxSms
