@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from dataclasses import replace
@@ -276,7 +277,9 @@ def tick_command(at: str | None, dry_run: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "json"]), default="csv", show_default=True)
 @click.option("--language", type=click.Choice(["sv", "en"]), default=None, help="Labels' language.")
 @click.option("--separator", type=click.Choice([";", ","]), default=";", show_default=True, help="CSV only.")
-@click.option("--out", "--output", "out", type=click.Path(dir_okay=False), default=None, help="File to write.")
+@click.option(
+    "--out", "--output", "out", type=click.Path(dir_okay=False), default=None, help="File to write."
+)
 @with_appcontext
 def report(programme_name: str, fmt: str, language: str | None, separator: str, out: str | None) -> None:
     """Write every outcome table of a programme, disclosure-controlled, as CSV, XLSX or JSON."""
@@ -295,7 +298,9 @@ def report(programme_name: str, fmt: str, language: str | None, separator: str, 
         _write_text(out, as_json(made, language) + "\n")
     else:
         if out is None:
-            write_csv(made, click.get_text_stream("stdout"), language, separator)
+            screen = io.StringIO()
+            write_csv(made, screen, language, separator)
+            click.echo(screen.getvalue(), nl=False)
         else:
             with open(out, "w", encoding="utf-8", newline="") as stream:
                 write_csv(made, stream, language, separator)

@@ -3,7 +3,8 @@
 **Sensitive** (the rule): a count from 1 to threshold-1 of people sharing an attribute (an
 activity, social assistance, a WHO-5 band, a step, a transition, a characteristic at exit); a
 published count of people sharing an attribute that is the whole of its group (everybody in a
-cohort receives social assistance), when the group is not empty (a published 0 is not
+cohort receives social assistance; opinions of the programme excepted), when the group is
+not empty (a published 0 is not
 sensitive, so "nobody in the cohort is self-sufficient" is published); a share or mean over fewer than
 threshold people. Process figures (invited, delivered, answered, response rate) are not
 attributes: a full response hides nothing.
@@ -12,25 +13,26 @@ attributes: a full response hides nothing.
 possible values at least `threshold` wide given everything published for the programme: all
 tables at once, every equation between their cells (totals and parts, cohorts and the whole
 programme) and no negative counts; every hidden mean over few people a range of at least 10
-WHO-5 points. Ranges are computed with linear programming (HiGHS, through SciPy), which is
+WHO-5 points. Ranges are computed with linear programming (HiGHS), which is
 the interval attack a careful reader could make. Where a range is too narrow, a published cell
 of a binding equation is hidden as well (a part before a total, the smallest that is large
 enough), and the range computed again.
 
-For speed each range is computed over the neighbourhood of the cell (the equations it is in,
-and the equations of the hidden cells in those), with every hidden cell further away held at
-its true value: that can only narrow the range, so a range wide enough there is wide enough
-everywhere. The price is, at times, a cell hidden that need not have been.
+The ranges are exact (every equation of the programme at once), computed by HiGHS through its
+own Python interface, highspy, because it keeps one model and warm-starts each solve from the
+last; the tests' auditor uses HiGHS through SciPy instead, and nothing of this module.
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
+import sys
 from collections import defaultdict
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix
 
 from followup.results.tables import ATTRIBUTE, SUM, Publication, Variable
 
@@ -67,92 +69,124 @@ def required_width(variable: Variable, threshold: int) -> float:
     return float(threshold)
 
 
+def _quiet_highs() -> highspy.Highs:
+    """Return a HiGHS model that prints nothing (it prints a banner when made, before any option)."""
+    sys.stdout.flush()
+    libc = ctypes.CDLL(None)
+    saved, silent = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(silent, 1)
+    try:
+        model = highspy.Highs()
+        model.setOptionValue("output_flag", False)
+        libc.fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(silent)
+    return model
+
+
 class _Ranges:
-    """Ranges of hidden variables given what is published, by linear programming."""
+    """Ranges of hidden variables given what is published, by linear programming.
+
+    One HiGHS model holds every variable and equation of the publication; a published figure is
+    a variable fixed at its value, and hiding it frees it. Each range is two solves that start
+    from the previous solution (warm start), which keeps the thousands of solves fast.
+    """
 
     def __init__(self, publication: Publication, hidden: set[tuple]) -> None:
         self.variables = publication.variables
         self.equations = publication.equations
         self.hidden = hidden
+        self.keys = list(self.variables)
+        self.column = {key: j for j, key in enumerate(self.keys)}
         self.equations_of: dict[tuple, list[int]] = defaultdict(list)
         for i, equation in enumerate(self.equations):
             for member in (equation.total, *equation.parts):
                 self.equations_of[member].append(i)
+        self.model = _quiet_highs()
+        lower, upper = zip(*(self._bounds(key) for key in self.keys), strict=True)
+        self.model.addVars(len(self.keys), np.array(lower, dtype=float), np.array(upper, dtype=float))
+        starts, indices, values = [], [], []
+        for equation in self.equations:
+            starts.append(len(indices))
+            coefficients: dict[int, float] = defaultdict(float)
+            coefficients[self.column[equation.total]] += 1.0
+            for part in equation.parts:
+                coefficients[self.column[part]] -= 1.0
+            for j, c in coefficients.items():
+                indices.append(j)
+                values.append(c)
+        count = len(self.equations)
+        self.model.addRows(
+            count,
+            np.zeros(count),
+            np.zeros(count),
+            len(indices),
+            np.array(starts, dtype=np.int32),
+            np.array(indices, dtype=np.int32),
+            np.array(values, dtype=float),
+        )
+        self.objective: int | None = None
+
+    def _bounds(self, key: tuple) -> tuple[float, float]:
+        variable = self.variables[key]
+        if self.free(key):
+            upper = highspy.kHighsInf if math.isinf(variable.upper) else variable.upper
+            return variable.lower, upper
+        return variable.value, variable.value
 
     def free(self, key: tuple) -> bool:
         return key in self.hidden or not self.variables[key].published
 
-    def neighbourhood(self, key: tuple, hops: int | None = 2) -> tuple[list[tuple], list[int]]:
-        """Return the hidden variables within `hops` equations of `key` (all linked ones for None)."""
-        near, frontier, hop = {key}, [key], 0
-        while frontier and (hops is None or hop < hops):
-            hop += 1
-            found = []
-            for member in frontier:
-                for i in self.equations_of[member]:
-                    equation = self.equations[i]
-                    for m in (equation.total, *equation.parts):
-                        if m not in near and self.free(m):
-                            near.add(m)
-                            found.append(m)
-            frontier = found
-        touched = sorted({i for member in near for i in self.equations_of[member]})
-        return sorted(near, key=repr), touched
+    def hide(self, key: tuple) -> None:
+        self.hidden.add(key)
+        self.model.changeColBounds(self.column[key], *self._bounds(key))
 
-    def range(self, key: tuple, hops: int | None = 2) -> tuple[float, float, list[int], list[int]]:
-        """Return the smallest and largest value of `key`, and the equations binding each end.
-
-        Hidden variables further than `hops` equations away are held at their true values.
-        """
-        columns, rows = self.neighbourhood(key, hops)
-        index = {member: j for j, member in enumerate(columns)}
-        data, row_of, column_of, constants = [], [], [], []
-        for r, i in enumerate(rows):
-            equation = self.equations[i]
-            constant = 0.0
-            for member, sign in ((equation.total, 1.0), *((p, -1.0) for p in equation.parts)):
-                if member in index:
-                    data.append(sign)
-                    row_of.append(r)
-                    column_of.append(index[member])
-                else:
-                    constant -= sign * self.variables[member].value
-            constants.append(constant)
-        matrix = coo_matrix((data, (row_of, column_of)), shape=(len(rows), len(columns))).tocsr()
-        bounds = [
-            (
-                self.variables[m].lower,
-                None if math.isinf(self.variables[m].upper) else self.variables[m].upper,
-            )
-            for m in columns
-        ]
-        objective = np.zeros(len(columns))
-        objective[index[key]] = 1.0
+    def range(self, key: tuple) -> tuple[float, float, list[int], list[int]]:
+        """Return the smallest and largest value of `key`, and the equations binding each end."""
+        j = self.column[key]
+        if self.objective is not None:
+            self.model.changeColCost(self.objective, 0.0)
+        self.model.changeColCost(j, 1.0)
+        self.objective = j
         ends = []
-        for direction in (1.0, -1.0):
-            result = linprog(
-                direction * objective, A_eq=matrix, b_eq=constants, bounds=bounds, method="highs"
-            )
-            if result.status == 3:  # unbounded: as wide as can be
-                ends.append((-direction * math.inf, []))
+        for sense, infinite in (
+            (highspy.ObjSense.kMinimize, -math.inf),
+            (highspy.ObjSense.kMaximize, math.inf),
+        ):
+            self.model.changeObjectiveSense(sense)
+            self.model.run()
+            status = self.model.getModelStatus()
+            if status in (
+                highspy.HighsModelStatus.kUnbounded,
+                highspy.HighsModelStatus.kUnboundedOrInfeasible,
+            ):
+                ends.append((infinite, []))
                 continue
-            if result.status != 0:
-                raise RuntimeError(f"disclosure control: no feasible solution for {key!r}: {result.message}")
-            duals = result.eqlin.marginals
-            binding = [rows[r] for r in np.flatnonzero(np.abs(duals) > 1e-9)]
-            ends.append((direction * result.fun, binding))
+            if status != highspy.HighsModelStatus.kOptimal:
+                raise RuntimeError(
+                    f"disclosure control: no solution for {key!r}: {self.model.modelStatusToString(status)}"
+                )
+            duals = np.asarray(self.model.getSolution().row_dual)
+            ends.append(
+                (self.model.getInfo().objective_function_value, list(np.flatnonzero(np.abs(duals) > 1e-9)))
+            )
         (low, low_binding), (high, high_binding) = ends
         return low, high, low_binding, high_binding
 
 
-def protect(publication: Publication, threshold: int) -> Publication:
-    """Hide sensitive figures and enough others that none can be narrowed down; return the publication."""
+def protect(publication: Publication, threshold: int, secondary: bool = True) -> Publication:
+    """Hide sensitive figures and enough others that none can be narrowed down; return the publication.
+
+    `secondary=False` hides the sensitive figures alone: only for showing what that would leak.
+    """
     variables = publication.variables
     sensitive = sensitive_variables(publication, threshold)
     hidden = {k for k in sensitive if variables[k].published}
     hidden |= {k for k, v in variables.items() if v.role == SUM and not v.n}
     ranges = _Ranges(publication, hidden)
-    for key in sorted(sensitive, key=repr):
+    for key in sorted(sensitive, key=repr) if secondary else ():
         variable = variables[key]
         need = required_width(variable, threshold)
         if variable.role == SUM and not variable.n:
@@ -161,14 +195,10 @@ def protect(publication: Publication, threshold: int) -> Publication:
             low, high, low_binding, high_binding = ranges.range(key)
             if high - low >= need - 1e-6:
                 break
-            # Nearby is not wide enough; everything linked may be.
-            low, high, low_binding, high_binding = ranges.range(key, hops=None)
-            if high - low >= need - 1e-6:
-                break
             chosen = _choose(ranges, key, high_binding + low_binding, need - (high - low))
             if chosen is None:
                 break
-            hidden.add(chosen)
+            ranges.hide(chosen)
             if DEBUG:
                 print("for", key, "hide", chosen, low, high)
     publication.threshold = threshold
@@ -181,8 +211,6 @@ def _choose(ranges: _Ranges, key: tuple, binding: list[int], shortfall: float) -
     variables = ranges.variables
     equations = ranges.equations
     searches = [binding, ranges.equations_of[key]]
-    near, touched = ranges.neighbourhood(key)
-    searches.append(touched)
     for search in searches:
         candidates = []
         for i in search:

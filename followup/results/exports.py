@@ -201,7 +201,7 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def as_json(publication: Publication, language: str = "sv") -> str:
-    """Return the report as JSON with its definitions; a suppressed figure is null and named in `suppressed`."""
+    """Return the report as JSON with definitions; a suppressed figure is null and named in `suppressed`."""
     with force_locale(language):
         document = {
             "programme": publication.programme,

@@ -402,7 +402,7 @@ def _group_variables(b: _Builder, w, g, rows, opinion_rows, delivered, assumptio
     not_exit_sa = b.var(
         ("no_assistance_at_exit", *k), b.variables[n].value - b.variables[exit_sa].value, ATTRIBUTE, False
     )
-    b.equation(n, [exit_sa, not_exit_sa])
+    b.equation(n, [exit_sa, not_exit_sa], distribution=True)
 
     who5_n = b.var(("who5_n", *k), _sum(answered, 9), PROCESS)
     b.equation(
@@ -455,7 +455,9 @@ def _group_variables(b: _Builder, w, g, rows, opinion_rows, delivered, assumptio
         ]
         given = sum(b.variables[p].value for p in parts)
         parts.append(b.var((name, *k, None), b.variables[n].value - given, PROCESS))
-        b.equation(n, parts, distribution=True)
+        # Everyone giving the same opinion of the programme is no secret about their situation:
+        # the whole-group rule is for activities, benefits, well-being and steps; small counts stay sensitive.
+        b.equation(n, parts)
 
 
 def _whole_wave_variables(b: _Builder, w, rows, ladder, rung_of) -> None:
@@ -512,7 +514,18 @@ def _whole_wave_variables(b: _Builder, w, rows, ladder, rung_of) -> None:
         b.equation(("not_answered", *k), others, distribution=True)
     b.equation(("assistance_at_exit", *k), [("responders", *k, "exit_assistance", "yes")])
     for i, rung in enumerate(ladder):
-        b.equation(("exit_rung", *k, i), [("responders", *k, "exit_activity", a) for a in rung.activities])
+        # Responders who stood on this step at exit: comparable now, or now off the ladder.
+        off = _sum([r for r in answered if rung_of.get(r[3]) == i and r[6] not in rung_of], 8)
+        b.equation(
+            ("invited_with", *k, "exit_rung_answered", i),
+            [("exit_rung", *k, i), b.var(("off_ladder_now", *k, i), off, ATTRIBUTE, False)],
+        )
+        total = sum(b.variables[("responders", *k, "exit_activity", a)].value for a in rung.activities)
+        b.var(("invited_with", *k, "exit_rung_answered", i), total, ATTRIBUTE, False)
+        b.equation(
+            ("invited_with", *k, "exit_rung_answered", i),
+            [("responders", *k, "exit_activity", a) for a in rung.activities],
+        )
 
 
 def _pair_variables(b: _Builder, counts: Counts) -> None:
@@ -661,7 +674,8 @@ def _tables(b: _Builder, counts: Counts, assumptions: Assumptions) -> list[Table
         "self_sufficiency",
         _l("Self-sufficiency and work or studies"),
         _l(
-            "Self-sufficient: main activity is one of the programme's self-sufficiency activities (see definitions)."
+            "Self-sufficient: main activity is one of the programme's self-sufficiency activities "
+            "(see definitions)."
         ),
         [
             Column("answered", _l("Answered"), COUNT),
@@ -757,7 +771,8 @@ def _tables(b: _Builder, counts: Counts, assumptions: Assumptions) -> list[Table
         "who5_change",
         _l("Change in well-being between waves (WHO-5)"),
         _l(
-            "People who answered WHO-5 at both waves: mean change (later minus earlier), and how many improved or worsened by 10 points or more."
+            "People who answered WHO-5 at both waves: mean change (later minus earlier), and how many "
+            "improved or worsened by 10 points or more."
         ),
         [
             Column("pairs", _l("Answered both waves"), COUNT),
@@ -806,7 +821,8 @@ def _tables(b: _Builder, counts: Counts, assumptions: Assumptions) -> list[Table
         "step_forward",
         _l("Step forward"),
         _l(
-            "Activity now against activity at exit, on the ladder in the definitions: closer to work or studies, the same step, or further away."
+            "Activity now against activity at exit, on the ladder in the definitions: closer to work "
+            "or studies, the same step, or further away."
         ),
         [
             Column("comparable", _l("Comparable (activity at exit known)"), COUNT),
@@ -872,7 +888,8 @@ def _tables(b: _Builder, counts: Counts, assumptions: Assumptions) -> list[Table
         "non_response",
         _l("Who answered and who did not"),
         _l(
-            "Responders and non-responders compared on what is known of everyone invited, so a reader can judge whether the answers are skewed."
+            "Responders and non-responders compared on what is known of everyone invited, so a reader "
+            "can judge whether the answers are skewed."
         ),
         [Column("responders", _l("Answered"), COUNT), Column("non_responders", _l("Did not answer"), COUNT)],
     )
@@ -945,14 +962,17 @@ def definitions(assumptions: Assumptions) -> list[tuple[object, object]]:
         (
             _l("Step forward"),
             _l(
-                "Activity now compared with activity at exit on this ladder, furthest from work or studies first: %(ladder)s. Other activities are not comparable.",
+                "Activity now compared with activity at exit on this ladder, furthest from work or "
+                "studies first: %(ladder)s. Other activities are not comparable.",
                 ladder=ladder,
             ),
         ),
         (
             _l("Avoided social assistance"),
             _l(
-                "An estimate, not a fact: people who received social assistance at exit and do not now x %(months)d months x %(norm)d SEK a month (the assumed monthly norm). It assumes they would otherwise have kept receiving it.",
+                "An estimate, not a fact: people who received social assistance at exit and do not "
+                "now x %(months)d months x %(norm)d SEK a month (the assumed monthly norm). It "
+                "assumes they would otherwise have kept receiving it.",
                 months=assumptions.months,
                 norm=assumptions.monthly_norm,
             ),
@@ -960,12 +980,17 @@ def definitions(assumptions: Assumptions) -> list[tuple[object, object]]:
         (
             _l("WHO-5"),
             _l(
-                "Five questions on the last two weeks, 0-5 each; the sum times 4 gives 0-100. At or below 50: poor well-being; at or below 28: likely depression; a change of 10 points or more is meaningful (Topp et al. 2015)."
+                "Five questions on the last two weeks, 0-5 each; the sum times 4 gives 0-100. At or "
+                "below 50: poor well-being; at or below 28: likely depression; a change of 10 points "
+                "or more is meaningful (Topp et al. 2015)."
             ),
         ),
         (
             _l("Intervals"),
-            _l("95% confidence intervals: Wilson score intervals for shares, Student's t for means."),
+            _l(
+                "Confidence intervals (95 per cent): Wilson score intervals for shares, Student's t "
+                "for means."
+            ),
         ),
         (_l("Response rate"), _l("Answered as a share of invited (people sent a survey in that wave).")),
     ]
