@@ -157,12 +157,13 @@ INVENTED_WAVES = (6, 12)
 
 
 def person(cohort, exit_activity=None, exit_sa=None, language="sv", **waves):
+    """An invented person; `w6=answers(...)` gives their answers at 6 months (none: did not answer)."""
     return {
         "cohort": cohort,
         "exit_activity": exit_activity,
         "exit_sa": exit_sa,
         "language": language,
-        "waves": waves,
+        "waves": {int(name.removeprefix("w")): given for name, given in waves.items() if given},
     }
 
 

@@ -183,8 +183,6 @@ def full_response(sizes, seed=1):
                     **{f"w{w}": v for w, v in waves.items()},
                 )
             )
-    for p in people:
-        p["waves"] = {int(k[1:]): v for k, v in p["waves"].items()}
     return people
 
 

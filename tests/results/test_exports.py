@@ -46,8 +46,6 @@ def made(app):
                 w12=answers("sick_leave", "yes", 20),
             )
         )
-    for p in people:
-        p["waves"] = {int(k[1:]): v for k, v in p["waves"].items()}
     with app.app_context():
         publication = tabulate(counts_of(people), Assumptions(), PROGRAMME, MADE, ["standard v1"])
         return protect(publication, 5)
