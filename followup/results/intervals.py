@@ -9,12 +9,14 @@ statistics package (statsmodels would bring pandas along) is needed.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from scipy.stats import binomtest, t
 
 LEVEL = 0.95
 
 
+@lru_cache(maxsize=65536)
 def wilson(successes: int, n: int) -> tuple[float, float] | None:
     """Return the Wilson 95% interval of successes/n, or None when n is 0."""
     if n <= 0:
