@@ -34,10 +34,9 @@ from collections import defaultdict
 import highspy
 import numpy as np
 
-from followup.results.tables import ATTRIBUTE, SUM, Publication, Variable
+from followup.results.tables import ALL, ATTRIBUTE, SUM, Publication, Variable
 
 SUPPRESSED = ".."
-DEBUG = False
 
 
 def sensitive_variables(publication: Publication, threshold: int) -> set[tuple]:
@@ -195,43 +194,68 @@ def protect(publication: Publication, threshold: int, secondary: bool = True) ->
             low, high, low_binding, high_binding = ranges.range(key)
             if high - low >= need - 1e-6:
                 break
-            chosen = _choose(ranges, key, high_binding + low_binding, need - (high - low))
+            chosen = None
+            if variable.value >= need:
+                # Room enough below: let a part of an equation that holds it up rise instead.
+                chosen = _rising_part(ranges, key, low_binding)
+            if chosen is None:
+                chosen = _choose(ranges, key, high_binding + low_binding, need - (high - low))
             if chosen is None:
                 break
             ranges.hide(chosen)
-            if DEBUG:
-                print("for", key, "hide", chosen, low, high)
     publication.threshold = threshold
     _mark_cells(publication, hidden, threshold)
     return publication
 
 
+def _rising_part(ranges: _Ranges, key: tuple, binding: list[int]) -> tuple | None:
+    """Return the smallest published part of an equation binding the low end, a cohort's first."""
+    found = [
+        part
+        for i in binding
+        for part in ranges.equations[i].parts
+        if part != key and not ranges.free(part) and ranges.equations[i].total != key
+    ]
+    if not found:
+        return None
+    return min(found, key=lambda m: (ALL in m, ranges.variables[m].value, repr(m)))
+
+
 def _choose(ranges: _Ranges, key: tuple, binding: list[int], shortfall: float) -> tuple | None:
-    """Return the published variable to hide next: a part before a total, the smallest large enough."""
+    """Return the published variable to hide next: a part large enough before a total, near first."""
     variables = ranges.variables
     equations = ranges.equations
-    searches = [binding, ranges.equations_of[key]]
-    for search in searches:
-        candidates = []
+    near = sorted(set(binding) | set(ranges.equations_of[key]))
+    members = {m for i in near for m in (equations[i].total, *equations[i].parts)}
+    further = sorted({i for m in members for i in ranges.equations_of[m]} - set(near))
+
+    def candidates(search) -> list[tuple[bool, tuple]]:
+        found = []
         for i in search:
             equation = equations[i]
             for is_total, member in ((True, equation.total), *((False, p) for p in equation.parts)):
-                if member == key or ranges.free(member):
-                    continue
-                candidates.append((is_total, member))
-        if not candidates:
-            continue
-        value = lambda m: variables[m].value  # noqa: E731
-        # A hidden part can give way by as much as it holds: one holding at least the shortfall
-        # widens the range; a part holding nothing cannot, but a hidden total can.
-        parts = [m for is_total, m in candidates if not is_total]
-        big_enough = [m for m in parts if value(m) >= shortfall]
+                if member != key and not ranges.free(member):
+                    found.append((is_total, member))
+        return found
+
+    def value(m: tuple) -> float:
+        return variables[m].value
+
+    # A hidden part can give way by as much as it holds: one holding at least the shortfall widens
+    # the range; a part holding nothing cannot, but a hidden total can. A cohort's total goes before
+    # the whole programme's, whose figures matter most. As a last resort any equation, so that a
+    # cell is never left narrower than the rule allows while anything is still published.
+    for search in (near, further):
+        big_enough = [m for is_total, m in candidates(search) if not is_total and value(m) >= shortfall]
         if big_enough:
-            return min(big_enough, key=lambda m: (value(m), repr(m)))
-        totals = [m for is_total, m in candidates if is_total]
+            return min(big_enough, key=lambda m: (ALL in m, value(m), repr(m)))
+    for search in (near, further, range(len(equations))):
+        found = candidates(search)
+        totals = [m for is_total, m in found if is_total]
         if totals:
-            return min(totals, key=lambda m: (value(m), repr(m)))
-        return max(parts, key=lambda m: (value(m), repr(m)))
+            return min(totals, key=lambda m: (ALL in m, value(m), repr(m)))
+        if found:
+            return max((m for _, m in found), key=lambda m: (value(m), repr(m)))
     return None
 
 

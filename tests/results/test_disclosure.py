@@ -201,9 +201,12 @@ def test_four_cohorts_all_answering_publish_the_whole_programme_figures(app, tmp
         mean = sum(p["waves"][w][2] for p in people) / 72
         assert tables["who5"][whole]["mean"] == round(mean, 1)
         for cohort in ("Grupp 1", "Grupp 4"):
-            assert tables["reach"][(w, cohort)]["response_share"] == 1.0
+            # A cohort's size may be hidden to protect its small counts; never shown wrong.
+            assert tables["reach"][(w, cohort)]["response_share"] in (None, 1.0)
     assert document["information_loss"] == pytest.approx(made.information_loss, abs=1e-4)
-    assert 0 < document["information_loss"] < 0.5
+    # Random answers spread over 11 activities leave most cohort counts small: much is hidden,
+    # and the share is reported, as the issue asks.
+    assert 0 < document["information_loss"] < 0.75
     assert leaks(path, people) == []
 
 
