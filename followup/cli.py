@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import io
 import logging
 import re
 from dataclasses import replace
@@ -30,7 +31,9 @@ from followup.plan.importing import (
 )
 from followup.plan.programmes import ProgrammeError, create_programme, find_programme, list_programmes
 from followup.plan.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
-from followup.results.reporting import ACTIVITIES, outcome_table, write_csv
+from followup.results.exports import as_json, write_csv, write_xlsx
+from followup.results.measures import ACTIVITIES
+from followup.results.reporting import assumptions_for, make_report
 from followup.sending.scheduler_lock import SchedulerBusy
 
 
@@ -390,39 +393,54 @@ def tick_command(at: str | None, dry_run: bool) -> None:
 
 
 @click.command(
-    cls=Command, help=_l("Write outcome figures per wave and cohort, with small counts suppressed.")
+    cls=Command,
+    help=_l("Write every outcome table of a programme, disclosure-controlled, as CSV, XLSX or JSON."),
 )
 @option("--programme", "programme_name", required=True, metavar=_l("NAME"), help=_l("The programme's name."))
 @option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json"]),
+    type=click.Choice(["csv", "xlsx", "json"]),
     default="csv",
     show_default=True,
     help=_l("The file format."),
 )
+@option("--language", type=click.Choice(["sv", "en"]), default=None, help=_l("The language of the labels."))
+@option("--separator", type=click.Choice([";", ","]), default=";", show_default=True, help=_l("CSV only."))
 @option(
+    "--out",
     "--output",
+    "out",
     type=click.Path(allow_dash=True),
     default="-",
     metavar=_l("FILE"),
     help=_l("File to write (default: screen)."),
 )
 @with_appcontext
-def report(programme_name: str, fmt: str, output: str) -> None:
-    """Write outcome figures per wave and cohort, with small counts suppressed."""
-    _connected()
+def report(programme_name: str, fmt: str, language: str | None, separator: str, out: str) -> None:
+    """Write every outcome table of a programme, disclosure-controlled, as CSV, XLSX or JSON."""
+    runtime = _connected()
     found = _programme(programme_name)
-    table = outcome_table(found.id, current_app.config["SUPPRESSION_THRESHOLD"])
+    config = current_app.config
+    language = language or config["LANGUAGE"]
+    assumptions = assumptions_for(found, config["SOCIAL_ASSISTANCE_NORM"], config["SOCIAL_ASSISTANCE_MONTHS"])
+    made = make_report(runtime.db, found, runtime.clock.now(), config["SUPPRESSION_THRESHOLD"], assumptions)
+    if fmt == "xlsx" and out == "-":
+        raise click.ClickException(str(_l("An XLSX file needs --out FILE.")))
     try:
-        written = click.open_file(output, "w", encoding="utf-8")
-    except OSError:
-        raise click.ClickException(str(_l("%(file)s cannot be written.", file=output))) from None
-    with written:
+        if fmt == "xlsx":
+            with open(out, "wb") as stream:
+                write_xlsx(made, stream, language)
+            return
+        content = io.StringIO()
         if fmt == "json":
-            written.write(table.as_json() + "\n")
+            content.write(as_json(made, language) + "\n")
         else:
-            write_csv(table, written)
+            write_csv(made, content, language, separator)
+        with click.open_file(out, "w", encoding="utf-8") as written:
+            written.write(content.getvalue())
+    except OSError:
+        raise click.ClickException(str(_l("%(file)s cannot be written.", file=out))) from None
 
 
 @click.command(cls=Command, help=_l("Run the web server and the scheduler together (the embedded default)."))

@@ -27,6 +27,8 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("LANGUAGE", "sv", str),
     ("SEND_HOUR", 10, int),
     ("SUPPRESSION_THRESHOLD", 5, int),
+    ("SOCIAL_ASSISTANCE_NORM", 4620, int),
+    ("SOCIAL_ASSISTANCE_MONTHS", 12, int),
     ("CONTACT_RETENTION_DAYS", 0, int),
     ("EMAIL_TRANSPORT", "outbox", str),
     ("SMS_TRANSPORT", "outbox", str),

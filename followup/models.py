@@ -51,6 +51,8 @@ class Programme(BaseModel):
     created_at = UTCDateTimeField()
     channel_policy = CharField(max_length=16, default=EMAIL_THEN_SMS)
     reminder_days = CharField(max_length=64, default="7,14")
+    # Activity ids that count as self-sufficiency here, comma-separated; empty: the default definition.
+    self_sufficiency = CharField(max_length=255, default="")
 
 
 def day_list(text: str) -> list[int]:
@@ -162,6 +164,17 @@ class Response(BaseModel):
     answers = TextField()
 
 
+class Outcome(BaseModel):
+    """The answers that reports count, typed, one row per response, so the database counts them."""
+
+    invitation = ForeignKeyField(Invitation, unique=True, backref="outcome", on_delete="CASCADE")
+    main_activity = CharField(max_length=32, null=True)
+    social_assistance = CharField(max_length=32, null=True)
+    who5 = IntegerField(null=True)  # the WHO-5 index, 0-100; empty unless all five items are answered
+    next_step_start = CharField(max_length=32, null=True)
+    programme_helped = CharField(max_length=32, null=True)
+
+
 class Draft(BaseModel):
     """Answers given so far to an invitation, saved page by page until they are submitted."""
 
@@ -225,6 +238,7 @@ MODELS = [
     Invitation,
     Token,
     Response,
+    Outcome,
     Draft,
     SurveyFingerprint,
     Message,

@@ -1,6 +1,8 @@
 """Small helpers that make programmes, participants and answers for tests."""
 
+import itertools
 import re
+from collections import defaultdict
 from datetime import date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -9,7 +11,7 @@ from zoneinfo import ZoneInfo
 from followup.clock import FixedClock
 from followup.plan.importing import import_participants, read_rows
 from followup.plan.programmes import create_programme
-from followup.results.reporting import ACTIVITIES
+from followup.results.measures import ACTIVITIES, Counts
 from followup.sending.composing import compose
 from followup.sending.delivery import Senders
 from followup.sending.delivery.outbox import OutboxEmail, OutboxSms
@@ -149,3 +151,63 @@ def answer_survey(client, link: str, answers: dict, base: str = "http://localhos
     review = client.get("/enkat/granska")
     assert review.status_code == 200, review.status_code
     return client.post("/enkat/skicka", data={"csrf_token": csrf_of(review)})
+
+
+INVENTED_WAVES = (6, 12)
+
+
+def person(cohort, exit_activity=None, exit_sa=None, language="sv", **waves):
+    """An invented person; `w6=answers(...)` gives their answers at 6 months (none: did not answer)."""
+    return {
+        "cohort": cohort,
+        "exit_activity": exit_activity,
+        "exit_sa": exit_sa,
+        "language": language,
+        "waves": {int(name.removeprefix("w")): given for name, given in waves.items() if given},
+    }
+
+
+def answers(activity="job_seeking", sa="no", who5=48, next_step="not_yet", helped="a_little"):
+    return (activity, sa, who5, next_step, helped)
+
+
+def counts_of(people) -> Counts:
+    """Group invented people (made with `person`) as the database's GROUP BY would, for 6 and 12 months."""
+    groups, opinions, pairs = defaultdict(lambda: [0] * 6), defaultdict(int), defaultdict(lambda: [0] * 6)
+    for p in people:
+        for w in INVENTED_WAVES:
+            given = p["waves"].get(w)
+            key = (w, p["cohort"], given is not None, p["exit_activity"], p["exit_sa"], p["language"])
+            key += (given[0], given[1]) if given else (None, None)
+            cell = groups[key]
+            cell[0] += 1
+            if given:
+                score = given[2]
+                cell[1:] = [
+                    cell[1] + 1,
+                    cell[2] + score,
+                    cell[3] + score * score,
+                    cell[4] + (score <= 50),
+                    cell[5] + (score <= 28),
+                ]
+                opinions[(w, p["cohort"], given[3], given[4])] += 1
+        for a, b in itertools.combinations(INVENTED_WAVES, 2):
+            first, second = p["waves"].get(a), p["waves"].get(b)
+            if first and second:
+                d = second[2] - first[2]
+                cell = pairs[(p["cohort"], a, b)]
+                cell[:] = [
+                    cell[0] + 1,
+                    cell[1] + 1,
+                    cell[2] + d,
+                    cell[3] + d * d,
+                    cell[4] + (d >= 10),
+                    cell[5] + (d <= -10),
+                ]
+    return Counts(
+        waves=list(INVENTED_WAVES),
+        cohorts=sorted({p["cohort"] for p in people}),
+        groups=[(*k, *v) for k, v in groups.items()],
+        opinions=[(*k, n) for k, n in opinions.items()],
+        pairs=[(*k, *v) for k, v in pairs.items()],
+    )

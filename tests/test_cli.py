@@ -89,17 +89,33 @@ def test_tick_at_a_moment_and_dry_run(runner, tmp_path, outbox):
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
 
 
-def test_report_to_a_file_in_csv_and_json(runner, tmp_path):
+def test_report_to_a_file_in_csv_xlsx_and_json(runner, tmp_path):
+    import openpyxl
+
     path = write_csv(tmp_path, "code,exit_date,email\nA1,2025-10-01,a@example.org\n")
     runner.invoke(args=["participants", "import", path, "--programme", "Steget"])
     runner.invoke(args=["tick", "--at", "2026-04-01T12:00"])
     out = tmp_path / "report.json"
-    result = runner.invoke(args=["report", "--programme", "Steget", "--format", "json", "--output", str(out)])
+    args = ["report", "--programme", "Steget", "--format", "json", "--language", "en", "--out", str(out)]
+    result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
-    rows = json.loads(out.read_text())["rows"]
-    assert rows[0]["wave_months"] == 6 and rows[0]["invited"] is None
-    csv_out = runner.invoke(args=["report", "--programme", "Steget"])
-    assert csv_out.output.splitlines()[0].startswith("wave_months,cohort,invited,answered")
+    document = json.loads(out.read_text())
+    assert document["programme"] == "Steget" and document["threshold"] == 5
+    reach = next(t for t in document["tables"] if t["id"] == "reach")
+    # One person invited, nobody answered: a process figure, not about anyone's situation.
+    assert reach["rows"][0]["wave"] == 6 and reach["rows"][0]["cells"]["invited"] == 1
+    assert reach["columns"][0]["label"] == "Invited"
+    csv_out = runner.invoke(args=["report", "--programme", "Steget", "--language", "sv"])
+    assert csv_out.output.splitlines()[0] == "\ufeffInsats;Steget"
+    assert "Räckvidd och svar" in csv_out.output
+    english = runner.invoke(args=["report", "--programme", "Steget", "--language", "en", "--separator", ","])
+    assert "Reach and response" in english.output and "Programme,Steget" in english.output
+    workbook = tmp_path / "report.xlsx"
+    args = ["report", "--programme", "Steget", "--format", "xlsx", "--language", "sv", "--out", str(workbook)]
+    assert runner.invoke(args=args).exit_code == 0
+    assert openpyxl.load_workbook(workbook, read_only=True).sheetnames[0] == "Om rapporten"
+    no_file = runner.invoke(args=["report", "--programme", "Steget", "--format", "xlsx"])
+    assert no_file.exit_code == 1 and "--out" in no_file.output
     missing = runner.invoke(args=["report", "--programme", "Nope"])
     assert missing.exit_code == 1 and "Nope" in missing.output
 

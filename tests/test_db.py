@@ -27,3 +27,51 @@ def test_migrating_again_changes_nothing(db):
 def test_a_new_database_lists_its_pending_migrations(tmp_path):
     fresh = SqliteDatabase(str(tmp_path / "fresh.sqlite3"))
     assert pending_migrations(fresh)[:2] == ["0001_initial", "0002_delivery"]
+
+
+def test_migration_0005_carries_existing_responses_over_as_countable_answers(database_url):
+    from followup.db import bind, migration_runner, open_database
+    from followup.models import Outcome
+
+    database = bind(open_database(database_url))
+    database.connect()
+    try:
+        migration_runner(database).up(target="0003_answering")
+        now = "2026-01-15 12:00:00"
+        database.execute_sql(
+            f"INSERT INTO programme (name, created_at, channel_policy, reminder_days) "
+            f"VALUES ('Steget', '{now}', 'email_only', '7')"
+        )
+        database.execute_sql(
+            "INSERT INTO wave (programme_id, offset_months, survey, window_days) "
+            "VALUES (1, 6, 'standard', 60)"
+        )
+        answers = [
+            '{"main_activity": "studies", "social_assistance": "no", "who5_1": 5, "who5_2": 4, '
+            '"who5_3": 3, "who5_4": 2, "who5_5": 1, "next_step_start": "not_yet", "comment": "x"}',
+            '{"main_activity": "work", "who5_1": 5}',
+        ]
+        for n, text in enumerate(answers, start=1):
+            database.execute_sql(
+                "INSERT INTO participant (programme_id, code, exit_date, language, created_at) "
+                f"VALUES (1, 'P{n}', '2025-06-01', 'sv', '{now}')"
+            )
+            database.execute_sql(
+                "INSERT INTO invitation (participant_id, wave_id, due_at, expires_at, state) "
+                f"VALUES ({n}, 1, '{now}', '{now}', 'answered')"
+            )
+            database.execute_sql(
+                "INSERT INTO response (invitation_id, survey, survey_version, submitted_at, answers) "
+                f"VALUES ({n}, 'standard', 1, '{now}', %s)".replace("%s", database.param),
+                (text,),
+            )
+        migrate(database)
+        rows = {o.invitation_id: o for o in Outcome.select()}
+        assert rows[1].main_activity == "studies" and rows[1].social_assistance == "no"
+        assert rows[1].who5 == 4 * 15 and rows[1].next_step_start == "not_yet"
+        assert rows[1].programme_helped is None
+        assert rows[2].main_activity == "work" and rows[2].who5 is None
+        assert len(rows) == 2
+    finally:
+        database.close()
+        database.close_all()

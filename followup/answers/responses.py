@@ -10,7 +10,10 @@ from peewee import Database, IntegrityError
 from followup.answers.answering import remember_fingerprint
 from followup.answers.surveys import Survey
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken
-from followup.models import Draft, Invitation, Response
+from followup.models import Draft, Invitation, Outcome, Response
+
+WHO5_ITEMS = tuple(f"who5_{n}" for n in range(1, 6))
+COUNTED_CHOICES = ("main_activity", "social_assistance", "next_step_start", "programme_helped")
 
 
 def record_response(
@@ -33,6 +36,7 @@ def record_response(
                 raise _why_closed(invitation_id)
             Draft.delete().where(Draft.invitation == invitation_id).execute()
             remember_fingerprint(survey)
+            Outcome.create(invitation=invitation_id, **countable(cleaned))
             return Response.create(
                 invitation=invitation_id,
                 survey=survey.id,
@@ -42,6 +46,17 @@ def record_response(
             )
     except IntegrityError:
         raise AlreadyAnswered() from None
+
+
+def countable(answers: dict) -> dict:
+    """Return the answers that reports count, typed: the chosen options and the WHO-5 index (0-100)."""
+    values = {
+        name: answers.get(name) if isinstance(answers.get(name), str) else None for name in COUNTED_CHOICES
+    }
+    items = [answers.get(item) for item in WHO5_ITEMS]
+    complete = all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 5 for v in items)
+    values["who5"] = 4 * sum(items) if complete else None
+    return values
 
 
 def _why_closed(invitation_id: int) -> Exception:

@@ -28,7 +28,7 @@ CASES = {
     "a choice not offered": (
         ["report", "--programme", "X", "--format", "xml"],
         2,
-        "Ogiltigt värde för '--format': 'xml' är inte något av 'csv', 'json'.",
+        "Ogiltigt värde för '--format': 'xml' är inte något av 'csv', 'xlsx', 'json'.",
     ),
     "a port that is not a number": (["serve", "--port", "abc"], 2, "'abc' är inte ett giltigt tal."),
     "a port out of range": (["serve", "--port", "70000"], 2, "ligger inte i intervallet"),

@@ -4,7 +4,7 @@ import pytest
 
 from followup.models import Cohort, Contact, Invitation, Participant
 from followup.plan.importing import ImportRejected, read_rows
-from followup.results.reporting import ACTIVITIES
+from followup.results.measures import ACTIVITIES
 from tests.factories import make_participants, make_programme, run_tick
 
 ACTS = set(ACTIVITIES)

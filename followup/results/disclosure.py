@@ -1,0 +1,278 @@
+"""Disclosure control: which figures are hidden, so that no one can be singled out.
+
+**Sensitive** (the rule): a count from 1 to threshold-1 of people sharing an attribute (an
+activity, social assistance, a WHO-5 band, a step, a transition, a characteristic at exit); a
+published count of people sharing an attribute that is the whole of its group (everybody in a
+cohort receives social assistance; opinions of the programme excepted), when the group is
+not empty (a published 0 is not
+sensitive, so "nobody in the cohort is self-sufficient" is published); a share or mean over fewer than
+threshold people. Process figures (invited, delivered, answered, response rate) are not
+attributes: a full response hides nothing.
+
+**Protection** (secondary suppression): every hidden sensitive count must keep a range of
+possible values at least `threshold` wide given everything published for the programme: all
+tables at once, every equation between their cells (totals and parts, cohorts and the whole
+programme) and no negative counts; every hidden mean over few people a range of at least 10
+WHO-5 points. Ranges are computed with linear programming (HiGHS), which is
+the interval attack a careful reader could make. Where a range is too narrow, a published cell
+of a binding equation is hidden as well (a part before a total, the smallest that is large
+enough), and the range computed again.
+
+The ranges are exact (every equation of the programme at once), computed by HiGHS through its
+own Python interface, highspy, because it keeps one model and warm-starts each solve from the
+last; the tests' auditor uses HiGHS through SciPy instead, and nothing of this module.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import os
+import sys
+from collections import defaultdict
+
+import highspy
+import numpy as np
+
+from followup.results.tables import ALL, ATTRIBUTE, SUM, Publication, Variable
+
+SUPPRESSED = ".."
+
+
+def sensitive_variables(publication: Publication, threshold: int) -> set[tuple]:
+    """Return the variables the rule calls sensitive (published or not)."""
+    variables = publication.variables
+    found = set()
+    for key, variable in variables.items():
+        if variable.role == ATTRIBUTE and 1 <= variable.value < threshold:
+            found.add(key)
+        elif variable.role == SUM and variable.n and variable.n < threshold:
+            found.add(key)
+    if threshold <= 1:
+        return found  # suppression is off
+    for equation in publication.equations:
+        if not equation.distribution:
+            continue
+        total = variables[equation.total].value
+        for part in equation.parts:
+            variable = variables[part]
+            if variable.role == ATTRIBUTE and variable.published and total > 0 and variable.value == total:
+                found.add(part)
+    return found
+
+
+def required_width(variable: Variable, threshold: int) -> float:
+    """Return how wide the range of a hidden sensitive variable must stay."""
+    if variable.role == SUM:
+        return variable.protect_width or 0.0
+    return float(threshold)
+
+
+def _quiet_highs() -> highspy.Highs:
+    """Return a HiGHS model that prints nothing (it prints a banner when made, before any option)."""
+    sys.stdout.flush()
+    libc = ctypes.CDLL(None)
+    saved, silent = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(silent, 1)
+    try:
+        model = highspy.Highs()
+        model.setOptionValue("output_flag", False)
+        libc.fflush(None)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(silent)
+    return model
+
+
+class _Ranges:
+    """Ranges of hidden variables given what is published, by linear programming.
+
+    One HiGHS model holds every variable and equation of the publication; a published figure is
+    a variable fixed at its value, and hiding it frees it. Each range is two solves that start
+    from the previous solution (warm start), which keeps the thousands of solves fast.
+    """
+
+    def __init__(self, publication: Publication, hidden: set[tuple]) -> None:
+        self.variables = publication.variables
+        self.equations = publication.equations
+        self.hidden = hidden
+        self.keys = list(self.variables)
+        self.column = {key: j for j, key in enumerate(self.keys)}
+        self.equations_of: dict[tuple, list[int]] = defaultdict(list)
+        for i, equation in enumerate(self.equations):
+            for member in (equation.total, *equation.parts):
+                self.equations_of[member].append(i)
+        self.model = _quiet_highs()
+        lower, upper = zip(*(self._bounds(key) for key in self.keys), strict=True)
+        self.model.addVars(len(self.keys), np.array(lower, dtype=float), np.array(upper, dtype=float))
+        starts, indices, values = [], [], []
+        for equation in self.equations:
+            starts.append(len(indices))
+            coefficients: dict[int, float] = defaultdict(float)
+            coefficients[self.column[equation.total]] += 1.0
+            for part in equation.parts:
+                coefficients[self.column[part]] -= 1.0
+            for j, c in coefficients.items():
+                indices.append(j)
+                values.append(c)
+        count = len(self.equations)
+        self.model.addRows(
+            count,
+            np.zeros(count),
+            np.zeros(count),
+            len(indices),
+            np.array(starts, dtype=np.int32),
+            np.array(indices, dtype=np.int32),
+            np.array(values, dtype=float),
+        )
+        self.objective: int | None = None
+
+    def _bounds(self, key: tuple) -> tuple[float, float]:
+        variable = self.variables[key]
+        if self.free(key):
+            upper = highspy.kHighsInf if math.isinf(variable.upper) else variable.upper
+            return variable.lower, upper
+        return variable.value, variable.value
+
+    def free(self, key: tuple) -> bool:
+        return key in self.hidden or not self.variables[key].published
+
+    def hide(self, key: tuple) -> None:
+        self.hidden.add(key)
+        self.model.changeColBounds(self.column[key], *self._bounds(key))
+
+    def range(self, key: tuple) -> tuple[float, float, list[int], list[int]]:
+        """Return the smallest and largest value of `key`, and the equations binding each end."""
+        j = self.column[key]
+        if self.objective is not None:
+            self.model.changeColCost(self.objective, 0.0)
+        self.model.changeColCost(j, 1.0)
+        self.objective = j
+        ends = []
+        for sense, infinite in (
+            (highspy.ObjSense.kMinimize, -math.inf),
+            (highspy.ObjSense.kMaximize, math.inf),
+        ):
+            self.model.changeObjectiveSense(sense)
+            self.model.run()
+            status = self.model.getModelStatus()
+            if status in (
+                highspy.HighsModelStatus.kUnbounded,
+                highspy.HighsModelStatus.kUnboundedOrInfeasible,
+            ):
+                ends.append((infinite, []))
+                continue
+            if status != highspy.HighsModelStatus.kOptimal:
+                raise RuntimeError(
+                    f"disclosure control: no solution for {key!r}: {self.model.modelStatusToString(status)}"
+                )
+            duals = np.asarray(self.model.getSolution().row_dual)
+            ends.append(
+                (self.model.getInfo().objective_function_value, list(np.flatnonzero(np.abs(duals) > 1e-9)))
+            )
+        (low, low_binding), (high, high_binding) = ends
+        return low, high, low_binding, high_binding
+
+
+def protect(publication: Publication, threshold: int, secondary: bool = True) -> Publication:
+    """Hide sensitive figures and enough others that none can be narrowed down; return the publication.
+
+    `secondary=False` hides the sensitive figures alone: only for showing what that would leak.
+    """
+    variables = publication.variables
+    sensitive = sensitive_variables(publication, threshold)
+    hidden = {k for k in sensitive if variables[k].published}
+    hidden |= {k for k, v in variables.items() if v.role == SUM and not v.n}
+    ranges = _Ranges(publication, hidden)
+    for key in sorted(sensitive, key=repr) if secondary else ():
+        variable = variables[key]
+        need = required_width(variable, threshold)
+        if variable.role == SUM and not variable.n:
+            continue
+        while True:
+            low, high, low_binding, high_binding = ranges.range(key)
+            if high - low >= need - 1e-6:
+                break
+            chosen = None
+            if variable.value >= need:
+                # Room enough below: let a part of an equation that holds it up rise instead.
+                chosen = _rising_part(ranges, key, low_binding)
+            if chosen is None:
+                chosen = _choose(ranges, key, high_binding + low_binding, need - (high - low))
+            if chosen is None:
+                break
+            ranges.hide(chosen)
+    publication.threshold = threshold
+    _mark_cells(publication, hidden, threshold)
+    return publication
+
+
+def _rising_part(ranges: _Ranges, key: tuple, binding: list[int]) -> tuple | None:
+    """Return the smallest published part of an equation binding the low end, a cohort's first."""
+    found = [
+        part
+        for i in binding
+        for part in ranges.equations[i].parts
+        if part != key and not ranges.free(part) and ranges.equations[i].total != key
+    ]
+    if not found:
+        return None
+    return min(found, key=lambda m: (ALL in m, ranges.variables[m].value, repr(m)))
+
+
+def _choose(ranges: _Ranges, key: tuple, binding: list[int], shortfall: float) -> tuple | None:
+    """Return the published variable to hide next: a part large enough before a total, near first."""
+    variables = ranges.variables
+    equations = ranges.equations
+    near = sorted(set(binding) | set(ranges.equations_of[key]))
+    members = {m for i in near for m in (equations[i].total, *equations[i].parts)}
+    further = sorted({i for m in members for i in ranges.equations_of[m]} - set(near))
+
+    def candidates(search) -> list[tuple[bool, tuple]]:
+        found = []
+        for i in search:
+            equation = equations[i]
+            for is_total, member in ((True, equation.total), *((False, p) for p in equation.parts)):
+                if member != key and not ranges.free(member):
+                    found.append((is_total, member))
+        return found
+
+    def value(m: tuple) -> float:
+        return variables[m].value
+
+    # A hidden part can give way by as much as it holds: one holding at least the shortfall widens
+    # the range; a part holding nothing cannot, but a hidden total can. A cohort's total goes before
+    # the whole programme's, whose figures matter most. As a last resort any equation, so that a
+    # cell is never left narrower than the rule allows while anything is still published.
+    for search in (near, further):
+        big_enough = [m for is_total, m in candidates(search) if not is_total and value(m) >= shortfall]
+        if big_enough:
+            return min(big_enough, key=lambda m: (ALL in m, value(m), repr(m)))
+    for search in (near, further, range(len(equations))):
+        found = candidates(search)
+        totals = [m for is_total, m in found if is_total]
+        if totals:
+            return min(totals, key=lambda m: (ALL in m, value(m), repr(m)))
+        if found:
+            return max((m for _, m in found), key=lambda m: (value(m), repr(m)))
+    return None
+
+
+def _mark_cells(publication: Publication, hidden: set[tuple], threshold: int) -> None:
+    """Mark each cell hidden or not, and measure the information lost: the share of figures hidden."""
+    figures = suppressed = 0
+    for table in publication.tables:
+        for row in table.rows:
+            for cell in row.cells.values():
+                if cell.value is None or (isinstance(cell.value, float) and math.isnan(cell.value)):
+                    cell.value = None  # no figure exists (a share of nobody): shown empty, not hidden
+                    continue
+                cell.hidden = (
+                    cell.variable in hidden
+                    or any(d in hidden for d in cell.depends)
+                    or (cell.over is not None and cell.over < threshold)
+                )
+                figures += 1
+                suppressed += cell.hidden
+    publication.information_loss = suppressed / figures if figures else 0.0
