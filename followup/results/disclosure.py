@@ -29,6 +29,7 @@ import ctypes
 import math
 import os
 import sys
+import threading
 from collections import defaultdict
 
 import highspy
@@ -37,6 +38,9 @@ import numpy as np
 from followup.results.tables import ALL, ATTRIBUTE, SUM, Publication, Variable
 
 SUPPRESSED = ".."
+# The banner is silenced by pointing the process's stdout elsewhere for a moment; two threads
+# doing that at once could leave it pointing at /dev/null for good.
+_STDOUT_SWAP = threading.Lock()
 
 
 def sensitive_variables(publication: Publication, threshold: int) -> set[tuple]:
@@ -70,18 +74,19 @@ def required_width(variable: Variable, threshold: int) -> float:
 
 def _quiet_highs() -> highspy.Highs:
     """Return a HiGHS model that prints nothing (it prints a banner when made, before any option)."""
-    sys.stdout.flush()
-    libc = ctypes.CDLL(None)
-    saved, silent = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    os.dup2(silent, 1)
-    try:
-        model = highspy.Highs()
-        model.setOptionValue("output_flag", False)
-        libc.fflush(None)
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(silent)
+    with _STDOUT_SWAP:
+        sys.stdout.flush()
+        libc = ctypes.CDLL(None)
+        saved, silent = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(silent, 1)
+        try:
+            model = highspy.Highs()
+            model.setOptionValue("output_flag", False)
+            libc.fflush(None)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(silent)
     return model
 
 
