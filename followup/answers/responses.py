@@ -10,7 +10,7 @@ from peewee import Database, IntegrityError
 from followup.answers.answering import remember_fingerprint
 from followup.answers.surveys import Survey
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken
-from followup.models import Draft, Invitation, Response
+from followup.models import Draft, Invitation, Response, window_open
 
 
 def record_response(
@@ -25,7 +25,7 @@ def record_response(
                 .where(
                     (Invitation.id == invitation_id)
                     & Invitation.state.in_(Invitation.OPEN_STATES)
-                    & (Invitation.expires_at > now)
+                    & window_open(Invitation.expires_at, now)
                 )
                 .execute()
             )

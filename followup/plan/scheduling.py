@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from peewee import JOIN, Database
 
 from followup.db import insert_rows
-from followup.models import Invitation, Participant, Wave
+from followup.models import Invitation, Participant, Wave, window_open
 
 DEFAULT_OFFSETS = (6, 12, 24)
 DEFAULT_WINDOW_DAYS = 60
@@ -48,7 +48,7 @@ def invitations_for(
     for wave in waves:
         due = due_at(exit_date, wave.offset_months, zone, hour)
         expires = due + timedelta(days=wave.window_days)
-        if expires <= now:
+        if not window_open(expires, now):
             continue
         rows.append(
             {
@@ -104,6 +104,6 @@ def expire_closed(now: datetime) -> int:
     """Mark open invitations whose window has closed as expired; return how many."""
     return (
         Invitation.update(state=Invitation.EXPIRED)
-        .where(Invitation.state.in_(Invitation.OPEN_STATES) & (Invitation.expires_at <= now))
+        .where(Invitation.state.in_(Invitation.OPEN_STATES) & ~window_open(Invitation.expires_at, now))
         .execute()
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from peewee import JOIN
 
-from followup.models import Contact, Invitation, Message, Participant, Wave
+from followup.models import Contact, Invitation, Message, Participant, Wave, window_open
 
 
 @dataclass
@@ -74,7 +74,7 @@ def wave_status(programme_id: int) -> list[WaveStatus]:
 def contacts_to_fix(programme_id: int, now: datetime) -> list[ContactProblem]:
     """List participants with an open wave whose e-mail or phone does not work, by code only."""
     open_waves = Invitation.select(Invitation.participant).where(
-        Invitation.state.in_(Invitation.OPEN_STATES) & (Invitation.expires_at > now)
+        Invitation.state.in_(Invitation.OPEN_STATES) & window_open(Invitation.expires_at, now)
     )
     # Only the failure columns: the addresses and numbers themselves are not read at all.
     query = (

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from peewee import Database
 
-from followup.models import Contact, Invitation, Participant
+from followup.models import Contact, Invitation, Participant, window_open
 from followup.plan import scheduling
 from followup.sending.delivery import Senders
 from followup.sending.queueing import insert_messages, invitation_messages, reminder_messages
@@ -21,7 +21,7 @@ def delete_unneeded_contacts(now: datetime, retention_days: int) -> int:
         .join(Participant)
         .where(
             Invitation.state.in_(Invitation.OPEN_STATES)
-            & (Invitation.expires_at > cutoff)
+            & window_open(Invitation.expires_at, cutoff)
             & Participant.opted_out_at.is_null()
         )
     )

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from peewee import JOIN, Database, fn
 
 from followup.db import insert_rows
-from followup.models import Contact, Invitation, Message, Participant, Programme, day_list
+from followup.models import Contact, Invitation, Message, Participant, Programme, day_list, window_open
 
 
 def usable_channels(policy: str, contact: Contact | None, participant: Participant) -> list[str]:
@@ -90,7 +90,9 @@ def _open_invitations(now: datetime, state: str):
         .switch(Participant)
         .join(Programme)
         .where(
-            (Invitation.state == state) & (Invitation.expires_at > now) & Participant.opted_out_at.is_null()
+            (Invitation.state == state)
+            & window_open(Invitation.expires_at, now)
+            & Participant.opted_out_at.is_null()
         )
         .tuples()
     )

@@ -23,7 +23,7 @@ from peewee import JOIN, Database
 
 from followup.answers import tokens
 from followup.db import statement
-from followup.models import Contact, Invitation, Message, Participant, Programme
+from followup.models import Contact, Invitation, Message, Participant, Programme, window_open
 from followup.sending.delivery import Senders
 from followup.sending.delivery.email import Email, build_email
 from followup.sending.delivery.pacing import Pacer
@@ -261,7 +261,7 @@ class Sending:
                 opted_out_at is not None
                 or (channel == "sms" and sms_opted_out_at is not None)
                 or state not in Invitation.OPEN_STATES
-                or expires_at <= now
+                or not window_open(expires_at, now)
                 or (sequence and state != Invitation.SENT)
             )
             address = email if channel == "email" else phone

@@ -280,3 +280,12 @@ def test_no_page_shows_a_traceback(client, app):
     page = client.get("/boom")
     assert page.status_code == 500
     assert "internal detail" not in page.get_data(as_text=True)
+
+
+def test_a_link_opens_until_the_instant_its_window_closes(client, links, clock):
+    expires = Invitation.get(Invitation.participant == Participant.get(Participant.code == "E1")).expires_at
+    clock.set(expires - timedelta(microseconds=1))
+    arrive(client, links["E1"])
+    clock.set(expires)
+    assert client.get("/enkat").status_code == 410
+    assert client.get(links["E1"]).status_code == 410
