@@ -71,11 +71,10 @@ def insert_messages(db: Database, rows: list[dict]) -> None:
 
 
 def _open_invitations(now: datetime, state: str):
-    """Open invitations in `state` with what choosing channels needs, as plain tuples: id, sent_at,
-    then channel policy, reminder days, e-mail, its failure, phone, its failure, SMS opt-out."""
+    """Open invitations in `state` with what choosing channels needs, as rows with named columns."""
     return (
         Invitation.select(
-            Invitation.id,
+            Invitation.id.alias("invitation_id"),
             Invitation.sent_at,
             Programme.channel_policy,
             Programme.reminder_days,
@@ -94,13 +93,19 @@ def _open_invitations(now: datetime, state: str):
             & window_open(Invitation.expires_at, now)
             & Participant.opted_out_at.is_null()
         )
-        .tuples()
+        .namedtuples()
     )
 
 
-def _usable(row: tuple) -> list[str]:
-    _, _, policy, _, *contact = row
-    return _channels(policy, *contact)
+def _usable(row) -> list[str]:
+    return _channels(
+        row.channel_policy,
+        row.email,
+        row.email_failed_at,
+        row.phone,
+        row.phone_failed_at,
+        row.sms_opted_out_at,
+    )
 
 
 def due_invitations(now: datetime):
@@ -114,7 +119,11 @@ def due_invitations(now: datetime):
 
 def invitation_messages(now: datetime) -> list[dict]:
     """Return the invitation messages that should exist for what has fallen due."""
-    return [message_row(row[0], 0, channel, now) for row in due_invitations(now) for channel in _usable(row)]
+    return [
+        message_row(row.invitation_id, 0, channel, now)
+        for row in due_invitations(now)
+        for channel in _usable(row)
+    ]
 
 
 def reminder_messages(now: datetime) -> list[dict]:
@@ -124,18 +133,17 @@ def reminder_messages(now: datetime) -> list[dict]:
     if invitations:
         query = (
             Message.select(Message.invitation, fn.MAX(Message.sequence))
-            .where(Message.invitation.in_([row[0] for row in invitations]))
+            .where(Message.invitation.in_([row.invitation_id for row in invitations]))
             .group_by(Message.invitation)
             .tuples()
         )
         latest.update(dict(query))
     rows = []
     for row in invitations:
-        invitation_id, sent_at, _, reminder_days = row[:4]
-        offsets = day_list(reminder_days)
+        offsets = day_list(row.reminder_days)
         # Reminders whose day has passed while a later one is also due are skipped, not sent in a burst.
-        due = [n for n, days in enumerate(offsets, start=1) if sent_at + timedelta(days=days) <= now]
-        if not due or latest[invitation_id] >= due[-1]:
+        due = [n for n, days in enumerate(offsets, start=1) if row.sent_at + timedelta(days=days) <= now]
+        if not due or latest[row.invitation_id] >= due[-1]:
             continue
-        rows += [message_row(invitation_id, due[-1], channel, now) for channel in _usable(row)]
+        rows += [message_row(row.invitation_id, due[-1], channel, now) for channel in _usable(row)]
     return rows

@@ -172,14 +172,14 @@ def _job_sql() -> str:
             Message.channel,
             Message.sequence,
             Message.attempts,
-            Invitation.id,
+            Invitation.id.alias("invitation_id"),
             Invitation.state,
             Invitation.expires_at,
-            Participant.id,
+            Participant.id.alias("participant_id"),
             Participant.language,
             Participant.opted_out_at,
             Participant.sms_opted_out_at,
-            Programme.name,
+            Programme.name.alias("programme"),
             Contact.email,
             Contact.phone,
         )
@@ -253,27 +253,38 @@ class Sending:
         with self.db.atomic():
             if not claim(message_id, now):
                 return None
-            row = self.db.execute_sql(self._job_query, (message_id,)).fetchone()
-            (kind, channel, sequence, attempts, invitation_id, state, expires_at) = row[:7]
-            (participant_id, language, opted_out_at, sms_opted_out_at, programme, email, phone) = row[7:]
-            expires_at = Invitation.expires_at.python_value(expires_at)
+            cursor = self.db.execute_sql(self._job_query, (message_id,))
+            # By the names the query gives its columns, so a reordered query cannot mix them up.
+            row = dict(zip((column[0] for column in cursor.description), cursor.fetchone(), strict=True))
+            expires_at = Invitation.expires_at.python_value(row["expires_at"])
+            channel, sequence, state = row["channel"], row["sequence"], row["state"]
             unwanted = (
-                opted_out_at is not None
-                or (channel == "sms" and sms_opted_out_at is not None)
+                row["opted_out_at"] is not None
+                or (channel == "sms" and row["sms_opted_out_at"] is not None)
                 or state not in Invitation.OPEN_STATES
                 or not window_open(expires_at, now)
                 or (sequence and state != Invitation.SENT)
             )
-            address = email if channel == "email" else phone
+            address = row["email"] if channel == "email" else row["phone"]
             if unwanted or not address:
                 self._record(message_id, Message.CANCELLED, error=None if unwanted else "no address")
                 self.report.cancelled += 1
                 return None
-            token = tokens.issue(self.db, invitation_id, now)
+            token = tokens.issue(self.db, row["invitation_id"], now)
         return _Job(
-            message_id, kind, channel, sequence, attempts, invitation_id, expires_at,
-            participant_id, language, programme, address, token,
-        )  # fmt: skip
+            id=message_id,
+            kind=row["kind"],
+            channel=channel,
+            sequence=sequence,
+            attempts=row["attempts"],
+            invitation_id=row["invitation_id"],
+            expires_at=expires_at,
+            participant_id=row["participant_id"],
+            language=row["language"],
+            programme=row["programme"],
+            address=address,
+            token=token,
+        )
 
     def _deliver(self, job: _Job, email: Email | None, queue: Iterator[int]) -> None:
         now = self.clock.now()
