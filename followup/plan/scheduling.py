@@ -71,12 +71,12 @@ INVITATION_FIELDS = (
 )
 
 
-def insert_invitations(db: Database, rows: list[dict], batch: int = 500) -> int:
+def insert_invitations(db: Database, rows: list[dict]) -> int:
     """Insert invitation rows, ignoring ones that exist already; return how many were given."""
     names = [field.name for field in INVITATION_FIELDS]
     values = [tuple(row[name] for name in names) for row in rows]
     with db.atomic():
-        insert_rows(db, Invitation, INVITATION_FIELDS, values, batch, ignore_conflicts=True)
+        insert_rows(db, Invitation, INVITATION_FIELDS, values, ignore_conflicts=True)
     return len(rows)
 
 

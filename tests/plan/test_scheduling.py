@@ -4,7 +4,14 @@ import pytest
 
 from followup.models import Invitation, Participant, window_open
 from followup.models import Wave as StoredWave
-from followup.plan.scheduling import add_months, due_at, expire_closed, invitations_for, plan_missing
+from followup.plan.scheduling import (
+    add_months,
+    due_at,
+    expire_closed,
+    insert_invitations,
+    invitations_for,
+    plan_missing,
+)
 from tests.factories import STOCKHOLM, make_participant, make_programme, programme_rows
 
 
@@ -149,9 +156,23 @@ def test_plan_missing_leaves_out_closed_windows_and_people_who_opted_out(db, clo
 def test_a_participant_imported_before_the_plan_had_waves_gets_them_later(db, clock):
     programme = make_programme(db, clock.now(), offsets=[6])
     StoredWave.delete().execute()
-    make_participant(db, clock.now(), programme, exit_date=date(2025, 12, 31))
+    make_participant(db, clock.now(), programme, code="P1", exit_date=date(2025, 12, 31))
     assert Invitation.select().count() == 0
     StoredWave.create(programme=programme, offset_months=6, survey="standard", window_days=60)
+    # P2, imported after the wave was added, has its invitation already; P1 still lacks one.
+    make_participant(db, clock.now(), programme, code="P2", exit_date=date(2025, 11, 30))
     assert plan_missing(db, clock.now(), STOCKHOLM, 10) == 1
-    invitation = Invitation.get()
+    invitation = Invitation.get(Invitation.participant == Participant.get(Participant.code == "P1"))
     assert invitation.due_at.astimezone(STOCKHOLM) == datetime(2026, 6, 30, 10, 0, tzinfo=STOCKHOLM)
+
+
+def test_planning_what_exists_already_changes_nothing(db, clock):
+    # Two schedulers may plan the same missing invitation at once: the second insert is no error.
+    programme = make_programme(db, clock.now(), offsets=[6])
+    make_participant(db, clock.now(), programme, exit_date=date(2025, 12, 31))
+    before = list(Invitation.select().tuples())
+    rows = invitations_for(
+        Participant.get().id, date(2025, 12, 31), StoredWave.select(), clock.now(), STOCKHOLM, 11
+    )
+    assert insert_invitations(db, rows) == 1
+    assert list(Invitation.select().tuples()) == before
