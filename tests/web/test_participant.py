@@ -289,3 +289,11 @@ def test_a_link_opens_until_the_instant_its_window_closes(client, links, clock):
     clock.set(expires)
     assert client.get("/enkat").status_code == 410
     assert client.get(links["E1"]).status_code == 410
+
+
+def test_a_closed_link_says_so_in_the_persons_language(client, links, clock):
+    clock.set(NOW + timedelta(days=61))
+    english = client.get(links["E2"])
+    assert english.status_code == 410 and "This follow-up has closed" in english.get_data(as_text=True)
+    swedish = client.get(links["E1"])
+    assert swedish.status_code == 410 and "This follow-up has closed" not in swedish.get_data(as_text=True)
