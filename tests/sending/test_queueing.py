@@ -1,5 +1,7 @@
 from datetime import date, timedelta
 
+import pytest
+
 from followup.models import Contact, Invitation, Message, Participant
 from followup.sending.queueing import insert_messages, invitation_messages, reminder_messages
 from tests.factories import at, make_participant, make_participants, make_programme, run_tick
@@ -152,3 +154,54 @@ def test_a_message_goes_out_until_the_instant_its_window_closes(app, db, clock, 
     report = run_tick(app, db, first.expires_at)
     assert report.cancelled == 1 and report.sent == 1
     assert Message.get(Message.invitation == first).state == Message.CANCELLED
+
+
+BOTH_WORK = {}
+EMAIL_FAILED = {"email_failed_at": True}
+PHONE_FAILED = {"phone_failed_at": True}
+SMS_STOPPED = {"sms_opted_out_at": True}
+
+
+@pytest.mark.parametrize(
+    ("policy", "email", "phone", "problem", "expected"),
+    [
+        ("email_then_sms", "p1@example.org", "+46701740605", BOTH_WORK, ["email"]),
+        ("email_then_sms", "", "+46701740605", BOTH_WORK, ["sms"]),
+        ("email_then_sms", "p1@example.org", "+46701740605", EMAIL_FAILED, ["sms"]),
+        ("email_then_sms", "p1@example.org", "+46701740605", {**EMAIL_FAILED, **SMS_STOPPED}, []),
+        ("email_then_sms", "p1@example.org", "", EMAIL_FAILED, []),
+        ("email_only", "p1@example.org", "+46701740605", BOTH_WORK, ["email"]),
+        ("email_only", "", "+46701740605", BOTH_WORK, []),
+        ("email_only", "p1@example.org", "+46701740605", EMAIL_FAILED, []),
+        ("sms_only", "p1@example.org", "+46701740605", BOTH_WORK, ["sms"]),
+        ("sms_only", "p1@example.org", "", BOTH_WORK, []),
+        ("sms_only", "p1@example.org", "+46701740605", PHONE_FAILED, []),
+        ("sms_only", "p1@example.org", "+46701740605", SMS_STOPPED, []),
+        ("both", "p1@example.org", "+46701740605", BOTH_WORK, ["email", "sms"]),
+        ("both", "p1@example.org", "+46701740605", PHONE_FAILED, ["email"]),
+        ("both", "p1@example.org", "+46701740605", SMS_STOPPED, ["email"]),
+        ("both", "p1@example.org", "+46701740605", EMAIL_FAILED, ["sms"]),
+        ("both", "", "+46701740605", BOTH_WORK, ["sms"]),
+    ],
+)
+def test_the_channel_policy_picks_the_channels_that_work(db, clock, policy, email, phone, problem, expected):
+    programme = make_programme(db, clock.now(), offsets=[6], channel_policy=policy)
+    make_participants(db, clock.now(), programme, [f"P1,2025-07-20,{email},{phone},sv,G"])
+    failures = {name: clock.now() for name in ("email_failed_at", "phone_failed_at") if name in problem}
+    if failures:
+        Contact.update(failures).execute()
+    if "sms_opted_out_at" in problem:
+        Participant.update(sms_opted_out_at=clock.now()).execute()
+    due = Invitation.get().due_at
+    assert [row["channel"] for row in invitation_messages(due)] == expected
+    # The reminders of a sent invitation go by the same rule.
+    insert_messages(db, invitation_messages(due))
+    Invitation.update(state=Invitation.SENT, sent_at=due).execute()
+    assert [row["channel"] for row in reminder_messages(due + timedelta(days=7))] == expected
+
+
+def test_a_participant_whose_contact_details_were_deleted_gets_no_message(db, clock):
+    programme = make_programme(db, clock.now(), offsets=[6])
+    make_participant(db, clock.now(), programme, exit_date=date(2025, 7, 20))
+    Contact.delete().execute()
+    assert invitation_messages(Invitation.get().due_at) == []
