@@ -5,16 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from peewee import JOIN, Database, fn
+from peewee import Database, fn
 
 from followup.db import insert_rows
 from followup.models import Contact, Invitation, Message, Participant, Programme, day_list, window_open
 
 
-def usable_channels(policy: str, contact: Contact | None, participant: Participant) -> list[str]:
+def usable_channels(policy: str, contact: Contact, participant: Participant) -> list[str]:
     """Return the channels to use for one message under the programme's channel policy."""
-    if contact is None:
-        return _channels(policy, None, None, None, None, participant.sms_opted_out_at)
     return _channels(
         policy,
         contact.email,
@@ -85,7 +83,8 @@ def _open_invitations(now: datetime, state: str):
             Participant.sms_opted_out_at,
         )
         .join(Participant)
-        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
+        # Without contact details (deleted) there is no channel, so no row is needed either.
+        .join(Contact)
         .switch(Participant)
         .join(Programme)
         .where(

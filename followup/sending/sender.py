@@ -412,7 +412,7 @@ class Sending:
             participant = Participant.get_by_id(job.participant_id)
             policy = participant.programme.channel_policy
             if job.channel == "email" and policy == Programme.EMAIL_THEN_SMS:
-                contact = Contact.get_or_none(Contact.participant == job.participant_id)
+                contact = Contact.get(Contact.participant == job.participant_id)
                 if usable_channels(policy, contact, participant) == ["sms"]:
                     insert_messages(self.db, [message_row(job.invitation_id, job.sequence, "sms", now)])
         log.info("message %s: address does not work (%s)", job.id, problem)

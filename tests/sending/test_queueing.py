@@ -205,3 +205,41 @@ def test_a_participant_whose_contact_details_were_deleted_gets_no_message(db, cl
     make_participant(db, clock.now(), programme, exit_date=date(2025, 7, 20))
     Contact.delete().execute()
     assert invitation_messages(Invitation.get().due_at) == []
+
+
+def test_each_invitation_keeps_its_own_count_of_reminders(db, clock):
+    programme = make_programme(db, clock.now(), offsets=[6])
+    make_participants(
+        db,
+        clock.now(),
+        programme,
+        ["P1,2025-07-20,p1@example.org,,sv,G", "P2,2025-07-27,p2@example.org,,sv,G"],
+    )
+    first, second = Invitation.select().order_by(Invitation.due_at)
+    for invitation in (first, second):
+        insert_messages(db, invitation_messages(invitation.due_at))
+        Invitation.update(state=Invitation.SENT, sent_at=invitation.due_at).where(
+            Invitation.id == invitation.id
+        ).execute()
+    # Two weeks after the first was sent: its second reminder and the other's first are due.
+    moment = first.due_at + timedelta(days=14)
+    assert queued(reminder_messages(moment)) == [("Steget", "P1", 2, "email"), ("Steget", "P2", 1, "email")]
+    insert_messages(db, reminder_messages(moment))
+    assert reminder_messages(moment + timedelta(days=1)) == []
+
+
+def test_what_fell_due_first_is_queued_first(db, clock):
+    programme = make_programme(db, clock.now(), offsets=[6])
+    make_participants(
+        db,
+        clock.now(),
+        programme,
+        [
+            "P3,2025-07-20,p3@example.org,,sv,G",
+            "P1,2025-07-21,p1@example.org,,sv,G",
+            "P2,2025-07-20,p2@example.org,,sv,G",
+        ],
+    )
+    rows = invitation_messages(at(2026, 1, 22))
+    codes = [Invitation.get_by_id(row["invitation"]).participant.code for row in rows]
+    assert codes == ["P3", "P2", "P1"]
