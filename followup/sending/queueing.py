@@ -11,21 +11,18 @@ from followup.db import insert_rows
 from followup.models import Contact, Invitation, Message, Participant, Programme, day_list, window_open
 
 
-def usable_channels(policy: str, contact: Contact, participant: Participant) -> list[str]:
-    """Return the channels to use for one message under the programme's channel policy."""
-    return _channels(
-        policy,
-        contact.email,
-        contact.email_failed_at,
-        contact.phone,
-        contact.phone_failed_at,
-        participant.sms_opted_out_at,
-    )
+def sms_works(contact: Contact, participant: Participant) -> bool:
+    """Tell whether an SMS can reach this person: a number that has not failed, and no STOP."""
+    return _sms_ok(contact.phone, contact.phone_failed_at, participant.sms_opted_out_at)
+
+
+def _sms_ok(phone, phone_failed_at, sms_opted_out_at) -> bool:
+    return bool(phone and not phone_failed_at and not sms_opted_out_at)
 
 
 def _channels(policy: str, email, email_failed_at, phone, phone_failed_at, sms_opted_out_at) -> list[str]:
     email_ok = bool(email and not email_failed_at)
-    sms_ok = bool(phone and not phone_failed_at and not sms_opted_out_at)
+    sms_ok = _sms_ok(phone, phone_failed_at, sms_opted_out_at)
     if policy == Programme.EMAIL_ONLY:
         return ["email"] if email_ok else []
     if policy == Programme.SMS_ONLY:

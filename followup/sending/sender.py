@@ -33,7 +33,7 @@ from followup.sending.delivery.transport import (
     RecipientOptedOut,
     TemporaryFailure,
 )
-from followup.sending.queueing import insert_messages, message_row, usable_channels
+from followup.sending.queueing import insert_messages, message_row, sms_works
 from followup.sending.quiet_hours import SendWindow
 
 log = logging.getLogger(__name__)
@@ -410,11 +410,12 @@ class Sending:
             ).execute()
             self._record(job.id, Message.FAILED, error=problem, attempts=job.attempts + 1)
             participant = Participant.get_by_id(job.participant_id)
-            policy = participant.programme.channel_policy
-            if job.channel == "email" and policy == Programme.EMAIL_THEN_SMS:
-                contact = Contact.get(Contact.participant == job.participant_id)
-                if usable_channels(policy, contact, participant) == ["sms"]:
-                    insert_messages(self.db, [message_row(job.invitation_id, job.sequence, "sms", now)])
+            # The e-mail address has just failed, so under email_then_sms the message goes by SMS if one can.
+            handover = (
+                job.channel == "email" and participant.programme.channel_policy == Programme.EMAIL_THEN_SMS
+            )
+            if handover and sms_works(Contact.get(Contact.participant == job.participant_id), participant):
+                insert_messages(self.db, [message_row(job.invitation_id, job.sequence, "sms", now)])
         log.info("message %s: address does not work (%s)", job.id, problem)
         self.report.failed += 1
 

@@ -139,15 +139,24 @@ def test_a_bounced_address_is_marked_and_sms_takes_over(app, db, clock, mailbox,
 
 
 @pytest.mark.parametrize(
-    ("policy", "expected"),
-    [(Programme.EMAIL_THEN_SMS, [(0, "email"), (1, "sms")]), (Programme.EMAIL_ONLY, [(0, "email")])],
+    ("policy", "sms_problem", "expected"),
+    [
+        (Programme.EMAIL_THEN_SMS, None, [(0, "email"), (1, "sms")]),
+        (Programme.EMAIL_ONLY, None, [(0, "email")]),
+        (Programme.EMAIL_THEN_SMS, "phone_failed_at", [(0, "email")]),
+        (Programme.EMAIL_THEN_SMS, "sms_opted_out_at", [(0, "email")]),
+    ],
 )
 def test_a_reminder_that_bounces_goes_by_sms_when_the_policy_allows(
-    app, db, clock, mailbox, outbox, policy, expected
+    app, db, clock, mailbox, outbox, policy, sms_problem, expected
 ):
     people(db, clock, ["X1,2025-07-20,x1@example.org,0701740609,sv,G"], policy=policy)
     senders = Senders(email=smtp(mailbox), sms=outbox_senders(app).sms)
     run_tick(app, db, NOW, senders=senders)
+    if sms_problem == "phone_failed_at":
+        Contact.update(phone_failed_at=NOW).execute()
+    elif sms_problem:
+        Participant.update(sms_opted_out_at=NOW).execute()
     # The address stops working after the invitation went out: the first reminder bounces.
     Contact.update(email="bounce@example.org").execute()
     run_tick(app, db, NOW + timedelta(days=7), senders=senders)
