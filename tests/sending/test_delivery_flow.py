@@ -160,9 +160,10 @@ def test_a_reminder_that_bounces_goes_by_sms_when_the_policy_allows(
     # The address stops working after the invitation went out: the first reminder bounces.
     Contact.update(email="bounce@example.org").execute()
     run_tick(app, db, NOW + timedelta(days=7), senders=senders)
-    run_tick(app, db, NOW + timedelta(days=7, minutes=1), senders=senders)
+    report = run_tick(app, db, NOW + timedelta(days=7, minutes=1), senders=senders)
     sent = Message.select().where(Message.state == "sent").order_by(Message.sequence)
     assert [(m.sequence, m.channel) for m in sent] == expected
+    assert report.cancelled == 0  # no SMS was queued that could not go
 
 
 def test_an_sms_opt_out_at_twilio_is_respected(app, db, clock, fake_twilio, outbox):
