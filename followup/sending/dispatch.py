@@ -61,9 +61,9 @@ def tick(
 
 def _dry_run(db: Database, now: datetime, settings: Settings) -> TickReport:
     # Plan as a real pass would, list what would be queued, and leave the database as it was.
+    # Expiring is left out: what has closed is never queued, whatever its state says.
     report = TickReport(window_closed=bool(settings.window and not settings.window.is_open(now)))
     with db.atomic() as transaction:
-        scheduling.expire_closed(now)
         scheduling.plan_missing(db, now, settings.zone, settings.send_hour)
         rows = invitation_messages(now) + reminder_messages(now)
         for row in rows:

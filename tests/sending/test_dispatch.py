@@ -2,12 +2,22 @@ import threading
 from datetime import date, timedelta
 
 from followup.answers.tokens import hash_token
+from followup.clock import FixedClock
 from followup.models import Contact, Invitation, Message, Participant, Token, Wave
-from followup.sending.dispatch import delete_unneeded_contacts
+from followup.sending.composing import compose
+from followup.sending.dispatch import delete_unneeded_contacts, tick
 from followup.sending.queueing import insert_messages, invitation_messages
 from followup.sending.quiet_hours import parse_window
 from followup.sending.sender import claim
-from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
+from tests.factories import (
+    STOCKHOLM,
+    at,
+    make_participants,
+    make_programme,
+    outbox_senders,
+    run_tick,
+    settings,
+)
 
 
 def setup_people(db, clock, rows=None):
@@ -206,3 +216,16 @@ def test_dry_run_says_the_window_is_closed_and_lists_new_waves_and_reminders(app
     assert Message.select().count() == 1 and Invitation.select().count() == 3  # nothing stored
     report = run_tick(app, db, at(2026, 3, 2, 12), dry_run=True, window=window)
     assert not report.window_closed
+    # The new wave is listed from the instant it falls due, 10:00 in Stockholm.
+    listed = run_tick(app, db, at(2026, 2, 20, 10), dry_run=True).would_send
+    assert ("E1", 7, "invitation", "email") in listed
+    assert ("E1", 7, "invitation", "email") not in run_tick(
+        app, db, at(2026, 2, 20, 9, 59), dry_run=True
+    ).would_send
+
+
+def test_a_tick_sends_unless_asked_for_a_dry_run(app, db, clock, outbox):
+    setup_people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G"])
+    with app.app_context():
+        report = tick(db, FixedClock(at(2026, 1, 21)), outbox_senders(app), compose, settings())
+    assert report.sent == 1 and len(outbox.emails()) == 1
