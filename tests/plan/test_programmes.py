@@ -69,3 +69,27 @@ def test_names_are_unique_and_unknown_ones_are_named(db, clock):
     with pytest.raises(ProgrammeError, match="no programme called 'Steget Fram'"):
         find_programme("Steget Fram")
     assert Programme.select().count() == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "swedish"),
+    [
+        ({"name": " "}, "En insats måste ha ett namn."),
+        ({"name": "Steget", "offsets": [0]}, "Uppföljningarna måste ligga på olika hela månader"),
+        ({"name": "Steget", "window_days": 0}, "Tiden att svara måste vara minst en dag."),
+        ({"name": "Steget", "channel_policy": "fax"}, "Okänt sätt att skicka; använd ett av email_only"),
+        ({"name": "Steget", "reminder_days": [0]}, "Påminnelsedagarna måste öka"),
+        ({"name": "Finns", "offsets": [6]}, "Det finns redan en insats som heter 'Finns'."),
+    ],
+)
+def test_refusals_are_in_swedish_by_default(app, db, clock, arguments, swedish):
+    create_programme(db, clock.now(), "Finns")
+    with app.test_request_context(), pytest.raises(ProgrammeError) as caught:
+        create_programme(db, clock.now(), arguments.pop("name"), **arguments)
+    assert swedish in str(caught.value)
+
+
+def test_an_unknown_programme_is_named_in_swedish_by_default(app, db):
+    with app.test_request_context(), pytest.raises(ProgrammeError) as caught:
+        find_programme("Steget Fram")
+    assert str(caught.value) == "Det finns ingen insats som heter 'Steget Fram'."
