@@ -84,6 +84,7 @@ def test_names_are_unique_and_unknown_ones_are_named(db, clock):
 )
 def test_refusals_are_in_swedish_by_default(app, db, clock, arguments, swedish):
     create_programme(db, clock.now(), "Finns")
+    arguments = dict(arguments)
     with app.test_request_context(), pytest.raises(ProgrammeError) as caught:
         create_programme(db, clock.now(), arguments.pop("name"), **arguments)
     assert swedish in str(caught.value)
