@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -167,8 +168,14 @@ def main() -> None:
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
     options = parser.parse_args()
     equivalent = equivalent_mutants()
-    rows = [row(module, run(module, options.workers), equivalent) for module in modules(options.target)]
-    columns = ("module", "mutants", "killed", "equivalent", "survived", "not run", "score")
+    rows = []
+    for module in modules(options.target):
+        started = time.monotonic()
+        statuses = run(module, options.workers)
+        rows.append(
+            {**row(module, statuses, equivalent), "minutes": f"{(time.monotonic() - started) / 60:.1f}"}
+        )
+    columns = ("module", "mutants", "killed", "equivalent", "survived", "not run", "score", "minutes")
     print(
         f"\nMutation testing, {SystemClock().now():%Y-%m-%d} (score: killed of the non-equivalent mutants)\n"
     )
