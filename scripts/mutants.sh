@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of the domain folders with mutmut, each module against the tests that cover it.
 # Usage: scripts/mutants.sh [FOLDER|MODULE] [--survivors] [--workers N]
-#   scripts/mutants.sh                               every domain module (about half an hour on 2 cores)
+#   scripts/mutants.sh                               every domain module (over an hour on 2 shared cores)
 #   scripts/mutants.sh sending                       one folder
 #   scripts/mutants.sh followup/plan/scheduling.py   one module
 # Runs at the lowest priority with at most 2 workers; results are kept in .mutants/ and reused.
