@@ -9,6 +9,8 @@ from peewee import (
     CharField,
     DateField,
     DateTimeField,
+    Expression,
+    Field,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -136,6 +138,14 @@ class Invitation(BaseModel):
             (("participant", "wave"), True),
             (("state", "due_at"), False),
         )
+
+
+def window_open(closes_at: datetime | Field, now: datetime) -> bool | Expression:
+    """Tell whether a window closing at `closes_at` is still open at `now`; from that instant it is closed.
+
+    Takes a datetime or a column alike, so queries and checks in Python draw the line at one place.
+    """
+    return closes_at > now
 
 
 class Token(BaseModel):

@@ -82,3 +82,11 @@ def outbox(app):
     from tests.factories import Outbox
 
     return Outbox(app.config["OUTBOX_PATH"])
+
+
+@pytest.fixture
+def two_programmes(db, clock):
+    """Steget and Steget Fram side by side (see tests.factories.TwoProgrammes)."""
+    from tests.factories import make_two_programmes
+
+    return make_two_programmes(db, clock.now())

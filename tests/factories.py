@@ -3,12 +3,14 @@
 import itertools
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from followup.clock import FixedClock
+from followup.models import Cohort, Contact, Invitation, Message, Participant, Programme, Token, Wave
 from followup.plan.importing import import_participants, read_rows
 from followup.plan.programmes import create_programme
 from followup.results.measures import ACTIVITIES, Counts
@@ -31,6 +33,60 @@ def make_participants(db, now, programme, rows: list[str], header: str = HEADER)
     """Import CSV rows (strings without the header) into `programme`."""
     parsed = read_rows("\n".join([header, *rows]).encode(), set(ACTIVITIES), now.astimezone(STOCKHOLM).date())
     return import_participants(db, now, programme, parsed, STOCKHOLM, 10)
+
+
+SHARED_EMAIL = "shared@example.org"
+
+
+@dataclass
+class TwoProgrammes:
+    """Two programmes on one database, built so that a query missing its programme's scope shows.
+
+    Steget: e-mail only, waves at 6, 12 and 24 months (60 days open), reminders after 7 and 14 days;
+    participants P1 (shared@example.org) and P2, cohorts Grupp 1 and Grupp 2.
+    Steget Fram: e-mail and SMS, waves at 3 and 12 months (30 days open), a reminder after 3 days;
+    participants P1 (the same address and exit date, another person) and P3, cohorts Grupp 1 and Omgång B.
+    """
+
+    a: Programme
+    b: Programme
+
+
+def make_two_programmes(db, now) -> TwoProgrammes:
+    a = make_programme(db, now, "Steget", channel_policy="email_only")
+    b = make_programme(
+        db, now, "Steget Fram", offsets=[3, 12], window_days=30, channel_policy="both", reminder_days=[3]
+    )
+    make_participants(
+        db, now, a, [f"P1,2025-06-30,{SHARED_EMAIL},,sv,Grupp 1", "P2,2025-06-30,p2@example.org,,sv,Grupp 2"]
+    )
+    make_participants(
+        db,
+        now,
+        b,
+        [
+            f"P1,2025-06-30,{SHARED_EMAIL},+46701740605,sv,Grupp 1",
+            "P3,2025-09-30,p3@example.org,+46701740606,en,Omgång B",
+        ],
+    )
+    return TwoProgrammes(a, b)
+
+
+def programme_rows(programme) -> dict[str, list[tuple]]:
+    """Everything stored about one programme, to show that work on another left it as it was."""
+    people = Participant.select(Participant.id).where(Participant.programme == programme)
+    invitations = Invitation.select(Invitation.id).where(Invitation.participant.in_(people))
+    queries = {
+        "programme": Programme.select().where(Programme.id == programme.id),
+        "waves": Wave.select().where(Wave.programme == programme),
+        "cohorts": Cohort.select().where(Cohort.programme == programme),
+        "participants": Participant.select().where(Participant.programme == programme),
+        "contacts": Contact.select().where(Contact.participant.in_(people)),
+        "invitations": Invitation.select().where(Invitation.participant.in_(people)),
+        "messages": Message.select().where(Message.invitation.in_(invitations)),
+        "tokens": Token.select().where(Token.invitation.in_(invitations)),
+    }
+    return {name: sorted(query.tuples(), key=repr) for name, query in queries.items()}
 
 
 def make_participant(

@@ -10,7 +10,7 @@ from peewee import Database, IntegrityError
 from followup.answers.answering import remember_fingerprint
 from followup.answers.surveys import Survey
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken
-from followup.models import Draft, Invitation, Outcome, Response
+from followup.models import Draft, Invitation, Outcome, Response, window_open
 
 WHO5_ITEMS = tuple(f"who5_{n}" for n in range(1, 6))
 COUNTED_CHOICES = ("main_activity", "social_assistance", "next_step_start", "programme_helped")
@@ -28,7 +28,7 @@ def record_response(
                 .where(
                     (Invitation.id == invitation_id)
                     & Invitation.state.in_(Invitation.OPEN_STATES)
-                    & (Invitation.expires_at > now)
+                    & window_open(Invitation.expires_at, now)
                 )
                 .execute()
             )

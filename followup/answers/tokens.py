@@ -10,7 +10,7 @@ from datetime import datetime
 from peewee import Database
 
 from followup.db import statement
-from followup.models import Invitation, Token
+from followup.models import Invitation, Token, window_open
 
 TOKEN_BYTES = 32
 _SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
@@ -69,6 +69,6 @@ def resolve(token: str, now: datetime) -> Invitation:
         raise UnknownToken()
     if found.state == Invitation.ANSWERED:
         raise AlreadyAnswered(found)
-    if found.state == Invitation.EXPIRED or found.expires_at <= now:
+    if found.state == Invitation.EXPIRED or not window_open(found.expires_at, now):
         raise ExpiredToken(found)
     return found

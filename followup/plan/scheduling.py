@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from peewee import JOIN, Database
 
 from followup.db import insert_rows
-from followup.models import Invitation, Participant, Wave
+from followup.models import Invitation, Participant, Wave, window_open
 
 DEFAULT_OFFSETS = (6, 12, 24)
 DEFAULT_WINDOW_DAYS = 60
@@ -49,7 +49,7 @@ def invitations_for(
     for wave in waves:
         due = due_at(exit_date, wave.offset_months, zone, hour)
         expires = due + timedelta(days=wave.window_days)
-        if expires <= now:
+        if not window_open(expires, now):
             continue
         rows.append(
             {
@@ -72,12 +72,12 @@ INVITATION_FIELDS = (
 )
 
 
-def insert_invitations(db: Database, rows: list[dict], batch: int = 500) -> int:
+def insert_invitations(db: Database, rows: list[dict]) -> int:
     """Insert invitation rows, ignoring ones that exist already; return how many were given."""
     names = [field.name for field in INVITATION_FIELDS]
     values = [tuple(row[name] for name in names) for row in rows]
     with db.atomic():
-        insert_rows(db, Invitation, INVITATION_FIELDS, values, batch, ignore_conflicts=True)
+        insert_rows(db, Invitation, INVITATION_FIELDS, values, ignore_conflicts=True)
     return len(rows)
 
 
@@ -105,7 +105,7 @@ def expire_closed(now: datetime) -> int:
     """Mark open invitations whose window has closed as expired; return how many."""
     return (
         Invitation.update(state=Invitation.EXPIRED)
-        .where(Invitation.state.in_(Invitation.OPEN_STATES) & (Invitation.expires_at <= now))
+        .where(Invitation.state.in_(Invitation.OPEN_STATES) & ~window_open(Invitation.expires_at, now))
         .execute()
     )
 

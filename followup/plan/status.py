@@ -7,7 +7,7 @@ from datetime import datetime
 
 from peewee import JOIN
 
-from followup.models import Contact, Invitation, Message, Participant, Wave
+from followup.models import Contact, Invitation, Message, Participant, Wave, window_open
 
 
 @dataclass
@@ -56,25 +56,25 @@ def wave_status(programme_id: int) -> list[WaveStatus]:
         .join(Participant)
         .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
         .where(Wave.programme == programme_id)
-        .tuples()
+        .namedtuples()
     )
-    for months, state, was_sent, was_delivered, failed, bounced, opted in query:
-        row = rows.setdefault(months, WaveStatus(months))
-        row.scheduled += state == Invitation.SCHEDULED
-        row.sent += bool(was_sent)
-        row.delivered += bool(was_delivered)
-        row.failed += bool(failed)
-        row.bounced += bool(bounced)
-        row.opted_out += bool(opted)
-        row.answered += state == Invitation.ANSWERED
-        row.expired += state == Invitation.EXPIRED
+    for found in query:
+        row = rows.setdefault(found.offset_months, WaveStatus(found.offset_months))
+        row.scheduled += found.state == Invitation.SCHEDULED
+        row.sent += bool(found.was_sent)
+        row.delivered += bool(found.delivered)
+        row.failed += bool(found.failed)
+        row.bounced += bool(found.bounced)
+        row.opted_out += bool(found.opted)
+        row.answered += found.state == Invitation.ANSWERED
+        row.expired += found.state == Invitation.EXPIRED
     return [rows[months] for months in sorted(rows)]
 
 
 def contacts_to_fix(programme_id: int, now: datetime) -> list[ContactProblem]:
     """List participants with an open wave whose e-mail or phone does not work, by code only."""
     open_waves = Invitation.select(Invitation.participant).where(
-        Invitation.state.in_(Invitation.OPEN_STATES) & (Invitation.expires_at > now)
+        Invitation.state.in_(Invitation.OPEN_STATES) & window_open(Invitation.expires_at, now)
     )
     # Only the failure columns: the addresses and numbers themselves are not read at all.
     query = (
@@ -93,11 +93,14 @@ def contacts_to_fix(programme_id: int, now: datetime) -> list[ContactProblem]:
             & (Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False))
         )
         .order_by(Participant.code)
-        .tuples()
+        .namedtuples()
     )
     problems = []
-    for code, *failures in query:
-        for channel, failed_at, problem in zip(("email", "sms"), failures[::2], failures[1::2], strict=True):
+    for found in query:
+        for channel, failed_at, problem in (
+            ("email", found.email_failed_at, found.email_problem),
+            ("sms", found.phone_failed_at, found.phone_problem),
+        ):
             if failed_at:
-                problems.append(ContactProblem(code, channel, problem or "", failed_at))
+                problems.append(ContactProblem(found.code, channel, problem or "", failed_at))
     return problems

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from peewee import Database
 
 from followup.answers.answering import delete_closed_drafts
-from followup.models import Contact, Invitation, Participant
+from followup.models import Contact, Invitation, Participant, window_open
 from followup.plan import scheduling
 from followup.sending.delivery import Senders
 from followup.sending.queueing import insert_messages, invitation_messages, reminder_messages
@@ -22,7 +22,7 @@ def delete_unneeded_contacts(now: datetime, retention_days: int) -> int:
         .join(Participant)
         .where(
             Invitation.state.in_(Invitation.OPEN_STATES)
-            & (Invitation.expires_at > cutoff)
+            & window_open(Invitation.expires_at, cutoff)
             & Participant.opted_out_at.is_null()
         )
     )
@@ -64,9 +64,9 @@ def tick(
 
 def _dry_run(db: Database, now: datetime, settings: Settings) -> TickReport:
     # Plan as a real pass would, list what would be queued, and leave the database as it was.
+    # Expiring is left out: what has closed is never queued, whatever its state says.
     report = TickReport(window_closed=bool(settings.window and not settings.window.is_open(now)))
     with db.atomic() as transaction:
-        scheduling.expire_closed(now)
         scheduling.plan_missing(db, now, settings.zone, settings.send_hour)
         rows = invitation_messages(now) + reminder_messages(now)
         for row in rows:

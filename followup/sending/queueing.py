@@ -5,29 +5,24 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from peewee import JOIN, Database, fn
+from peewee import Database, fn
 
 from followup.db import insert_rows
-from followup.models import Contact, Invitation, Message, Participant, Programme, day_list
+from followup.models import Contact, Invitation, Message, Participant, Programme, day_list, window_open
 
 
-def usable_channels(policy: str, contact: Contact | None, participant: Participant) -> list[str]:
-    """Return the channels to use for one message under the programme's channel policy."""
-    if contact is None:
-        return _channels(policy, None, None, None, None, participant.sms_opted_out_at)
-    return _channels(
-        policy,
-        contact.email,
-        contact.email_failed_at,
-        contact.phone,
-        contact.phone_failed_at,
-        participant.sms_opted_out_at,
-    )
+def sms_works(contact: Contact, participant: Participant) -> bool:
+    """Tell whether an SMS can reach this person: a number that has not failed, and no STOP."""
+    return _sms_ok(contact.phone, contact.phone_failed_at, participant.sms_opted_out_at)
+
+
+def _sms_ok(phone, phone_failed_at, sms_opted_out_at) -> bool:
+    return bool(phone and not phone_failed_at and not sms_opted_out_at)
 
 
 def _channels(policy: str, email, email_failed_at, phone, phone_failed_at, sms_opted_out_at) -> list[str]:
     email_ok = bool(email and not email_failed_at)
-    sms_ok = bool(phone and not phone_failed_at and not sms_opted_out_at)
+    sms_ok = _sms_ok(phone, phone_failed_at, sms_opted_out_at)
     if policy == Programme.EMAIL_ONLY:
         return ["email"] if email_ok else []
     if policy == Programme.SMS_ONLY:
@@ -71,11 +66,10 @@ def insert_messages(db: Database, rows: list[dict]) -> None:
 
 
 def _open_invitations(now: datetime, state: str):
-    """Open invitations in `state` with what choosing channels needs, as plain tuples: id, sent_at,
-    then channel policy, reminder days, e-mail, its failure, phone, its failure, SMS opt-out."""
+    """Open invitations in `state` with what choosing channels needs, as rows with named columns."""
     return (
         Invitation.select(
-            Invitation.id,
+            Invitation.id.alias("invitation_id"),
             Invitation.sent_at,
             Programme.channel_policy,
             Programme.reminder_days,
@@ -86,19 +80,28 @@ def _open_invitations(now: datetime, state: str):
             Participant.sms_opted_out_at,
         )
         .join(Participant)
-        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
+        # Without contact details (deleted) there is no channel, so no row is needed either.
+        .join(Contact)
         .switch(Participant)
         .join(Programme)
         .where(
-            (Invitation.state == state) & (Invitation.expires_at > now) & Participant.opted_out_at.is_null()
+            (Invitation.state == state)
+            & window_open(Invitation.expires_at, now)
+            & Participant.opted_out_at.is_null()
         )
-        .tuples()
+        .namedtuples()
     )
 
 
-def _usable(row: tuple) -> list[str]:
-    _, _, policy, _, *contact = row
-    return _channels(policy, *contact)
+def _usable(row) -> list[str]:
+    return _channels(
+        row.channel_policy,
+        row.email,
+        row.email_failed_at,
+        row.phone,
+        row.phone_failed_at,
+        row.sms_opted_out_at,
+    )
 
 
 def due_invitations(now: datetime):
@@ -112,7 +115,11 @@ def due_invitations(now: datetime):
 
 def invitation_messages(now: datetime) -> list[dict]:
     """Return the invitation messages that should exist for what has fallen due."""
-    return [message_row(row[0], 0, channel, now) for row in due_invitations(now) for channel in _usable(row)]
+    return [
+        message_row(row.invitation_id, 0, channel, now)
+        for row in due_invitations(now)
+        for channel in _usable(row)
+    ]
 
 
 def reminder_messages(now: datetime) -> list[dict]:
@@ -122,18 +129,17 @@ def reminder_messages(now: datetime) -> list[dict]:
     if invitations:
         query = (
             Message.select(Message.invitation, fn.MAX(Message.sequence))
-            .where(Message.invitation.in_([row[0] for row in invitations]))
+            .where(Message.invitation.in_([row.invitation_id for row in invitations]))
             .group_by(Message.invitation)
             .tuples()
         )
         latest.update(dict(query))
     rows = []
     for row in invitations:
-        invitation_id, sent_at, _, reminder_days = row[:4]
-        offsets = day_list(reminder_days)
+        offsets = day_list(row.reminder_days)
         # Reminders whose day has passed while a later one is also due are skipped, not sent in a burst.
-        due = [n for n, days in enumerate(offsets, start=1) if sent_at + timedelta(days=days) <= now]
-        if not due or latest[invitation_id] >= due[-1]:
+        due = [n for n, days in enumerate(offsets, start=1) if row.sent_at + timedelta(days=days) <= now]
+        if not due or latest[row.invitation_id] >= due[-1]:
             continue
-        rows += [message_row(invitation_id, due[-1], channel, now) for channel in _usable(row)]
+        rows += [message_row(row.invitation_id, due[-1], channel, now) for channel in _usable(row)]
     return rows

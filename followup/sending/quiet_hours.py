@@ -30,13 +30,14 @@ class SendWindow:
     def _open_day(self, day: date) -> bool:
         if day.weekday() not in self.days:
             return False
-        return not (self.holiday_country and day in _holidays(self.holiday_country, day.year))
+        return not (self.holiday_country and day in _holidays(self.holiday_country))
 
 
 @cache
-def _holidays(country: str, year: int) -> holidays.HolidayBase:
+def _holidays(country: str) -> holidays.HolidayBase:
     # Midsummer, Christmas and New Year's Eve are de facto holidays in Sweden: nobody wants a survey then.
-    return holidays.country_holidays(country, years=year, categories=("public", "de_facto"))
+    # The calendar fills in each year the first time a day of that year is looked up.
+    return holidays.country_holidays(country, categories=("public", "de_facto"))
 
 
 def parse_window(days: str, hours: str, country: str, zone: ZoneInfo) -> SendWindow:

@@ -23,7 +23,7 @@ from peewee import JOIN, Database
 
 from followup.answers import tokens
 from followup.db import statement
-from followup.models import Contact, Invitation, Message, Participant, Programme, Token
+from followup.models import Contact, Invitation, Message, Participant, Programme, Token, window_open
 from followup.sending.delivery import Senders
 from followup.sending.delivery.email import Email, build_email, list_id
 from followup.sending.delivery.pacing import Pacer
@@ -33,7 +33,7 @@ from followup.sending.delivery.transport import (
     RecipientOptedOut,
     TemporaryFailure,
 )
-from followup.sending.queueing import insert_messages, message_row, usable_channels
+from followup.sending.queueing import insert_messages, message_row, sms_works
 from followup.sending.quiet_hours import SendWindow
 
 log = logging.getLogger(__name__)
@@ -174,14 +174,14 @@ def _job_sql() -> str:
             Message.channel,
             Message.sequence,
             Message.attempts,
-            Invitation.id,
+            Invitation.id.alias("invitation_id"),
             Invitation.state,
             Invitation.expires_at,
-            Participant.id,
+            Participant.id.alias("participant_id"),
             Participant.language,
             Participant.opted_out_at,
             Participant.sms_opted_out_at,
-            Programme.name,
+            Programme.name.alias("programme"),
             Contact.email,
             Contact.phone,
         )
@@ -259,29 +259,43 @@ class Sending:
         with self.db.atomic():
             if not claim(message_id, now):
                 return None
-            row = self.db.execute_sql(self._job_query, (message_id,)).fetchone()
-            (kind, channel, sequence, attempts, invitation_id, state, expires_at) = row[:7]
-            (participant_id, language, opted_out_at, sms_opted_out_at, programme, email, phone) = row[7:]
-            expires_at = Invitation.expires_at.python_value(expires_at)
+            cursor = self.db.execute_sql(self._job_query, (message_id,))
+            # By the names the query gives its columns, so a reordered query cannot mix them up.
+            row = dict(zip((column[0] for column in cursor.description), cursor.fetchone(), strict=True))
+            expires_at = Invitation.expires_at.python_value(row["expires_at"])
+            channel, sequence, state = row["channel"], row["sequence"], row["state"]
             unwanted = (
-                opted_out_at is not None
-                or (channel == "sms" and sms_opted_out_at is not None)
+                row["opted_out_at"] is not None
+                or (channel == "sms" and row["sms_opted_out_at"] is not None)
                 or state not in Invitation.OPEN_STATES
-                or expires_at <= now
+                or not window_open(expires_at, now)
                 or (sequence and state != Invitation.SENT)
             )
-            address = email if channel == "email" else phone
+            address = row["email"] if channel == "email" else row["phone"]
             if unwanted or not address:
                 self._record(message_id, Message.CANCELLED, error=None if unwanted else "no address")
                 self.report.cancelled += 1
                 return None
-            token = tokens.issue(self.db, invitation_id, now)
+            token = tokens.issue(self.db, row["invitation_id"], now)
             # An e-mail's opt-out link (and List-Unsubscribe) has a token that can do nothing else.
-            optout = tokens.issue(self.db, invitation_id, now, Token.OPTOUT) if channel == "email" else ""
+            optout = (
+                tokens.issue(self.db, row["invitation_id"], now, Token.OPTOUT) if channel == "email" else ""
+            )
         return _Job(
-            message_id, kind, channel, sequence, attempts, invitation_id, expires_at,
-            participant_id, language, programme, address, token, optout,
-        )  # fmt: skip
+            id=message_id,
+            kind=row["kind"],
+            channel=channel,
+            sequence=sequence,
+            attempts=row["attempts"],
+            invitation_id=row["invitation_id"],
+            expires_at=expires_at,
+            participant_id=row["participant_id"],
+            language=row["language"],
+            programme=row["programme"],
+            address=address,
+            token=token,
+            optout_token=optout,
+        )
 
     def _deliver(self, job: _Job, email: Email | None, queue: Iterator[int]) -> None:
         now = self.clock.now()
@@ -408,11 +422,12 @@ class Sending:
             ).execute()
             self._record(job.id, Message.FAILED, error=problem, attempts=job.attempts + 1)
             participant = Participant.get_by_id(job.participant_id)
-            policy = participant.programme.channel_policy
-            if job.channel == "email" and policy == Programme.EMAIL_THEN_SMS:
-                contact = Contact.get_or_none(Contact.participant == job.participant_id)
-                if usable_channels(policy, contact, participant) == ["sms"]:
-                    insert_messages(self.db, [message_row(job.invitation_id, job.sequence, "sms", now)])
+            # The e-mail address has just failed, so under email_then_sms the message goes by SMS if one can.
+            handover = (
+                job.channel == "email" and participant.programme.channel_policy == Programme.EMAIL_THEN_SMS
+            )
+            if handover and sms_works(Contact.get(Contact.participant == job.participant_id), participant):
+                insert_messages(self.db, [message_row(job.invitation_id, job.sequence, "sms", now)])
         log.info("message %s: address does not work (%s)", job.id, problem)
         self.report.failed += 1
 

@@ -29,7 +29,7 @@ from followup.answers.responses import record_response
 from followup.answers.surveys import AnswerError, Page, Survey, latest
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
 from followup.i18n import use_language
-from followup.models import Invitation, Token
+from followup.models import Invitation, Token, window_open
 from followup.plan.scheduling import what_comes_next
 from followup.web.forms import CsrfForm, error_messages, page_fields, render_fields, submitted_answers
 from followup.web.redirects import local_path
@@ -265,7 +265,9 @@ def _current(allow_answered: bool = False) -> tuple[Visit, Survey]:
     survey = latest(runtime.surveys, visit.survey)
     if visit.state == Invitation.DECLINED:
         abort(make_response(_render("participant/skipped.html", visit, survey)))
-    if visit.state == Invitation.EXPIRED or (visit.state != Invitation.ANSWERED and visit.expires_at <= now):
+    if visit.state == Invitation.EXPIRED or (
+        visit.state != Invitation.ANSWERED and not window_open(visit.expires_at, now)
+    ):
         abort(_closed_page("expired", 410))
     return visit, survey
 

@@ -5,7 +5,7 @@ import pytest
 from followup.models import Cohort, Contact, Invitation, Participant
 from followup.plan.importing import ImportRejected, read_rows
 from followup.results.measures import ACTIVITIES
-from tests.factories import make_participants, make_programme, run_tick
+from tests.factories import SHARED_EMAIL, make_participants, make_programme, programme_rows, run_tick
 
 ACTS = set(ACTIVITIES)
 TODAY = date(2026, 1, 15)
@@ -137,3 +137,48 @@ def test_a_fixed_address_gets_a_fresh_chance(db, clock):
     contact = Contact.get()
     assert (contact.email, contact.email_failed_at, contact.email_problem) == ("new@example.org", None, None)
     assert contact.phone_failed_at is not None  # the number did not change, nor did its problem
+
+
+def test_a_reimport_in_one_programme_updates_its_own_contact_only(db, clock, two_programmes):
+    a, b = two_programmes.a, two_programmes.b
+    others = programme_rows(b)
+    result = make_participants(db, clock.now(), a, ["P1,2025-06-30,new@example.org,,sv,Grupp 1"])
+    assert (result.created, result.updated) == (0, 1)
+    contacts = {
+        c.participant.code: c.email
+        for c in Contact.select().join(Participant).where(Participant.programme == a)
+    }
+    assert contacts == {"P1": "new@example.org", "P2": "p2@example.org"}
+    assert programme_rows(b) == others
+
+
+def test_a_code_or_an_address_known_in_another_programme_is_a_new_person(db, clock, two_programmes):
+    a, b = two_programmes.a, two_programmes.b
+    others = programme_rows(b)
+    # P3 exists only in Steget Fram; the address and exit date without a code match Steget's own P1.
+    result = make_participants(
+        db,
+        clock.now(),
+        a,
+        ["P3,2025-09-30,p3-steget@example.org,,sv,Omgång B", f",2025-06-30,{SHARED_EMAIL},,sv,Grupp 1"],
+    )
+    assert (result.created, result.unchanged, result.updated) == (1, 1, 0)
+    p3 = Participant.get((Participant.programme == a) & (Participant.code == "P3"))
+    assert p3.contact.get().email == "p3-steget@example.org"
+    # Its cohort is Steget's own, made by this import, though Steget Fram has one of that name.
+    assert (p3.cohort.programme.id, p3.cohort.name) == (a.id, "Omgång B")
+    # Its invitations are for Steget's waves, not Steget Fram's at 3 and 12 months.
+    waves = [(i.wave.programme.id, i.wave.offset_months) for i in p3.invitations.order_by(Invitation.due_at)]
+    assert waves == [(a.id, 6), (a.id, 12), (a.id, 24)]
+    assert programme_rows(b) == others
+
+
+def test_importing_into_one_programme_leaves_the_others_cohorts_and_waves(db, clock, two_programmes):
+    a, b = two_programmes.a, two_programmes.b
+    others = programme_rows(b)
+    make_participants(db, clock.now(), a, ["P4,2025-12-31,p4@example.org,,sv,Grupp 1"])
+    p4 = Participant.get(Participant.code == "P4")
+    assert p4.cohort.programme.id == a.id
+    assert Cohort.select().where(Cohort.programme == a).count() == 2
+    assert sorted(i.wave.offset_months for i in p4.invitations) == [6, 12, 24]
+    assert programme_rows(b) == others

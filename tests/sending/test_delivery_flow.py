@@ -138,6 +138,34 @@ def test_a_bounced_address_is_marked_and_sms_takes_over(app, db, clock, mailbox,
     assert (wave.sent, wave.failed, wave.bounced) == (1, 0, 1)
 
 
+@pytest.mark.parametrize(
+    ("policy", "sms_problem", "expected"),
+    [
+        (Programme.EMAIL_THEN_SMS, None, [(0, "email"), (1, "sms")]),
+        (Programme.EMAIL_ONLY, None, [(0, "email")]),
+        (Programme.EMAIL_THEN_SMS, "phone_failed_at", [(0, "email")]),
+        (Programme.EMAIL_THEN_SMS, "sms_opted_out_at", [(0, "email")]),
+    ],
+)
+def test_a_reminder_that_bounces_goes_by_sms_when_the_policy_allows(
+    app, db, clock, mailbox, outbox, policy, sms_problem, expected
+):
+    people(db, clock, ["X1,2025-07-20,x1@example.org,0701740609,sv,G"], policy=policy)
+    senders = Senders(email=smtp(mailbox), sms=outbox_senders(app).sms)
+    run_tick(app, db, NOW, senders=senders)
+    if sms_problem == "phone_failed_at":
+        Contact.update(phone_failed_at=NOW).execute()
+    elif sms_problem:
+        Participant.update(sms_opted_out_at=NOW).execute()
+    # The address stops working after the invitation went out: the first reminder bounces.
+    Contact.update(email="bounce@example.org").execute()
+    run_tick(app, db, NOW + timedelta(days=7), senders=senders)
+    report = run_tick(app, db, NOW + timedelta(days=7, minutes=1), senders=senders)
+    sent = Message.select().where(Message.state == "sent").order_by(Message.sequence)
+    assert [(m.sequence, m.channel) for m in sent] == expected
+    assert report.cancelled == 0  # no SMS was queued that could not go
+
+
 def test_an_sms_opt_out_at_twilio_is_respected(app, db, clock, fake_twilio, outbox):
     people(db, clock, ["S1,2025-07-20,,0701740605,sv,G"], policy=Programme.SMS_ONLY)
     fake_twilio.status, fake_twilio.reply = 400, twilio_error(21610, 400)

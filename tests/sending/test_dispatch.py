@@ -2,10 +2,22 @@ import threading
 from datetime import date, timedelta
 
 from followup.answers.tokens import hash_token
-from followup.models import Invitation, Message, Participant, Token
+from followup.clock import FixedClock
+from followup.models import Contact, Invitation, Message, Participant, Token, Wave
+from followup.sending.composing import compose
+from followup.sending.dispatch import delete_unneeded_contacts, tick
 from followup.sending.queueing import insert_messages, invitation_messages
+from followup.sending.quiet_hours import parse_window
 from followup.sending.sender import claim
-from tests.factories import at, make_participants, make_programme, run_tick
+from tests.factories import (
+    STOCKHOLM,
+    at,
+    make_participants,
+    make_programme,
+    outbox_senders,
+    run_tick,
+    settings,
+)
 
 
 def setup_people(db, clock, rows=None):
@@ -145,3 +157,75 @@ def test_dry_run_lists_what_would_go_and_changes_nothing(app, db, clock, outbox)
     assert outbox.files() == [] and Message.select().count() == 0
     assert Invitation.select().where(Invitation.state != "scheduled").count() == 0
     assert date(2025, 7, 20) == Participant.get(code="E1").exit_date
+
+
+def test_a_tick_reports_what_it_planned_queued_and_deleted(app, db, clock, outbox):
+    programme = setup_people(db, clock)
+    Wave.create(programme=programme, offset_months=7, survey="standard", window_days=60)
+    report = run_tick(app, db, at(2026, 1, 21))
+    # The 7-month wave was added after the import: planned now for all three, due in February.
+    assert (report.planned, report.queued, report.sent, report.contacts_deleted) == (3, 3, 3, 0)
+    assert {i.due_at for i in Invitation.select().join(Wave).where(Wave.offset_months == 7)} == {
+        at(2026, 2, 20, 10)
+    }
+    Participant.update(opted_out_at=clock.now()).where(Participant.code == "E1").execute()
+    report = run_tick(app, db, at(2026, 1, 21, 13))
+    assert (report.planned, report.queued, report.contacts_deleted) == (0, 0, 1)
+
+
+def test_contact_details_are_kept_while_a_wave_is_open_then_for_the_retention_days(db, clock):
+    programme = make_programme(db, clock.now(), offsets=[6])
+    make_participants(db, clock.now(), programme, ["E1,2025-07-20,e1@example.org,,sv,G"])
+    expires = Invitation.get().expires_at
+    assert delete_unneeded_contacts(expires - timedelta(seconds=1), 0) == 0
+    assert delete_unneeded_contacts(expires + timedelta(days=30) - timedelta(seconds=1), 30) == 0
+    assert Contact.select().count() == 1
+    assert delete_unneeded_contacts(expires + timedelta(days=30), 30) == 1
+    assert Contact.select().count() == 0
+
+
+def test_contact_details_go_when_the_person_answered_or_opted_out(db, clock):
+    programme = make_programme(db, clock.now(), offsets=[6])
+    make_participants(
+        db,
+        clock.now(),
+        programme,
+        ["A1,2025-07-20,a1@example.org,,sv,G", "O1,2025-07-20,o1@example.org,,sv,G"],
+    )
+    keep = make_participants(
+        db, clock.now(), make_programme(db, clock.now(), "Other"), ["K1,2025-07-20,k1@example.org,,sv,G"]
+    )
+    assert keep.created == 1
+    Invitation.update(state=Invitation.ANSWERED).where(
+        Invitation.participant == Participant.get(code="A1").id
+    ).execute()
+    Participant.update(opted_out_at=clock.now()).where(Participant.code == "O1").execute()
+    assert delete_unneeded_contacts(clock.now(), 0) == 2
+    assert [c.participant.code for c in Contact.select()] == ["K1"]
+
+
+def test_dry_run_says_the_window_is_closed_and_lists_new_waves_and_reminders(app, db, clock, outbox):
+    programme = setup_people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G"])
+    run_tick(app, db, at(2026, 1, 20, 10))
+    Wave.create(programme=programme, offset_months=7, survey="standard", window_days=60)
+    window = parse_window("mon-fri", "09:00-19:00", "none", STOCKHOLM)
+    # Saturday 28 February 2026: the first reminder (after 7 days) and the new wave are due.
+    report = run_tick(app, db, at(2026, 2, 28, 12), dry_run=True, window=window)
+    assert report.window_closed
+    assert sorted(report.would_send) == [("E1", 6, "reminder", "email"), ("E1", 7, "invitation", "email")]
+    assert Message.select().count() == 1 and Invitation.select().count() == 3  # nothing stored
+    report = run_tick(app, db, at(2026, 3, 2, 12), dry_run=True, window=window)
+    assert not report.window_closed
+    # The new wave is listed from the instant it falls due, 10:00 in Stockholm.
+    listed = run_tick(app, db, at(2026, 2, 20, 10), dry_run=True).would_send
+    assert ("E1", 7, "invitation", "email") in listed
+    assert ("E1", 7, "invitation", "email") not in run_tick(
+        app, db, at(2026, 2, 20, 9, 59), dry_run=True
+    ).would_send
+
+
+def test_a_tick_sends_unless_asked_for_a_dry_run(app, db, clock, outbox):
+    setup_people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G"])
+    with app.app_context():
+        report = tick(db, FixedClock(at(2026, 1, 21)), outbox_senders(app), compose, settings())
+    assert report.sent == 1 and len(outbox.emails()) == 1

@@ -55,3 +55,67 @@ def test_what_falls_due_at_night_goes_out_when_the_window_opens(app, db, clock, 
     assert outbox.files() == [] and Message.select().count() == 1  # queued, waiting
     report = run_tick(app, db, at(2026, 6, 22, 9, 0), window=WINDOW)
     assert report.sent == 1 and len(outbox.emails()) == 1
+
+
+# Ordinary days of 2026 with no holiday near them: Monday 2 March to Sunday 8 March.
+ORDINARY_WEEK = {
+    name: at(2026, 3, 2 + n, 12) for n, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+}
+
+
+def open_days(days: str, holidays: str = "SE") -> list[str]:
+    window = parse_window(days, "09:00-19:00", holidays, STOCKHOLM)
+    return [name for name, moment in ORDINARY_WEEK.items() if window.is_open(moment)]
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [
+        ("mon-fri", ["mon", "tue", "wed", "thu", "fri"]),
+        ("tue-fri", ["tue", "wed", "thu", "fri"]),
+        ("mon-wed", ["mon", "tue", "wed"]),
+        ("sat-sun", ["sat", "sun"]),
+        ("wed", ["wed"]),
+        ("mon,wed", ["mon", "wed"]),
+        ("mon, wed ,fri", ["mon", "wed", "fri"]),
+        ("MON-Tue,sun", ["mon", "tue", "sun"]),
+        ("mon-tue,thu-fri", ["mon", "tue", "thu", "fri"]),
+    ],
+)
+def test_send_days_on_an_ordinary_week(days, expected):
+    assert open_days(days) == expected
+
+
+@pytest.mark.parametrize("setting", ["none", "None", " NONE ", ""])
+def test_holidays_none_sends_on_holidays(setting):
+    window = parse_window("mon-sun", "09:00-19:00", setting, STOCKHOLM)
+    for holiday in (at(2026, 5, 14, 12), at(2026, 6, 19, 12), at(2026, 12, 24, 12), at(2027, 1, 1, 12)):
+        assert window.is_open(holiday)
+
+
+@pytest.mark.parametrize("setting", ["SE", "se", " se "])
+def test_a_country_closes_its_holidays_in_every_year(setting):
+    window = parse_window("mon-sun", "09:00-19:00", setting, STOCKHOLM)
+    # Ascension Day moves from year to year: 14 May 2026, 6 May 2027.
+    assert not window.is_open(at(2026, 5, 14, 12)) and window.is_open(at(2027, 5, 14, 12))
+    assert not window.is_open(at(2027, 5, 6, 12)) and window.is_open(at(2026, 5, 6, 12))
+
+
+def test_the_hours_are_the_settings_in_the_settings_zone():
+    window = parse_window("mon-sun", "08:30-16:00", "none", STOCKHOLM)
+    assert window.is_open(datetime(2026, 6, 17, 6, 30, tzinfo=UTC))  # 08:30 CEST
+    assert not window.is_open(datetime(2026, 6, 17, 6, 29, tzinfo=UTC))
+    assert window.is_open(datetime(2026, 6, 17, 13, 59, tzinfo=UTC))
+    assert not window.is_open(datetime(2026, 6, 17, 14, 0, tzinfo=UTC))  # 16:00 CEST
+
+
+@pytest.mark.parametrize("hours", ["09:00-09:00", "10:00-09:00"])
+def test_a_window_that_does_not_end_after_it_starts_is_refused_with_the_settings_name(hours):
+    with pytest.raises(ValueError, match="^FOLLOWUP_SEND_HOURS: .*must end after"):
+        parse_window("mon", hours, "SE", STOCKHOLM)
+
+
+@pytest.mark.parametrize("days", ["mon-fry", "mon;wed", "mon wed", "monday", ""])
+def test_send_days_not_a_day_are_refused_with_the_settings_name(days):
+    with pytest.raises(ValueError, match="^FOLLOWUP_SEND_DAYS: "):
+        parse_window(days, "09:00-19:00", "SE", STOCKHOLM)

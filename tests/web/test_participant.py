@@ -399,3 +399,20 @@ def test_back_comes_before_next_and_next_is_the_forms_first_button(client, links
         buttons[0][0] == "next" and 'aria-hidden="true"' in buttons[0][1] and 'tabindex="-1"' in buttons[0][1]
     )
     assert [value for value, attributes in buttons[1:]] == ["back", "next"]
+
+
+def test_a_link_opens_until_the_instant_its_window_closes(client, links, clock):
+    expires = Invitation.get(Invitation.participant == Participant.get(Participant.code == "E1")).expires_at
+    clock.set(expires - timedelta(microseconds=1))
+    arrive(client, links["E1"])
+    clock.set(expires)
+    assert client.get("/enkat").status_code == 410
+    assert client.get(links["E1"]).status_code == 410
+
+
+def test_a_closed_link_says_so_in_the_persons_language(client, links, clock):
+    clock.set(NOW + timedelta(days=61))
+    english = client.get(links["E2"])
+    assert english.status_code == 410 and "This follow-up has closed" in english.get_data(as_text=True)
+    swedish = client.get(links["E1"])
+    assert swedish.status_code == 410 and "This follow-up has closed" not in swedish.get_data(as_text=True)

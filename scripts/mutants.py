@@ -1,0 +1,193 @@
+"""Mutation testing of the domain folders: each module against the tests that cover it.
+
+Run through scripts/mutants.sh. Each module gets its own working folder under .mutants/ with a
+pyproject.toml that tells mutmut to mutate that module alone and to run only its tests, so a
+module's figures never depend on another module's tests, and a second run reuses what the first
+one learned. Mutants listed in docs/mutants-equivalent.md (a name, then the reason) count as
+equivalent: they change no behaviour anyone could observe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+from followup.clock import SystemClock
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutants"
+EQUIVALENT = ROOT / "docs" / "mutants-equivalent.md"
+DOMAIN_FOLDERS = ("plan", "answers", "sending", "results", "accounts")
+# Network transports are exercised against real servers and are measured by their benchmarks.
+NOT_MUTATED = {"followup/sending/delivery/email.py", "followup/sending/delivery/sms.py"}
+# Minutes-long tests that cover everything; a mutant they alone kill is a gap in the focused tests.
+TOO_SLOW = {"tests/sending/test_loop.py", "tests/sending/test_crash.py"}
+# The tests that cover a folder's modules, and further tests for single modules.
+FOLDER_TESTS = {
+    "plan": ["tests/plan"],
+    "answers": ["tests/answers", "tests/web/test_participant.py"],
+    "sending": ["tests/sending"],
+    "results": ["tests/results"],
+    "accounts": ["tests/accounts"],
+}
+MODULE_TESTS = {
+    "followup/plan/scheduling.py": ["tests/sending/test_dispatch.py", "tests/sending/test_queueing.py"],
+    "followup/plan/programmes.py": ["tests/test_cli.py"],
+    "followup/plan/status.py": ["tests/test_cli.py"],
+    "followup/answers/tokens.py": ["tests/sending/test_dispatch.py"],
+    "followup/sending/quiet_hours.py": ["tests/test_config.py"],
+    "followup/sending/tracking.py": ["tests/web/test_webhooks.py"],
+}
+COPIED = ("templates", "static", "surveys", "migrations", "babel.cfg")
+RESULT = re.compile(r"^\s+(\S+): (.+)$")
+
+
+def modules(target: str | None) -> list[str]:
+    """Return the modules to mutate: all domain modules, one folder's, or one module."""
+    if target and target.endswith(".py"):
+        return [str(Path(target))]
+    folders = [target.strip("/").removeprefix("followup/")] if target else DOMAIN_FOLDERS
+    found = []
+    for folder in folders:
+        for path in sorted((ROOT / "followup" / folder).rglob("*.py")):
+            name = str(path.relative_to(ROOT))
+            if path.name != "__init__.py" and name not in NOT_MUTATED:
+                found.append(name)
+    return found
+
+
+def tests_for(module: str) -> list[str]:
+    """Return the test files that cover `module`, leaving out the slow end-to-end ones."""
+    folder = module.split("/")[1]
+    chosen = []
+    for entry in FOLDER_TESTS.get(folder, []) + MODULE_TESTS.get(module, []):
+        path = ROOT / entry
+        files = sorted(path.rglob("test_*.py")) if path.is_dir() else [path] if path.exists() else []
+        chosen += [str(f.relative_to(ROOT)) for f in files if str(f.relative_to(ROOT)) not in TOO_SLOW]
+    return sorted(set(chosen))
+
+
+def prepare(module: str) -> Path:
+    """Make the module's working folder: links to the sources and a pyproject.toml for mutmut."""
+    folder = WORK / module.removesuffix(".py").replace("/", ".")
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("followup", "tests", *COPIED):
+        link = folder / name
+        if not link.exists():
+            link.symlink_to(ROOT / name)
+    # The tests find the Twilio API description beside the repository, as in a worktree.
+    shared = ROOT.parent / "shared"
+    if shared.exists() and not (folder / "shared").exists():
+        (folder / "shared").symlink_to(shared)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    shared = project["tool"]["mutmut"]
+    lines = ["[tool.mutmut]"]
+    settings = {
+        **shared,
+        "source_paths": ["followup"],
+        "only_mutate": [module],
+        "also_copy": [*COPIED],
+        "pytest_add_cli_args_test_selection": tests_for(module),
+    }
+    for key, value in settings.items():
+        lines.append(f"{key} = {_toml(value)}")
+    pytest_options = project["tool"]["pytest"]["ini_options"]
+    lines += ["", "[tool.pytest.ini_options]"]
+    lines += [f"{key} = {_toml(value)}" for key, value in pytest_options.items()]
+    text = "\n".join(lines) + "\n"
+    config = folder / "pyproject.toml"
+    if not config.exists() or config.read_text() != text:
+        config.write_text(text)
+    return folder
+
+
+def _toml(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(item) for item in value) + "]"
+    if isinstance(value, int | float):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def equivalent_mutants() -> dict[str, str]:
+    """Return the mutants kept as equivalent, each with its one-line reason."""
+    found = {}
+    if EQUIVALENT.exists():
+        for line in EQUIVALENT.read_text().splitlines():
+            match = re.match(r"^- `([^`]+)`: (.+)$", line)
+            if match:
+                found[match.group(1)] = match.group(2)
+    return found
+
+
+def run(module: str, workers: int) -> dict[str, str]:
+    """Run mutmut on one module and return each mutant's status."""
+    folder = prepare(module)
+    mutmut = Path(sys.executable).parent / "mutmut"
+    # SQLite only: a mutant that PostgreSQL alone would catch is rare, and the server is shared.
+    environment = {k: v for k, v in os.environ.items() if k != "FOLLOWUP_TEST_DATABASE_URL"}
+    subprocess.run([mutmut, "run", "--max-children", str(workers)], cwd=folder, env=environment, check=False)
+    listed = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=folder, env=environment, capture_output=True, text=True
+    ).stdout
+    return {m.group(1): m.group(2) for m in map(RESULT.match, listed.splitlines()) if m}
+
+
+def row(module: str, statuses: dict[str, str], equivalent: dict[str, str]) -> dict:
+    """Count one module's mutants by outcome."""
+    killed = sum(s in ("killed", "timeout") for s in statuses.values())
+    same = [n for n, s in statuses.items() if s == "survived" and n in equivalent]
+    survived = [n for n, s in statuses.items() if s == "survived" and n not in equivalent]
+    other = len(statuses) - killed - len(same) - len(survived)
+    judged = len(statuses) - len(same)
+    score = f"{100 * killed / judged:.0f} %" if judged else "-"
+    return {
+        "module": module.removeprefix("followup/"),
+        "mutants": len(statuses),
+        "killed": killed,
+        "equivalent": len(same),
+        "survived": len(survived),
+        "not run": other,
+        "score": score,
+        "survivors": survived,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("target", nargs="?", help="a folder (plan, sending, ...) or a module's path")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
+    options = parser.parse_args()
+    equivalent = equivalent_mutants()
+    rows = []
+    for module in modules(options.target):
+        started = time.monotonic()
+        statuses = run(module, options.workers)
+        rows.append(
+            {**row(module, statuses, equivalent), "minutes": f"{(time.monotonic() - started) / 60:.1f}"}
+        )
+    columns = ("module", "mutants", "killed", "equivalent", "survived", "not run", "score", "minutes")
+    print(
+        f"\nMutation testing, {SystemClock().now():%Y-%m-%d} (score: killed of the non-equivalent mutants)\n"
+    )
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "|".join("---" for _ in columns) + "|")
+    for found in rows:
+        print("| " + " | ".join(str(found[c]) for c in columns) + " |")
+    if options.survivors:
+        for found in rows:
+            for name in found["survivors"]:
+                print(f"survived: {name}")
+
+
+if __name__ == "__main__":
+    main()

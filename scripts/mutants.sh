@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Mutation testing of the domain folders with mutmut, each module against the tests that cover it.
+# Usage: scripts/mutants.sh [FOLDER|MODULE] [--survivors] [--workers N]
+#   scripts/mutants.sh                               every domain module (over an hour on 2 shared cores)
+#   scripts/mutants.sh sending                       one folder
+#   scripts/mutants.sh followup/plan/scheduling.py   one module
+# Runs at the lowest priority with at most 2 workers; results are kept in .mutants/ and reused.
+# Not part of .ci/run: too slow for every change. Figures: docs/mutation.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/mutmut ] || .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,mutation]'
+exec nice -n 19 .venv/bin/python scripts/mutants.py "$@"
