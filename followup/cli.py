@@ -14,11 +14,15 @@ from flask.cli import with_appcontext
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from followup import db
+from followup.accounts.audit import record
+from followup.accounts.links import issue_link
+from followup.accounts.roles import RoleError
+from followup.accounts.users import UserError, create_user, list_users
 from followup.answers.answering import check_fingerprints
 from followup.answers.surveys import SurveyError
 from followup.clock import FixedClock
 from followup.i18n import _l
-from followup.models import Message, Participant, Programme, day_list
+from followup.models import Message, OneTimeLink, Participant, Programme, Role, day_list
 from followup.plan.importing import ImportRejected, import_participants, read_rows
 from followup.plan.programmes import ProgrammeError, create_programme, find_programme
 from followup.plan.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
@@ -59,6 +63,7 @@ def init_app(app) -> None:
         init,
         migrations,
         programme,
+        users,
         participants,
         tick_command,
         report,
@@ -160,6 +165,77 @@ def programme_create(name: str, waves: str, window_days: int, channels: str, rem
             months=", ".join(map(str, sorted(offsets))),
         )
     )
+
+
+@programme.command("list")
+@with_appcontext
+def programme_list() -> None:
+    """List the programmes with their waves and number of participants."""
+    _connected()
+    for found in Programme.select().order_by(Programme.name):
+        months = ", ".join(str(w.offset_months) for w in sorted(found.waves, key=lambda w: w.offset_months))
+        count = Participant.select().where(Participant.programme == found).count()
+        click.echo(
+            _l(
+                "%(name)s: waves at %(months)s months, %(count)d participant(s)",
+                name=found.name,
+                months=months,
+                count=count,
+            )
+        )
+
+
+@click.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(Role.NAMES), required=True, help="admin, or a role in a programme.")
+@click.option("--programme", "programme_name", help="The programme of a coordinator or evaluator.")
+@click.option("--name", "display_name", default="", help="The name shown to other staff.")
+@with_appcontext
+def users_create(email: str, role: str, programme_name: str | None, display_name: str) -> None:
+    """Create a staff account and print a one-time link to set its password."""
+    runtime = _connected()
+    found = _programme(programme_name) if programme_name else None
+    now = runtime.clock.now()
+    try:
+        with runtime.db.atomic():
+            user = create_user(runtime.db, now, email, display_name, role, found)
+            token = issue_link(runtime.db, now, user, OneTimeLink.SET_PASSWORD)
+            record(
+                runtime.db,
+                now,
+                "user.created",
+                None,
+                found,
+                None,
+                user_id=user.id,
+                role=role,
+                via="command line",
+            )
+    except (UserError, RoleError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        _l("Created %(name)s. Open this link within 7 days to set the password:", name=user.display_name)
+    )
+    click.echo(f"{current_app.config['BASE_URL']}/staff/password/{token}")
+
+
+@users.command("list")
+@with_appcontext
+def users_list() -> None:
+    """List the staff accounts and their roles."""
+    _connected()
+    for user in list_users():
+        roles = ", ".join(
+            r.name if r.programme_id is None else f"{r.name} ({r.programme.name})"
+            for r in user.roles.order_by(Role.name)
+        )
+        state = "" if user.active else f" [{_l('inactive')}]"
+        click.echo(f"{user.email}  {user.display_name}  {roles}{state}")
 
 
 @click.group()

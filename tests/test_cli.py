@@ -164,3 +164,43 @@ def test_status_and_contacts_for_staff(runner, tmp_path):
     contacts = runner.invoke(args=["contacts", "--programme", "Steget"])
     assert "A2  email  2026-04-01  SMTP 550 5.1.1" in contacts.output
     assert "b@example.org" not in contacts.output and "1 contact detail(s) to fix." in contacts.output
+
+
+def test_users_create_prints_a_one_time_link_to_set_the_password(runner, app):
+    from followup.models import AuditEvent, OneTimeLink, User
+
+    result = runner.invoke(args=["users", "create", "First.Admin@example.org", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    link = result.output.strip().splitlines()[-1]
+    assert link.startswith("http://localhost/staff/password/")
+    user = User.get(User.email == "first.admin@example.org")
+    assert user.password_hash is None
+    assert OneTimeLink.get().token_hash != link.rsplit("/", 1)[1]
+    assert AuditEvent.get().action == "user.created"
+    again = runner.invoke(args=["users", "create", "first.admin@example.org", "--role", "admin"])
+    assert again.exit_code != 0 and "already" in again.output
+
+
+def test_users_create_a_coordinator_needs_a_known_programme(runner):
+    result = runner.invoke(args=["users", "create", "c@example.org", "--role", "coordinator"])
+    assert result.exit_code != 0 and "programme" in result.output
+    result = runner.invoke(
+        args=["users", "create", "c@example.org", "--role", "coordinator", "--programme", "X"]
+    )
+    assert result.exit_code != 0 and "no programme" in result.output
+
+
+def test_users_list_shows_roles(runner):
+    runner.invoke(args=["programme", "create", "Steget"])
+    runner.invoke(args=["users", "create", "a@example.org", "--role", "admin", "--name", "Anna"])
+    runner.invoke(args=["users", "create", "c@example.org", "--role", "coordinator", "--programme", "Steget"])
+    result = runner.invoke(args=["users", "list"])
+    assert "a@example.org  Anna  admin" in result.output
+    assert "c@example.org  c  coordinator (Steget)" in result.output
+
+
+def test_programme_list(runner):
+    runner.invoke(args=["programme", "create", "Steget", "--waves", "6,12"])
+    result = runner.invoke(args=["programme", "list"])
+    assert result.exit_code == 0
+    assert "Steget: waves at 6, 12 months, 0 participant(s)" in result.output
