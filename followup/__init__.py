@@ -61,12 +61,22 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from followup import cli
-    from followup.web import participant, webhooks
+    from followup.web import limits, participant, staff, webhooks
+    from followup.web.sessions import AudienceSessions, is_staff_request
+    from followup.web.staff import routes as staff_routes
 
+    app.session_interface = AudienceSessions()
     cli.init_app(app)
+    limits.init_app(app)
     app.register_blueprint(participant.bp)
     app.register_blueprint(webhooks.bp)
-    app.register_error_handler(404, participant.not_found)
+    staff.init_app(app)
+
+    def not_found(error):
+        # A staff address answers in the workspace's words, any other as a survey link that failed.
+        return staff_routes.not_found(error) if is_staff_request() else participant.not_found(error)
+
+    app.register_error_handler(404, not_found)
     app.after_request(_security_headers)
     app.register_error_handler(500, _server_error)
     return app

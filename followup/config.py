@@ -44,6 +44,9 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("SMS_PER_SECOND", 1.0, float),
     ("OUTBOX_PATH", None, str),
     ("TICK_SECONDS", 60, int),
+    ("STAFF_IDLE_MINUTES", 30, int),
+    ("STAFF_LIFETIME_HOURS", 12, int),
+    ("RATELIMIT_STORAGE_URL", "memory://", str),
 ]
 
 
@@ -97,6 +100,8 @@ def complete(config: dict, default_instance: str) -> dict:
             "FOLLOWUP_SMS_TRANSPORT=twilio needs FOLLOWUP_TWILIO_ACCOUNT_SID, FOLLOWUP_TWILIO_AUTH_TOKEN "
             "and FOLLOWUP_TWILIO_MESSAGING_SERVICE_SID or FOLLOWUP_TWILIO_FROM"
         )
+    if config["STAFF_IDLE_MINUTES"] < 1 or config["STAFF_LIFETIME_HOURS"] < 1:
+        raise ConfigError("FOLLOWUP_STAFF_IDLE_MINUTES and FOLLOWUP_STAFF_LIFETIME_HOURS must be at least 1")
     if config["SUPPRESSION_THRESHOLD"] < 1:
         raise ConfigError("FOLLOWUP_SUPPRESSION_THRESHOLD must be at least 1")
     config["BASE_URL"] = config["BASE_URL"].rstrip("/")

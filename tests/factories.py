@@ -149,3 +149,24 @@ def answer_survey(client, link: str, answers: dict, base: str = "http://localhos
     review = client.get("/enkat/granska")
     assert review.status_code == 200, review.status_code
     return client.post("/enkat/skicka", data={"csrf_token": csrf_of(review)})
+
+
+PASSWORD = "lingonberry harbour 41"
+
+
+def make_user(db, now, email="anna@example.org", role="admin", programme=None, password=PASSWORD, name=""):
+    """A staff account with a password (and no second factor)."""
+    from followup.accounts.users import create_user, set_password
+
+    user = create_user(db, now, email, name or email.split("@")[0].title(), role, programme)
+    if password:
+        set_password(db, user, password)
+    return user
+
+
+def sign_in(client, email="anna@example.org", password=PASSWORD):
+    """Sign in through the form as a browser would; return the response to the POST."""
+    page = client.get("/staff/sign-in")
+    return client.post(
+        "/staff/sign-in", data={"csrf_token": csrf_of(page), "email": email, "password": password}
+    )

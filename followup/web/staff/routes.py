@@ -1,0 +1,593 @@
+"""The staff workspace's pages. Every view names who may use it (followup.web.roles.requires)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user
+from markupsafe import Markup
+from wtforms.fields.choices import SelectChoice
+
+from followup.accounts import audit
+from followup.accounts.links import LinkInvalid, find_link, issue_link, use_link
+from followup.accounts.passwords import hash_password, needs_rehash, verify_password
+from followup.accounts.roles import RoleError, is_admin, programme_ids, programmes_for
+from followup.accounts.sessions import (
+    end_session,
+    end_sessions_of,
+    find_session,
+    mark_verified,
+    start_session,
+)
+from followup.accounts.totp import (
+    check_second_factor,
+    confirm_totp,
+    new_secret,
+    provisioning_uri,
+    qr_svg,
+    remaining_recovery_codes,
+)
+from followup.accounts.users import UserError, create_user, find_user, list_users, normalise_email, set_active
+from followup.i18n import _l
+from followup.models import OneTimeLink, Programme, User
+from followup.web.limits import client_address, limiter
+from followup.web.roles import ADMIN, COORDINATOR, PUBLIC, requires
+from followup.web.sessions import is_staff_request
+from followup.web.staff.forms import (
+    ROLE_LABELS,
+    ActionForm,
+    AuditFilterForm,
+    ForgotPasswordForm,
+    InviteForm,
+    NewPasswordForm,
+    SecondFactorForm,
+    SignInForm,
+    TotpSetUpForm,
+)
+from followup.web.staff.mail import send_staff_mail
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+# The addresses a coordinator might guess lead to the workspace instead of the participant's
+# "this link does not work".
+doors = Blueprint("staff_doors", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "staff.sign_in"
+login_manager.login_message = _l("Please sign in to see that page.")
+login_manager.session_protection = None  # the server-side session record does this job
+
+# Failures per account from one address, and per address over all accounts. Only failures count,
+# and the windows move, so a real user at another address is never held up by an attacker, and one
+# behind the same address waits no longer than the window after the attacker stops. The values are
+# settings (tests shorten them).
+LIMITS = {
+    "STAFF_SIGN_IN_PER_ACCOUNT": "5 per 5 minutes",
+    "STAFF_SIGN_IN_PER_ADDRESS": "30 per 5 minutes",
+    "STAFF_SECOND_FACTOR_PER_ACCOUNT": "5 per 5 minutes",
+    "STAFF_MAIL_PER_ADDRESS": "5 per 15 minutes",
+}
+
+
+def _limit(name: str):
+    return lambda: current_app.config.get(name, LIMITS[name])
+
+
+class SignedIn(UserMixin):
+    """The user behind a verified staff session, as Flask-Login sees it."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.id = user.id
+
+
+def _runtime():
+    return current_app.extensions["followup"]
+
+
+def _now():
+    return _runtime().clock.now()
+
+
+def _db():
+    return _runtime().db
+
+
+def _staff_session():
+    """Return this request's staff session (verified or waiting for the second factor), or None."""
+    if "staff_session" not in g:
+        config = current_app.config
+        g.staff_session = find_session(
+            _db(),
+            _now(),
+            session.get("staff"),
+            timedelta(minutes=config["STAFF_IDLE_MINUTES"]),
+            timedelta(hours=config["STAFF_LIFETIME_HOURS"]),
+        )
+    return g.staff_session
+
+
+@login_manager.request_loader
+def _load_user(_request):
+    found = _staff_session()
+    if found is None or found.verified_at is None:
+        return None
+    return SignedIn(found.user)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    return redirect(url_for("staff.sign_in", next=request.full_path.rstrip("?")), code=303)
+
+
+def _second_factor_required(user: User) -> bool:
+    return user.totp_confirmed_at is not None or current_app.config["ENV"] == "production"
+
+
+def _next_page() -> str:
+    target = request.args.get("next", "")
+    # Only the workspace's own paths: an open redirect would send a signed-in person anywhere.
+    if target.startswith("/staff/") and not target.startswith("//"):
+        return target
+    return url_for("staff.dashboard")
+
+
+def _failed() -> bool:
+    return bool(g.get("attempt_failed"))
+
+
+def _account_key() -> str:
+    email = normalise_email(request.form.get("email", ""))
+    return "account:" + hashlib.sha256(f"{email}|{client_address()}".encode()).hexdigest()
+
+
+def _session_user_key() -> str:
+    found = _staff_session()
+    return f"second-factor:{found.user_id if found else client_address()}"
+
+
+def submitted(form) -> bool:
+    """Tell whether `form` was posted and is valid; a missing or forged CSRF token is a 400 page."""
+    if request.method != "POST":
+        return False
+    valid = form.validate()
+    if form.meta.csrf and form.csrf_token.errors:
+        abort(400)
+    return valid
+
+
+def _too_many(_limit):
+    return Response(render_template("staff/too_many.html"), status=429)
+
+
+def record(action: str, programme=None, code=None, user=None, **details) -> None:
+    """Add this staff action to the audit log."""
+    actor = user or (current_user.user if current_user.is_authenticated else None)
+    audit.record(_db(), _now(), action, actor, programme, code, **details)
+
+
+@bp.app_context_processor
+def _staff_globals():
+    return {"staff_is_admin": lambda: current_user.is_authenticated and is_admin(current_user.user)}
+
+
+# --- doors -------------------------------------------------------------------------------------
+
+
+@doors.get("/login")
+@doors.get("/admin")
+@requires(PUBLIC)
+def door():
+    """Lead a guessed address to the staff workspace."""
+    return redirect(url_for("staff.dashboard"), code=303)
+
+
+@bp.get("/language/<language>")
+@requires(PUBLIC)
+def switch_language(language: str):
+    """Show the workspace in another language from now on."""
+    if language in current_app.config["LANGUAGES"]:
+        session["lang"] = language
+    target = request.args.get("next", "")
+    if not target.startswith("/staff") or target.startswith("//"):
+        target = url_for("staff.dashboard")
+    return redirect(target, code=303)
+
+
+# --- signing in and out ------------------------------------------------------------------------
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@requires(PUBLIC)
+@limiter.limit(
+    _limit("STAFF_SIGN_IN_PER_ADDRESS"),
+    methods=["POST"],
+    deduct_when=lambda _r: _failed(),
+    on_breach=_too_many,
+)
+@limiter.limit(
+    _limit("STAFF_SIGN_IN_PER_ACCOUNT"),
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=lambda _r: _failed(),
+    on_breach=_too_many,
+)
+def sign_in():
+    """Sign in with e-mail address and password."""
+    form = SignInForm()
+    error = None
+    if submitted(form):
+        user = find_user(form.email.data)
+        known = user is not None and user.active
+        if known and verify_password(user.password_hash, form.password.data):
+            return _signed_in(user, form.password.data)
+        if not known:
+            verify_password(None, form.password.data)  # the same time as a real check
+        g.attempt_failed = True
+        record("sign_in.failed", user=user if known else None)
+        error = _l("The e-mail address or the password is not right.")
+    elif request.method == "POST":
+        g.attempt_failed = True
+    return render_template("staff/sign_in.html", form=form, error=error)
+
+
+def _signed_in(user: User, password: str):
+    db, now = _db(), _now()
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        user.save(only=[User.password_hash])
+    previous = _staff_session()
+    if previous is not None:
+        end_session(db, previous)
+    language = session.get("lang")
+    # A new session id at every sign-in: whatever the cookie held before is dropped.
+    session.clear()
+    if language:
+        session["lang"] = language
+    verified = not _second_factor_required(user)
+    session["staff"] = start_session(db, now, user, verified=verified)
+    g.pop("staff_session", None)
+    if not verified:
+        record("sign_in.password", user=user)
+        step = "staff.second_factor" if user.totp_confirmed_at else "staff.set_up_second_factor"
+        return redirect(url_for(step, next=_next_page()), code=303)
+    _complete_sign_in(user)
+    return redirect(_next_page(), code=303)
+
+
+def _complete_sign_in(user: User) -> None:
+    user.last_sign_in_at = _now()
+    user.save(only=[User.last_sign_in_at])
+    record("sign_in", user=user)
+
+
+@bp.route("/second-factor", methods=["GET", "POST"])
+@requires(PUBLIC)
+@limiter.limit(
+    _limit("STAFF_SECOND_FACTOR_PER_ACCOUNT"),
+    key_func=_session_user_key,
+    methods=["POST"],
+    deduct_when=lambda _r: _failed(),
+    on_breach=_too_many,
+)
+def second_factor():
+    """Ask a signed-in user for the code from their app (or a recovery code)."""
+    found = _staff_session()
+    if found is None:
+        return redirect(url_for("staff.sign_in"), code=303)
+    if found.verified_at is not None:
+        return redirect(_next_page(), code=303)
+    if found.user.totp_confirmed_at is None:
+        return redirect(url_for("staff.set_up_second_factor", next=_next_page()), code=303)
+    form = SecondFactorForm()
+    error = None
+    if submitted(form):
+        if check_second_factor(_db(), _now(), found.user, form.code.data):
+            mark_verified(_db(), _now(), found)
+            _complete_sign_in(found.user)
+            return redirect(_next_page(), code=303)
+        g.attempt_failed = True
+        record("sign_in.second_factor_failed", user=found.user)
+        error = _l("That code is not right, or it has been used already.")
+    return render_template("staff/second_factor.html", form=form, error=error)
+
+
+@bp.route("/second-factor/set-up", methods=["GET", "POST"])
+@requires(PUBLIC)
+def set_up_second_factor():
+    """Set up the authenticator app: scan the QR code, type the code it shows."""
+    found = _staff_session()
+    if found is None:
+        return redirect(url_for("staff.sign_in", next=request.full_path.rstrip("?")), code=303)
+    user = found.user
+    # Someone who has not passed an existing second factor cannot replace it.
+    if found.verified_at is None and user.totp_confirmed_at is not None:
+        return redirect(url_for("staff.second_factor"), code=303)
+    secret = session.get("totp_secret") or new_secret()
+    session["totp_secret"] = secret
+    form = TotpSetUpForm()
+    error = None
+    if submitted(form):
+        codes = confirm_totp(_db(), _now(), user, secret, form.code.data)
+        if codes is not None:
+            session.pop("totp_secret", None)
+            record("second_factor.set_up", user=user)
+            if found.verified_at is None:
+                mark_verified(_db(), _now(), found)
+                _complete_sign_in(user)
+            return render_template("staff/recovery_codes.html", codes=codes, next=_next_page())
+        error = _l("That code is not right. Check the time on the phone and type the newest code.")
+    uri = provisioning_uri(secret, user.email)
+    # segno writes the SVG from the QR matrix alone; no outside text reaches it.
+    qr = Markup(qr_svg(uri).replace("<svg ", '<svg role="img" aria-labelledby="qr-title" ', 1))  # noqa: S704
+    return render_template("staff/set_up_second_factor.html", form=form, qr=qr, secret=secret, error=error)
+
+
+@bp.post("/sign-out")
+@requires(PUBLIC)
+def sign_out():
+    """Sign out: the session ends on the server, not only in this browser."""
+    if not submitted(ActionForm()):
+        abort(400)
+    found = _staff_session()
+    if found is not None:
+        record("sign_out", user=found.user)
+        end_session(_db(), found)
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
+    flash(_l("You have signed out."))
+    return redirect(url_for("staff.sign_in"), code=303)
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+
+@bp.route("/password/<token>", methods=["GET", "POST"])
+@requires(PUBLIC)
+@limiter.limit(
+    _limit("STAFF_SIGN_IN_PER_ADDRESS"),
+    methods=["POST"],
+    deduct_when=lambda _r: _failed(),
+    on_breach=_too_many,
+)
+def set_password(token: str):
+    """Choose a password through a one-time link (first admin, invitation or reset)."""
+    now = _now()
+    try:
+        link = find_link(now, token)
+    except LinkInvalid:
+        g.attempt_failed = True
+        return render_template("staff/link_invalid.html"), 404
+    form = NewPasswordForm()
+    if submitted(form):
+        db = _db()
+        try:
+            with db.atomic():
+                user = use_link(db, now, token)
+                user.password_hash = hash_password(form.password.data)
+                user.save(only=[User.password_hash])
+                end_sessions_of(db, user)
+                record("password.set", user=user, via=link.purpose)
+        except LinkInvalid:
+            return render_template("staff/link_invalid.html"), 404
+        session.clear()
+        flash(_l("Your password is saved. Sign in with it now."))
+        return redirect(url_for("staff.sign_in"), code=303)
+    return render_template("staff/set_password.html", form=form, user=link.user)
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+@requires(PUBLIC)
+@limiter.limit(_limit("STAFF_MAIL_PER_ADDRESS"), methods=["POST"], on_breach=_too_many)
+def forgot_password():
+    """Send a one-time link to choose a new password; the answer never tells whether the account exists."""
+    form = ForgotPasswordForm()
+    if submitted(form):
+        user = find_user(form.email.data)
+        if user is not None and user.active:
+            token = issue_link(_db(), _now(), user, OneTimeLink.RESET)
+            link = f"{current_app.config['BASE_URL']}{url_for('staff.set_password', token=token)}"
+            send_staff_mail("reset", user.email, link, user.display_name)
+            record("password.reset_requested", user=user)
+        return render_template("staff/forgot_password_sent.html")
+    return render_template("staff/forgot_password.html", form=form)
+
+
+# --- the workspace -----------------------------------------------------------------------------
+
+
+@bp.get("/")
+@requires(COORDINATOR)
+def dashboard():
+    """Show the programmes this user works with."""
+    user = current_user.user
+    return render_template(
+        "staff/dashboard.html",
+        programmes=programmes_for(user, COORDINATOR),
+        second_factor=user.totp_confirmed_at is not None,
+        recovery_left=remaining_recovery_codes(user) if user.totp_confirmed_at else 0,
+    )
+
+
+# --- users (admins) ----------------------------------------------------------------------------
+
+
+def _invite_form() -> InviteForm:
+    form = InviteForm()
+    form.programme.choices = [(0, "—")] + [
+        (p.id, p.name) for p in Programme.select().order_by(Programme.name)
+    ]
+    return form
+
+
+@bp.get("/users")
+@requires(ADMIN)
+def users():
+    """List the staff accounts and their roles, with the form to invite someone."""
+    return render_template(
+        "staff/users.html", users=list_users(), form=_invite_form(), actions=ActionForm(), roles=ROLE_LABELS
+    )
+
+
+@bp.post("/users")
+@requires(ADMIN)
+def invite():
+    """Create an account and send its owner a one-time link to choose a password."""
+    form = _invite_form()
+    error = None
+    if submitted(form):
+        programme = (
+            Programme.get_or_none(Programme.id == form.programme.data) if form.programme.data else None
+        )
+        db, now = _db(), _now()
+        try:
+            with db.atomic():
+                user = create_user(
+                    db, now, form.email.data, form.display_name.data, form.role.data, programme
+                )
+                token = issue_link(db, now, user, OneTimeLink.INVITATION)
+                record("user.invited", programme=programme, invited_user=user.id, role=form.role.data)
+        except (UserError, RoleError) as exc:
+            error = str(exc)
+        else:
+            link = f"{current_app.config['BASE_URL']}{url_for('staff.set_password', token=token)}"
+            send_staff_mail("invitation", user.email, link, user.display_name)
+            flash(
+                _l(
+                    "%(name)s is invited: the link to choose a password is on its way.",
+                    name=user.display_name,
+                )
+            )
+            return redirect(url_for("staff.users"), code=303)
+    status = 400 if request.method == "POST" else 200
+    return (
+        render_template(
+            "staff/users.html",
+            users=list_users(),
+            form=form,
+            actions=ActionForm(),
+            error=error,
+            roles=ROLE_LABELS,
+        ),
+        status,
+    )
+
+
+@bp.post("/users/<int:user_id>/active")
+@requires(ADMIN)
+def change_active(user_id: int):
+    """Let an account sign in again, or stop it (its sessions end at once)."""
+    if not submitted(ActionForm()):
+        abort(400)
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    if user.id == current_user.user.id:
+        abort(400)
+    active = request.form.get("active") == "1"
+    set_active(_db(), user, active)
+    record("user.activated" if active else "user.deactivated", target_user=user.id)
+    return redirect(url_for("staff.users"), code=303)
+
+
+# --- audit log ---------------------------------------------------------------------------------
+
+
+def _audit_selection():
+    user = current_user.user
+    form = AuditFilterForm(request.args)
+    visible = None if is_admin(user) else frozenset(programme_ids(user, COORDINATOR))
+    form.user.choices = [SelectChoice(0, _l("Everyone"))] + [
+        SelectChoice(u.id, u.display_name) for u in list_users()
+    ]
+    form.action.choices = [SelectChoice("", _l("Every action"))] + [
+        SelectChoice(a, a) for a in audit.actions()
+    ]
+    valid = form.validate()
+    wanted = audit.AuditFilter(
+        programme_ids=visible,
+        user_id=form.user.data if valid else None,
+        action=form.action.data if valid else None,
+        since=form.since.data if valid else None,
+        until=form.until.data if valid else None,
+    )
+    return form, wanted, valid
+
+
+@bp.get("/audit")
+@requires(COORDINATOR)
+def audit_log():
+    """Show the audit log: an admin sees everything, a coordinator their programmes'."""
+    form, wanted, valid = _audit_selection()
+    before = request.args.get("before", type=int)
+    rows = audit.events(wanted, _runtime().settings.zone, before=before, limit=audit.PAGE_SIZE + 1)
+    more = len(rows) > audit.PAGE_SIZE
+    rows = rows[: audit.PAGE_SIZE]
+    query = {k: v for k, v in request.args.items() if k != "before"}
+    older = url_for("staff.audit_log", before=rows[-1].id, **query) if more else None
+    return (
+        render_template(
+            "staff/audit.html",
+            form=form,
+            rows=rows,
+            older=older,
+            zone=_runtime().settings.zone,
+            csv_url=url_for("staff.audit_csv", **query),
+        ),
+        200 if valid else 400,
+    )
+
+
+@bp.get("/audit.csv")
+@requires(COORDINATOR)
+def audit_csv():
+    """Download the audit log as chosen by the filters, as CSV."""
+    _form, wanted, valid = _audit_selection()
+    if not valid:
+        abort(400)
+    zone = _runtime().settings.zone
+    out = io.StringIO()
+    audit.write_csv(audit.all_events(wanted, zone), out, zone)
+    record("audit.downloaded")
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )
+
+
+# --- errors ------------------------------------------------------------------------------------
+
+
+def not_found(_error=None):
+    """Say that a workspace page does not exist (or is not this user's to see)."""
+    return render_template("staff/not_found.html"), 404
+
+
+@bp.app_errorhandler(403)
+def forbidden(error):
+    """Say that this account may not use the page."""
+    if not is_staff_request():
+        return error
+    return render_template("staff/forbidden.html"), 403
+
+
+@bp.app_errorhandler(400)
+def bad_request(error):
+    """Say that the form was stale or tampered with."""
+    if not is_staff_request():
+        return error
+    return render_template("staff/bad_request.html"), 400
