@@ -37,7 +37,7 @@ def create_user(
     with db.atomic():
         if User.select().where(User.email == email).exists():
             raise UserError(str(_l("There is already an account for this address.")))
-        user = User.create(email=email, display_name=display_name.strip() or local, created_at=now)
+        user = User.create(email=email, display_name=(display_name or "").strip() or local, created_at=now)
         grant_role(db, user, role, programme)
     return user
 
