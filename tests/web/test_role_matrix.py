@@ -3,13 +3,14 @@ method, answers with the status this table expects. A route missing from the tab
 so a new page cannot go out without a decision.
 """
 
+import json
 import re
 
 import pytest
 
 from followup.accounts.roles import grant_role
 from followup.accounts.sessions import start_session
-from followup.models import Role, User
+from followup.models import Invitation, Participant, Response, Role, User
 from followup.web.roles import PUBLIC
 from tests.factories import csrf_of, make_participant, make_programme, make_user
 
@@ -31,6 +32,18 @@ def only(allowed: dict, others=403):
 
 
 COORDINATORS = {"admin": 200, "coordinator": 200, "other_coordinator": 200}
+
+
+def of_programme_a(status):
+    """Statuses for a page of programme A: its coordinator and admins; anyone else finds nothing."""
+    return {
+        "anonymous": 303,
+        "admin": status,
+        "coordinator": status,
+        "other_coordinator": 404,
+        "evaluator": 404,
+    }
+
 
 # endpoint -> method -> visitor -> status. PUBLIC: the participant's and the webhooks' own routes,
 # which answer anyone (their tests are in tests/web/test_participant.py and test_webhooks.py).
@@ -64,6 +77,13 @@ EXPECTED = {
     "staff.invite": {"POST": only({"admin": 400})},
     "staff.change_active": {"POST": only({"admin": 303})},
     "staff.audit_log": {"GET": only(COORDINATORS)},
+    "staff.new_programme": {"GET": only(COORDINATORS), "POST": only(dict.fromkeys(COORDINATORS, 400))},
+    "staff.programme": {"GET": of_programme_a(200)},
+    "staff.edit_plan": {"GET": of_programme_a(200), "POST": of_programme_a(400)},
+    "staff.status": {"GET": of_programme_a(200)},
+    "staff.participants": {"GET": of_programme_a(200)},
+    "staff.participant": {"GET": of_programme_a(200)},
+    "staff.reveal_contact": {"POST": of_programme_a(200)},
     "staff.audit_csv": {"GET": only(COORDINATORS)},
 }
 
@@ -74,6 +94,17 @@ def world(app, db, clock):
     a = make_programme(db, clock.now(), "A")
     b = make_programme(db, clock.now(), "B")
     make_participant(db, clock.now(), a, code="P-SECRET1", email="secret.person@example.org")
+    invitation = Invitation.select().join(Participant).where(Participant.code == "P-SECRET1").first()
+    Response.create(
+        invitation=invitation,
+        survey="standard",
+        survey_version=1,
+        submitted_at=clock.now(),
+        answers=json.dumps({"comment": "SECRET-ANSWER-TEXT"}),
+    )
+    Invitation.update(state=Invitation.ANSWERED, answered_at=clock.now()).where(
+        Invitation.id == invitation.id
+    ).execute()
     users = {
         "admin": make_user(db, clock.now(), "admin@example.org", Role.ADMIN, password=""),
         "coordinator": make_user(db, clock.now(), "coord@example.org", Role.COORDINATOR, a, password=""),
@@ -95,6 +126,7 @@ def url_for_rule(rule, world) -> str:
         "token": "not-a-real-token",
         "language": "en",
         "filename": "followup.css",
+        "code": "P-SECRET1",
     }
     path = rule.rule
     for name in rule.arguments:
@@ -149,7 +181,9 @@ def test_the_matrix(app, db, clock, world):
                 if response.status_code != expected:
                     wrong.append(f"{method} {path} as {visitor}: {response.status_code}, expected {expected}")
                 if visitor == "evaluator":
+                    body = body.replace(path, "")  # the address they typed, echoed in the language links
                     assert "P-SECRET1" not in body and "secret.person" not in body, f"{method} {path}"
+                assert "SECRET-ANSWER-TEXT" not in body, f"an answer on {method} {path}"
     assert not wrong, "\n".join(wrong)
 
 

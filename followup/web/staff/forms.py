@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms import DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from followup.accounts.passwords import PasswordRejected, check_policy
 from followup.i18n import _l
@@ -74,3 +74,45 @@ class AuditFilterForm(FlaskForm):
     action = SelectField(_l("Action"), choices=[], default="")
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("To"), validators=[Optional()])
+
+
+CHANNEL_LABELS = {
+    "email_then_sms": _l("E-mail, SMS when there is no working e-mail"),
+    "email_only": _l("E-mail only"),
+    "sms_only": _l("SMS only"),
+    "both": _l("Both e-mail and SMS"),
+}
+
+
+def _day_list(_form, field) -> None:
+    try:
+        [int(part) for part in (field.data or "").split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError(str(_l("Write whole numbers separated by commas, such as 6,12,24."))) from None
+
+
+class PlanForm(FlaskForm):
+    waves = StringField(
+        _l("Follow-ups, months after exit"), validators=[DataRequired(), Length(max=64), _day_list]
+    )
+    window_days = IntegerField(
+        _l("Days a survey can be answered"), validators=[DataRequired(), NumberRange(min=1, max=365)]
+    )
+    channel_policy = SelectField(
+        _l("How messages are sent"), choices=[SelectChoice(k, v) for k, v in CHANNEL_LABELS.items()]
+    )
+    reminders = StringField(
+        _l("Reminders, days after the invitation (empty for none)"), validators=[Length(max=64), _day_list]
+    )
+    confirm = HiddenField()
+
+
+class ProgrammeForm(PlanForm):
+    name = StringField(_l("Name of the programme"), validators=[DataRequired(), Length(max=200)])
+
+
+class PreviewForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET question changes nothing
+
+    exit = DateField(_l("Exit date"), validators=[DataRequired()])

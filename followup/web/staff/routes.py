@@ -26,7 +26,7 @@ from wtforms.fields.choices import SelectChoice
 from followup.accounts import audit
 from followup.accounts.links import LinkInvalid, find_link, issue_link, use_link
 from followup.accounts.passwords import hash_password, needs_rehash, verify_password
-from followup.accounts.roles import RoleError, is_admin, programme_ids, programmes_for
+from followup.accounts.roles import RoleError, grant_role, is_admin, programme_ids, programmes_for
 from followup.accounts.sessions import (
     end_session,
     end_sessions_of,
@@ -44,17 +44,38 @@ from followup.accounts.totp import (
 )
 from followup.accounts.users import UserError, create_user, find_user, list_users, normalise_email, set_active
 from followup.i18n import _l
-from followup.models import OneTimeLink, Programme, User
+from followup.models import OneTimeLink, Programme, Role, User, day_list
+from followup.plan.calendar import preview
+from followup.plan.overview import (
+    PAGE_SIZE as PARTICIPANT_PAGE,
+)
+from followup.plan.overview import (
+    PERSON_STATES,
+    WAVE_STATES,
+    cohort_names,
+    next_days,
+    participant_page,
+    status_rows,
+    wave_months,
+)
+from followup.plan.participant_record import contact_of, find_participant, mask_email, mask_phone, timeline
+from followup.plan.programmes import ProgrammeError, create_programme
+from followup.plan.replanning import Plan, affected_invitations, apply_plan, check_plan, current_plan
+from followup.plan.status import contacts_to_fix
 from followup.web.limits import client_address, limiter
 from followup.web.roles import ADMIN, COORDINATOR, PUBLIC, requires
 from followup.web.sessions import is_staff_request
 from followup.web.staff.forms import (
+    CHANNEL_LABELS,
     ROLE_LABELS,
     ActionForm,
     AuditFilterForm,
     ForgotPasswordForm,
     InviteForm,
     NewPasswordForm,
+    PlanForm,
+    PreviewForm,
+    ProgrammeForm,
     SecondFactorForm,
     SignInForm,
     TotpSetUpForm,
@@ -421,6 +442,194 @@ def dashboard():
         programmes=programmes_for(user, COORDINATOR),
         second_factor=user.totp_confirmed_at is not None,
         recovery_left=remaining_recovery_codes(user) if user.totp_confirmed_at else 0,
+    )
+
+
+# --- programmes --------------------------------------------------------------------------------
+
+
+def _days(text: str) -> tuple[int, ...]:
+    return tuple(day_list(text or ""))
+
+
+@bp.route("/programmes/new", methods=["GET", "POST"])
+@requires(COORDINATOR)
+def new_programme():
+    """Create a programme with its follow-up plan; its creator becomes its coordinator."""
+    form = ProgrammeForm()
+    if request.method == "GET":
+        form.waves.data, form.window_days.data, form.reminders.data = "6,12,24", 60, "7,14"
+    error = None
+    if submitted(form):
+        db, now = _db(), _now()
+        try:
+            with db.atomic():
+                programme = create_programme(
+                    db,
+                    now,
+                    form.name.data,
+                    _days(form.waves.data),
+                    form.window_days.data,
+                    channel_policy=form.channel_policy.data,
+                    reminder_days=_days(form.reminders.data),
+                )
+                grant_role(db, current_user.user, Role.COORDINATOR, programme)
+                record("programme.created", programme=programme, plan=current_plan(programme).__dict__)
+        except ProgrammeError as exc:
+            error = str(exc)
+        else:
+            return redirect(url_for("staff.programme", programme_id=programme.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("staff/programme_new.html", form=form, error=error), status
+
+
+@bp.get("/programmes/<int:programme_id>")
+@requires(COORDINATOR)
+def programme(programme: Programme):
+    """Show a programme's plan, and the preview calendar for an exit date."""
+    runtime = _runtime()
+    form = PreviewForm(request.args)
+    sends = None
+    if "exit" in request.args and form.validate():
+        settings = runtime.settings
+        sends = preview(programme, form.exit.data, settings.zone, settings.send_hour, settings.window)
+    return render_template(
+        "staff/programme.html",
+        programme=programme,
+        plan=current_plan(programme),
+        form=form,
+        sends=sends,
+        zone=runtime.settings.zone,
+        channels=CHANNEL_LABELS,
+    ), (400 if "exit" in request.args and sends is None else 200)
+
+
+@bp.route("/programmes/<int:programme_id>/plan", methods=["GET", "POST"])
+@requires(COORDINATOR)
+def edit_plan(programme: Programme):
+    """Change the plan: first say how many invitations it touches, then save on confirmation."""
+    before = current_plan(programme)
+    form = PlanForm()
+    if request.method == "GET":
+        form.waves.data = ",".join(map(str, before.offsets))
+        form.window_days.data = before.window_days
+        form.channel_policy.data = before.channel_policy
+        form.reminders.data = ",".join(map(str, before.reminder_days))
+    error = affected = None
+    if submitted(form):
+        plan = Plan(
+            form.channel_policy.data,
+            _days(form.reminders.data),
+            form.window_days.data,
+            _days(form.waves.data),
+        )
+        try:
+            check_plan(plan, before)
+        except ProgrammeError as exc:
+            error = str(exc)
+        else:
+            # The confirmation names the plan it was counted for: another plan is counted anew.
+            shown = hashlib.sha256(repr(plan).encode()).hexdigest()[:16]
+            if form.confirm.data != shown:
+                affected = affected_invitations(programme, plan)
+                form.confirm.data = shown
+            else:
+                settings = _runtime().settings
+                change = apply_plan(_db(), _now(), programme, plan, settings.zone, settings.send_hour)
+                record("plan.changed", programme=programme, **change)
+                flash(_l("The plan is saved; unsent invitations follow it now."))
+                return redirect(url_for("staff.programme", programme_id=programme.id), code=303)
+    status = 400 if error or (request.method == "POST" and form.errors) else 200
+    return (
+        render_template("staff/plan.html", programme=programme, form=form, error=error, affected=affected),
+        status,
+    )
+
+
+# --- status and participants -------------------------------------------------------------------
+
+
+@bp.get("/programmes/<int:programme_id>/status")
+@requires(COORDINATOR)
+def status(programme: Programme):
+    """Show the follow-up status per wave and cohort, the next 14 days and the contacts to fix."""
+    runtime = _runtime()
+    now = _now()
+    return render_template(
+        "staff/status.html",
+        programme=programme,
+        rows=status_rows(programme.id),
+        planned=next_days(programme.id, now, runtime.settings.zone),
+        problems=contacts_to_fix(programme.id, now),
+    )
+
+
+@bp.get("/programmes/<int:programme_id>/participants")
+@requires(COORDINATOR)
+def participants(programme: Programme):
+    """List the programme's participants by code, with each wave's state; filters and paging."""
+    cohort = request.args.get("cohort") or None
+    state = request.args.get("state") or None
+    months = request.args.get("months", type=int)
+    after = request.args.get("after") or None
+    if state and state not in WAVE_STATES + PERSON_STATES:
+        abort(400)
+    rows = participant_page(programme.id, cohort, months, state, after, PARTICIPANT_PAGE + 1)
+    more = len(rows) > PARTICIPANT_PAGE
+    rows = rows[:PARTICIPANT_PAGE]
+    query = {k: v for k, v in request.args.items() if k != "after"}
+    return render_template(
+        "staff/participants.html",
+        programme=programme,
+        rows=rows,
+        waves=wave_months(programme.id),
+        cohorts=cohort_names(programme.id),
+        chosen={"cohort": cohort, "state": state, "months": months},
+        states=WAVE_STATES + PERSON_STATES,
+        next_url=url_for("staff.participants", programme_id=programme.id, after=rows[-1].code, **query)
+        if more
+        else None,
+    )
+
+
+@bp.get("/programmes/<int:programme_id>/participants/<code>")
+@requires(COORDINATOR)
+def participant(programme: Programme, code: str):
+    """Show one participant: masked contact details and the timeline of messages, never answers."""
+    found = find_participant(programme.id, code) or abort(404)
+    contact = contact_of(found)
+    return render_template(
+        "staff/participant.html",
+        programme=programme,
+        participant=found,
+        contact=contact,
+        email=mask_email(contact.email) if contact else "",
+        phone=mask_phone(contact.phone) if contact else "",
+        entries=timeline(found),
+        zone=_runtime().settings.zone,
+        revealed=False,
+    )
+
+
+@bp.post("/programmes/<int:programme_id>/participants/<code>/contact")
+@requires(COORDINATOR)
+def reveal_contact(programme: Programme, code: str):
+    """Show the participant's contact details unmasked; the audit log records who looked."""
+    if not submitted(ActionForm()):
+        abort(400)
+    found = find_participant(programme.id, code) or abort(404)
+    contact = contact_of(found)
+    record("contact.shown", programme=programme, code=found.code)
+    return render_template(
+        "staff/participant.html",
+        programme=programme,
+        participant=found,
+        contact=contact,
+        email=contact.email or "" if contact else "",
+        phone=contact.phone or "" if contact else "",
+        entries=timeline(found),
+        zone=_runtime().settings.zone,
+        revealed=True,
     )
 
 
