@@ -193,3 +193,91 @@ def test_a_tampered_staff_cookie_signs_no_one_in(app, client, db, clock):
 )
 def test_odd_addresses_are_plain_404s(client, db, path):
     check(client.get(path), 404)
+
+
+@pytest.fixture
+def coordinator(app, db, clock):
+    programme = make_programme(db, clock.now(), "Steget")
+    make_user(db, clock.now(), "cora@example.org", Role.COORDINATOR, programme)
+    client = app.test_client()
+    sign_in(client, "cora@example.org")
+    return client, programme
+
+
+BOUNDARY = "followup-test-boundary"
+
+
+def multipart(token: str, content: bytes, name: str) -> bytes:
+    """Return a multipart body made in memory: the test client spools a file part over 500 KB to a
+    temporary file of its own that it never closes when the body is not read to the end."""
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n'
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n"
+    )
+    return head.encode() + content + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def post_file(client, programme, content: bytes, name: str):
+    page = client.get(f"/staff/programmes/{programme.id}/import")
+    return client.post(
+        f"/staff/programmes/{programme.id}/import",
+        data=multipart(csrf_of(page), content, name),
+        content_type=f"multipart/form-data; boundary={BOUNDARY}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"PK\x03\x04 this is no zip", "people.xlsx", "not an Excel workbook"),
+        (b"\x00\x01\x02 random bytes", "people.xlsx", "not an Excel workbook"),
+        (b"\xff\xfe not utf-8 \xff", "people.csv", "not UTF-8"),
+        (("exit_date," + ",".join(f"c{n}" for n in range(100_000)) + "\n").encode(), "bomb.csv", "problem"),
+        (b"", "empty.csv", "problem"),
+        (b"code,exit_date\n", "people.exe", "Choose a CSV or Excel"),
+    ],
+)
+def test_malformed_uploads_are_refused_and_change_nothing(coordinator, db, unchanged, content, name, message):
+    client, programme = coordinator
+    with unchanged(db):
+        text = check(post_file(client, programme, content, name), 400)
+    assert message in text
+
+
+def test_a_50_mb_upload_is_refused_before_it_is_read(coordinator, db, unchanged):
+    client, programme = coordinator
+    with unchanged(db):
+        text = check(post_file(client, programme, b"a" * (50 * 1024 * 1024), "big.csv"), 413)
+    assert "too large" in text
+
+
+def test_another_programme_s_import_is_404(coordinator, db, clock, unchanged):
+    client, _programme = coordinator
+    other = make_programme(db, clock.now(), "Annat")
+    with unchanged(db):
+        check(post_file(client, other, b"code,exit_date,email\nX,2025-06-13,x@example.org\n", "p.csv"), 404)
+        token = csrf_of(client.get("/staff/sign-in"))
+        check(client.post(f"/staff/programmes/{other.id}/import/confirm", data={"csrf_token": token}), 404)
+        check(client.get(f"/staff/programmes/{other.id}/participants/X"), 404)
+        check(client.get(f"/staff/programmes/{other.id}/plan"), 404)
+        check(client.get("/staff/programmes/999999/status"), 404)
+
+
+def test_an_upload_previewed_for_one_programme_cannot_be_confirmed_into_another(app, db, clock, unchanged):
+    a = make_programme(db, clock.now(), "A")
+    b = make_programme(db, clock.now(), "B")
+    user = make_user(db, clock.now(), "cora@example.org", Role.COORDINATOR, a)
+    from followup.accounts.roles import grant_role
+
+    grant_role(db, user, Role.COORDINATOR, b)
+    client = app.test_client()
+    sign_in(client, "cora@example.org")
+    assert (
+        post_file(client, a, b"code,exit_date,email\nX,2025-06-13,x@example.org\n", "p.csv").status_code
+        == 200
+    )
+    with unchanged(db):
+        token = csrf_of(client.get("/staff/sign-in"))
+        response = client.post(f"/staff/programmes/{b.id}/import/confirm", data={"csrf_token": token})
+        assert response.status_code == 303 and response.headers["Location"].endswith(f"/{b.id}/import")
