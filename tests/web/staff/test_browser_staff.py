@@ -45,7 +45,9 @@ def sign_in_with_keyboard(page, email: str, password: str) -> None:
         page.keyboard.press("Enter")
 
 
-def test_admin_coordinator_and_evaluator_journey(runner, new_context, axe, outbox, clock, live_server):
+def test_admin_coordinator_and_evaluator_journey(
+    runner, new_context, axe, outbox, clock, live_server, tmp_path
+):
     assert runner.invoke(args=["programme", "create", "Steget"]).exit_code == 0
     created = runner.invoke(
         args=["users", "create", "admin@example.org", "--role", "admin", "--name", "Anna"]
@@ -110,6 +112,7 @@ def test_admin_coordinator_and_evaluator_journey(runner, new_context, axe, outbo
     assert "Steget" in coordinator.content()
     assert coordinator.goto("/staff/users").status == 403
     axe.check(coordinator)
+    coordinator_sets_up_a_programme(coordinator, axe, tmp_path)
 
     # An evaluator is refused every staff page.
     made = runner.invoke(
@@ -121,6 +124,55 @@ def test_admin_coordinator_and_evaluator_journey(runner, new_context, axe, outbo
     for page_path in ("/staff/", "/staff/users", "/staff/audit", "/staff/audit.csv"):
         assert evaluator.goto(page_path).status == 403, page_path
     axe.check(evaluator)
+
+
+FIXED = "code;exit_date;email;phone;language;cohort\nST-01;2025-06-13;;070-174 06 05;sv;Grupp 1\n"
+FIXED += "ST-02;2025-06-13;deltagare2@example.org;;en;Grupp 1\nST-03;2024-06-10;d3@example.org;;sv;Grupp 2\n"
+BROKEN = FIXED + "ST-04;13 juni;d4@example.org;;sv;Grupp 2\nST-05;2025-06-13;;;sv;Grupp 2\n"
+
+
+def coordinator_sets_up_a_programme(page, axe, tmp_path) -> None:
+    page.goto("/staff/")
+    page.get_by_role("link", name="Ny insats").click()
+    page.get_by_label("Insatsens namn").fill("Steget Fram")
+    page.get_by_label("Uppföljningar, månader efter avslut").fill("sex")
+    page.get_by_role("button", name="Skapa insatsen").click()
+    assert "Skriv heltal" in page.content()
+    axe.check(page)  # the programme form with its errors
+    page.get_by_label("Uppföljningar, månader efter avslut").fill("6,12,24")
+    page.get_by_role("button", name="Skapa insatsen").click()
+    assert page.get_by_role("heading", name="Steget Fram").is_visible()
+    page.get_by_label("Avslutsdatum").fill("2025-06-24")
+    page.get_by_role("button", name="Visa datumen").click()
+    assert "2025-12-29 09:00" in page.content()
+    axe.check(page)  # the plan with the preview calendar
+
+    page.get_by_role("link", name="Importera").click()
+    broken = tmp_path / "deltagare.csv"
+    broken.write_text(BROKEN, encoding="utf-8")
+    page.get_by_label("Fil med deltagare").set_input_files(str(broken))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    assert "Inget importeras: 2 fel" in page.content()
+    axe.check(page)  # the import preview with its errors
+    fixed = tmp_path / "deltagare-rättad.csv"
+    fixed.write_text(FIXED, encoding="utf-8")
+    page.get_by_label("Fil med deltagare").set_input_files(str(fixed))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    assert "3 nya deltagare" in page.content()
+    assert "bara 24 månader skickas" in page.content()
+    axe.check(page)
+    page.get_by_role("button", name="Bekräfta importen").click()
+    assert path(page).endswith("/status")
+    assert "Importerat: 3 nya" in page.content()
+    axe.check(page)  # the status page
+    page.get_by_role("link", name="Deltagare", exact=True).click()
+    assert page.get_by_role("link", name="ST-01").is_visible()
+    axe.check(page)  # the participant list
+    page.get_by_role("link", name="ST-01").click()
+    assert "+46 70-*** ** 05" in page.content()
+    axe.check(page)  # the participant page, contacts masked
+    page.get_by_role("button", name="Visa kontaktuppgifterna (registreras i händelseloggen)").click()
+    assert "+46701740605" in page.content()
 
 
 def test_the_admin_signs_in_again_with_the_second_factor(runner, new_context, axe, clock, live_server, db):
