@@ -5,13 +5,14 @@ from __future__ import annotations
 import sys
 import traceback
 
-from bench import import_participants, participant_load, send_email, sms_rate
+from bench import import_participants, participant_load, send_email, sms_rate, staff
 
 BENCHMARKS = {
     "import": import_participants,
     "participant": participant_load,
     "email": send_email,
     "sms": sms_rate,
+    "staff": staff,
 }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from followup.models import Cohort, Contact, Invitation, Message, Participant, Wave
 
@@ -43,66 +43,47 @@ class StatusRow:
         return self.counts["answered"] / reached if reached else None
 
 
-def _grouped(query, programme_id: int):
-    return (
-        query.join(Wave, on=(Invitation.wave == Wave.id))
-        .switch(Invitation)
-        .join(Participant, on=(Invitation.participant == Participant.id))
-        .join(Cohort, JOIN.LEFT_OUTER, on=(Participant.cohort == Cohort.id))
-        .where(Wave.programme == programme_id)
-        .group_by(Wave.offset_months, Cohort.name)
-    )
+def _share(condition) -> fn:
+    return fn.SUM(Case(None, [(condition, 1)], 0))
 
 
 def status_rows(programme_id: int) -> list[StatusRow]:
-    """Return per wave a total row followed by one row per cohort."""
+    """Return per wave a total row followed by one row per cohort (one pass over the invitations)."""
     rows: dict[tuple[int, str | None], StatusRow] = {}
-
-    def add(months: int, cohort: str | None, name: str, count: int) -> None:
-        for key in ((months, None), (months, cohort or "")):
-            rows.setdefault(key, StatusRow(months, key[1])).counts[name] += count
-
-    states = (
-        Invitation.select(Wave.offset_months, Cohort.name, Invitation.state, fn.COUNT(Invitation.id))
+    delivered = Message.select(Message.invitation).where(Message.state == Message.DELIVERED)
+    failed = Message.select(Message.invitation).where(Message.state == Message.FAILED)
+    reached = Message.select(Message.invitation).where(Message.state.in_((Message.SENT, Message.DELIVERED)))
+    measures = {
+        "invited": fn.COUNT(Invitation.id),
+        "sent": _share(Invitation.sent_at.is_null(False)),
+        "delivered": _share(Invitation.id.in_(delivered)),
+        "failed": _share(Invitation.id.in_(failed) & Invitation.id.not_in(reached)),
+        "bounced": _share(Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False)),
+        "opted_out": _share(
+            Participant.opted_out_at.is_null(False) | Participant.sms_opted_out_at.is_null(False)
+        ),
+    }
+    query = (
+        Invitation.select(Wave.offset_months, Cohort.name, Invitation.state, *measures.values())
         .join(Wave)
         .switch(Invitation)
         .join(Participant)
         .join(Cohort, JOIN.LEFT_OUTER)
+        .switch(Participant)
+        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
         .where(Wave.programme == programme_id)
         .group_by(Wave.offset_months, Cohort.name, Invitation.state)
         .tuples()
     )
-    for months, cohort, state, count in states:
-        add(months, cohort, "invited", count)
-        # "sent" counts every invitation that went out (below), whatever happened after.
+    for months, cohort, state, *values in query:
+        counts = dict(zip(measures, (int(v or 0) for v in values), strict=True))
+        # "sent" counts every invitation that went out, whatever happened after; the others are states.
         if state in COUNTS and state != "sent":
-            add(months, cohort, state, count)
-    measures = {
-        "sent": Invitation.sent_at.is_null(False),
-        "bounced": Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False),
-        "opted_out": Participant.opted_out_at.is_null(False) | Participant.sms_opted_out_at.is_null(False),
-    }
-    for name, condition in measures.items():
-        query = _grouped(
-            Invitation.select(Wave.offset_months, Cohort.name, fn.COUNT(Invitation.id)), programme_id
-        )
-        if name == "bounced":
-            query = query.join(Contact, on=(Contact.participant == Participant.id), src=Participant)
-        for months, cohort, count in query.where(condition).tuples():
-            add(months, cohort, name, count)
-    reached = Message.select(Message.invitation).where(Message.state.in_((Message.SENT, Message.DELIVERED)))
-    for name, condition in {
-        "delivered": Invitation.id.in_(
-            Message.select(Message.invitation).where(Message.state == Message.DELIVERED)
-        ),
-        "failed": Invitation.id.in_(Message.select(Message.invitation).where(Message.state == Message.FAILED))
-        & Invitation.id.not_in(reached),
-    }.items():
-        query = _grouped(
-            Invitation.select(Wave.offset_months, Cohort.name, fn.COUNT(Invitation.id)), programme_id
-        )
-        for months, cohort, count in query.where(condition).tuples():
-            add(months, cohort, name, count)
+            counts[state] = counts["invited"]
+        for key in ((months, None), (months, cohort or "")):
+            row = rows.setdefault(key, StatusRow(months, key[1]))
+            for name, count in counts.items():
+                row.counts[name] += count
     return [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1] is not None, k[1] or ""))]
 
 
