@@ -292,3 +292,23 @@ def test_an_admin_stops_an_account_and_its_sessions_end(app, db, clock):
     assert response.status_code == 303
     assert other.get("/staff/").status_code == 303
     assert "user.deactivated" in events()
+
+
+def test_in_production_the_staff_cookie_is_secure(database_url, tmp_path, clock, db):
+    from followup import create_app
+
+    app = create_app(
+        {
+            "ENV": "production",
+            "DATABASE_URL": database_url,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SECRET_KEY": "a-test-secret-that-is-long-enough-for-tests",
+            "BASE_URL": "https://followup.example.org",
+            "CLOCK": clock,
+        }
+    )
+    response = app.test_client().get("/staff/sign-in", base_url="https://followup.example.org")
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("followup_staff=")
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    app.extensions["followup"].db.close_all()
