@@ -55,3 +55,18 @@ def test_what_falls_due_at_night_goes_out_when_the_window_opens(app, db, clock, 
     assert outbox.files() == [] and Message.select().count() == 1  # queued, waiting
     report = run_tick(app, db, at(2026, 6, 22, 9, 0), window=WINDOW)
     assert report.sent == 1 and len(outbox.emails()) == 1
+
+
+@pytest.mark.parametrize(
+    ("moment", "opens"),
+    [
+        (at(2026, 6, 17, 10, 0), at(2026, 6, 17, 10, 0)),  # open already
+        (at(2026, 6, 17, 7, 30), at(2026, 6, 17, 9, 0)),  # before the hours
+        (at(2026, 6, 17, 19, 0), at(2026, 6, 18, 9, 0)),  # after them
+        (at(2026, 6, 18, 20, 0), at(2026, 6, 22, 9, 0)),  # Midsummer Eve and the weekend
+        (at(2026, 12, 23, 19, 30), at(2026, 12, 28, 9, 0)),  # Christmas
+    ],
+)
+def test_the_next_moment_the_window_opens(moment, opens):
+    assert WINDOW.next_open(moment) == opens
+    assert WINDOW.is_open(WINDOW.next_open(moment))
