@@ -68,7 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from followup import cli
-    from followup.web import limits, participant, staff, webhooks
+    from followup.web import evaluator, limits, participant, staff, webhooks
     from followup.web.sessions import AudienceSessions, is_staff_request
     from followup.web.staff import routes as staff_routes
 
@@ -89,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
         participant.unknown_link,
     )
     staff.init_app(app)
+    evaluator.init_app(app)
 
     def not_found(error):
         # A staff address answers in the workspace's words, any other as a survey link that failed.

@@ -20,11 +20,22 @@ PUBLIC = "public"
 SIGNED_IN = "signed_in"
 ADMIN = Role.ADMIN
 COORDINATOR = Role.COORDINATOR
+# The results pages: evaluators of the programme, and its coordinators and admins.
+EVALUATOR = Role.EVALUATOR
+
+
+def may_see_results(user, programme_id: int | None = None) -> bool:
+    """Tell whether `user` may see results (of `programme_id`): its evaluators, coordinators, admins."""
+    return may(user, COORDINATOR, programme_id) or may(user, EVALUATOR, programme_id)
+
+
+def _coordinates(user, programme_id: int | None = None) -> bool:
+    return may(user, COORDINATOR, programme_id)
 
 
 def requires(requirement: str) -> Callable:
-    """Let the view run only for users who meet `requirement` (PUBLIC, SIGNED_IN, ADMIN, COORDINATOR)."""
-    if requirement not in (PUBLIC, SIGNED_IN, ADMIN, COORDINATOR):
+    """Let the view run only for users who meet `requirement` (PUBLIC, SIGNED_IN, ADMIN, COORDINATOR, EVALUATOR)."""
+    if requirement not in (PUBLIC, SIGNED_IN, ADMIN, COORDINATOR, EVALUATOR):
         raise ValueError(f"unknown requirement {requirement!r}")
 
     def decorate(view: Callable) -> Callable:
@@ -37,14 +48,15 @@ def requires(requirement: str) -> Callable:
             user = current_user.user
             if requirement == ADMIN and not is_admin(user):
                 abort(403)
-            if requirement == COORDINATOR:
+            if requirement in (COORDINATOR, EVALUATOR):
+                allowed = may_see_results if requirement == EVALUATOR else _coordinates
                 programme_id = kwargs.pop("programme_id", None)
                 if programme_id is None:
-                    if not may(user, COORDINATOR):
+                    if not allowed(user):
                         abort(403)
                 else:
                     programme = Programme.get_or_none(Programme.id == programme_id)
-                    if programme is None or not may(user, COORDINATOR, programme.id):
+                    if programme is None or not allowed(user, programme.id):
                         abort(404)
                     kwargs["programme"] = programme
             return view(*args, **kwargs)

@@ -12,7 +12,7 @@ from followup.accounts.roles import grant_role
 from followup.accounts.sessions import start_session
 from followup.models import Invitation, Participant, Response, Role, User
 from followup.web.roles import PUBLIC
-from tests.factories import csrf_of, make_participant, make_programme, make_user
+from tests.factories import csrf_of, make_participant, make_programme, make_user, sign_in
 
 VISITORS = ("anonymous", "admin", "coordinator", "other_coordinator", "evaluator")
 SIGNED_IN = VISITORS[1:]
@@ -44,6 +44,13 @@ def of_programme_a(status):
         "evaluator": 404,
     }
 
+
+def results_of_programme_a(status):
+    """Statuses for A's results: its evaluators (other_coordinator is one too), coordinators, admins."""
+    return {"anonymous": 303, **dict.fromkeys(SIGNED_IN, status)}
+
+
+RESULTS = {"results.programmes", "results.overview", "results.chart_image", "results.download"}
 
 # endpoint -> method -> visitor -> status. PUBLIC: the participant's and the webhooks' own routes,
 # which answer anyone (their tests are in tests/web/test_participant.py and test_webhooks.py).
@@ -87,6 +94,10 @@ EXPECTED = {
     "staff.import_participants_page": {"GET": of_programme_a(200), "POST": of_programme_a(400)},
     "staff.confirm_import": {"POST": of_programme_a(303)},
     "staff.audit_csv": {"GET": only(COORDINATORS)},
+    "results.programmes": {"GET": signed_in(200)},
+    "results.overview": {"GET": results_of_programme_a(200)},
+    "results.chart_image": {"GET": results_of_programme_a(200)},
+    "results.download": {"GET": results_of_programme_a(200)},
 }
 
 
@@ -129,6 +140,8 @@ def url_for_rule(rule, world) -> str:
         "language": "en",
         "filename": "followup.css",
         "code": "P-SECRET1",
+        "table_id": "self_sufficiency",
+        "fmt": "csv",
     }
     path = rule.rule
     for name in rule.arguments:
@@ -190,7 +203,9 @@ def test_the_matrix(app, db, clock, world):
 
 
 def test_a_coordinator_of_another_programme_gets_404_for_its_ids(app, db, clock, world):
-    programme_rules = [r for r in staff_rules(app) if "programme_id" in r.arguments]
+    programme_rules = [
+        r for r in staff_rules(app) if "programme_id" in r.arguments and r.endpoint not in RESULTS
+    ]
     for rule in programme_rules:
         client = visitor_client(app, db, clock, world, "other_coordinator")
         if "GET" in rule.methods:
@@ -201,7 +216,31 @@ def test_an_evaluator_is_refused_every_staff_page(app, db, clock, world):
     client = visitor_client(app, db, clock, world, "evaluator")
     own_account = {"staff.set_up_second_factor", "staff.sign_in", "staff.forgot_password"}
     for rule in staff_rules(app):
-        if "GET" not in rule.methods or rule.endpoint in own_account:
+        if "GET" not in rule.methods or rule.endpoint in own_account | RESULTS:
             continue
         assert client.get(url_for_rule(rule, world)).status_code in (303, 403, 404), rule.rule
     assert User.select().count() == 5
+
+
+def test_results_of_another_programme_are_404_even_for_its_evaluators(app, db, clock, world):
+    # Programme B's coordinator and evaluator find nothing under A's id, in every results route.
+    outsider = make_user(db, clock.now(), "b-only@example.org", Role.COORDINATOR, world["b"], password="")
+    grant_role(db, outsider, Role.EVALUATOR, world["b"])
+    world["users"]["b_only"] = outsider
+    client = visitor_client(app, db, clock, world, "b_only")
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint in RESULTS and "programme_id" in r.arguments]
+    assert len(rules) == 3
+    for rule in rules:
+        assert client.get(url_for_rule(rule, world)).status_code == 404, rule.rule
+    assert client.get(f"/staff/results/{world['b'].id}/").status_code == 200
+
+
+def test_an_evaluator_lands_on_the_results_after_signing_in(app, db, clock):
+    programme = make_programme(db, clock.now(), "Steget")
+    make_user(db, clock.now(), "eva@example.org", Role.EVALUATOR, programme)
+    client = app.test_client()
+    signed = sign_in(client, "eva@example.org")
+    assert signed.status_code == 303 and signed.headers["Location"].endswith("/staff/results/")
+    listing = client.get("/staff/results/").get_data(as_text=True)
+    assert f'href="/staff/results/{programme.id}/"' in listing
+    assert 'href="/staff/audit"' not in listing  # no link to pages the evaluator may not use

@@ -30,7 +30,7 @@ from wtforms.fields.choices import SelectChoice
 from followup.accounts import audit
 from followup.accounts.links import LinkInvalid, find_link, issue_link, use_link
 from followup.accounts.passwords import hash_password, needs_rehash, verify_password
-from followup.accounts.roles import RoleError, grant_role, is_admin, programme_ids, programmes_for
+from followup.accounts.roles import RoleError, grant_role, is_admin, may, programme_ids, programmes_for
 from followup.accounts.sessions import (
     end_session,
     end_sessions_of,
@@ -170,6 +170,9 @@ def _next_page() -> str:
     # Only the workspace's own paths: an open redirect would send a signed-in person anywhere.
     if target.startswith("/staff/") and not target.startswith("//"):
         return target
+    found = _staff_session()
+    if found is not None and not may(found.user, COORDINATOR):
+        return url_for("results.programmes")  # an evaluator's workspace is the results
     return url_for("staff.dashboard")
 
 
@@ -226,7 +229,10 @@ def record(action: str, programme=None, code=None, user=None, **details) -> None
 
 @bp.app_context_processor
 def _staff_globals():
-    return {"staff_is_admin": lambda: current_user.is_authenticated and is_admin(current_user.user)}
+    return {
+        "staff_is_admin": lambda: current_user.is_authenticated and is_admin(current_user.user),
+        "staff_coordinates": lambda: current_user.is_authenticated and may(current_user.user, COORDINATOR),
+    }
 
 
 # --- doors -------------------------------------------------------------------------------------
