@@ -34,7 +34,7 @@ def _coordinates(user, programme_id: int | None = None) -> bool:
 
 
 def requires(requirement: str) -> Callable:
-    """Run the view only for users meeting `requirement` (PUBLIC, SIGNED_IN, ADMIN, COORDINATOR, EVALUATOR)."""
+    """Run the view only for users meeting `requirement` (PUBLIC, SIGNED_IN, ADMIN, COORDINATOR, ...)."""
     if requirement not in (PUBLIC, SIGNED_IN, ADMIN, COORDINATOR, EVALUATOR):
         raise ValueError(f"unknown requirement {requirement!r}")
 
