@@ -244,3 +244,11 @@ def test_an_evaluator_lands_on_the_results_after_signing_in(app, db, clock):
     listing = client.get("/staff/results/").get_data(as_text=True)
     assert f'href="/staff/results/{programme.id}/"' in listing
     assert 'href="/staff/audit"' not in listing  # no link to pages the evaluator may not use
+
+
+def test_a_refused_evaluator_is_led_to_the_results(app, db, clock, world):
+    client = visitor_client(app, db, clock, world, "evaluator")
+    refused = client.get("/staff/")
+    assert refused.status_code == 403
+    assert 'href="/staff/results/">' in refused.get_data(as_text=True)
+    assert 'href="/staff/"' not in refused.get_data(as_text=True)

@@ -232,7 +232,15 @@ def _staff_globals():
     return {
         "staff_is_admin": lambda: current_user.is_authenticated and is_admin(current_user.user),
         "staff_coordinates": lambda: current_user.is_authenticated and may(current_user.user, COORDINATOR),
+        "staff_home": _home,
     }
+
+
+def _home() -> str:
+    # An evaluator's workspace is the results; the dashboard would only refuse them.
+    if current_user.is_authenticated and not may(current_user.user, COORDINATOR):
+        return url_for("results.programmes")
+    return url_for("staff.dashboard")
 
 
 # --- doors -------------------------------------------------------------------------------------
