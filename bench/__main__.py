@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import traceback
 
-from bench import import_participants, participant_load, results, send_email, sms_rate
+from bench import import_participants, participant_load, results, send_email, sms_rate, staff
 
 BENCHMARKS = {
     "import": import_participants,
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "email": send_email,
     "sms": sms_rate,
     "results": results,
+    "staff": staff,
 }
 
 

@@ -18,6 +18,7 @@ from followup.clock import SystemClock
 from followup.instance import private_folder
 from followup.sending.quiet_hours import parse_window
 from followup.sending.sender import Settings
+from followup.web.limits import body_limit
 from followup.web.redaction import RedactLinks
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,16 +68,19 @@ def create_app(config: dict | None = None) -> Flask:
     )
 
     from followup import cli
-    from followup.web import limits, participant, webhooks
+    from followup.web import evaluator, limits, participant, staff, webhooks
+    from followup.web.sessions import AudienceSessions, is_staff_request
+    from followup.web.staff import routes as staff_routes
 
     if values["PROXY_COUNT"]:
         # Behind N proxies the client is the address the Nth one saw, not the proxy's.
         count = values["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+    app.session_interface = AudienceSessions()
     cli.init_app(app)
+    limits.init_app(app)
     app.register_blueprint(participant.bp)
     app.register_blueprint(webhooks.bp)
-    limits.init_app(app)
     limits.count_failures(
         app,
         ["participant.arrive", "participant.stop"],
@@ -84,11 +88,24 @@ def create_app(config: dict | None = None) -> Flask:
         "links",
         participant.unknown_link,
     )
-    app.register_error_handler(404, participant.not_found)
+    staff.init_app(app)
+    evaluator.init_app(app)
+
+    def not_found(error):
+        # A staff address answers in the workspace's words, any other as a survey link that failed.
+        return staff_routes.not_found(error) if is_staff_request() else participant.not_found(error)
+
+    def too_large(error):
+        response = make_response(staff_routes.too_large(error) if is_staff_request() else _too_large())
+        # The body was not read: close the connection rather than read megabytes to keep it open.
+        response.headers["Connection"] = "close"
+        return response
+
+    app.register_error_handler(404, not_found)
+    app.register_error_handler(413, too_large)
     app.register_error_handler(429, participant.too_many)
     app.context_processor(lambda: {"organisation": app.config["WHO_IS_ASKING"]})
     app.after_request(_security_headers)
-    app.register_error_handler(413, _too_large)
     app.register_error_handler(500, _server_error)
     return app
 
@@ -129,15 +146,13 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 def _refuse_large_bodies():
     # Said by the client before the body is sent: refused without reading it.
-    if (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]:
+    request.max_content_length = body_limit(current_app, request.endpoint)
+    if (request.content_length or 0) > request.max_content_length:
         abort(413)
 
 
-def _too_large(_error):
-    response = make_response(render_template("error_too_large.html"), 413)
-    # The body was not read: close the connection rather than read megabytes to keep it open.
-    response.headers["Connection"] = "close"
-    return response
+def _too_large():
+    return render_template("error_too_large.html"), 413
 
 
 def _security_headers(response):

@@ -16,12 +16,16 @@ from flask.cli import with_appcontext
 from werkzeug.serving import WSGIRequestHandler, run_simple
 
 from followup import db
+from followup.accounts.audit import record
+from followup.accounts.links import issue_link
+from followup.accounts.roles import RoleError
+from followup.accounts.users import UserError, create_user, list_users
 from followup.answers.answering import check_fingerprints
 from followup.answers.surveys import SurveyError
 from followup.clock import FixedClock
 from followup.i18n import _l
 from followup.instance import private_folder
-from followup.models import Message, Participant, Programme, day_list
+from followup.models import Message, OneTimeLink, Participant, Programme, Role, day_list
 from followup.plan.importing import (
     MAX_FILE_BYTES,
     ImportRejected,
@@ -133,6 +137,7 @@ def commands() -> list[click.Command]:
         init,
         migrations,
         programme,
+        users,
         participants,
         tick_command,
         report,
@@ -258,6 +263,64 @@ def programme_list() -> None:
         )
     if not found:
         click.echo(_l("There are no programmes yet: followup programme create NAME creates one."))
+
+
+@click.group(cls=Group, help=_l("Staff accounts."))
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("create", help=_l("Create a staff account and print a one-time link to set its password."))
+@click.argument("email", metavar=_l("EMAIL"))
+@option("--role", type=click.Choice(Role.NAMES), required=True, help=_l("admin, or a role in a programme."))
+@option(
+    "--programme",
+    "programme_name",
+    metavar=_l("NAME"),
+    help=_l("The programme of a coordinator or evaluator."),
+)
+@option("--name", "display_name", default="", metavar=_l("NAME"), help=_l("The name shown to other staff."))
+@with_appcontext
+def users_create(email: str, role: str, programme_name: str | None, display_name: str) -> None:
+    """Create a staff account and print a one-time link to set its password."""
+    runtime = _connected()
+    found = _programme(programme_name) if programme_name else None
+    now = runtime.clock.now()
+    try:
+        with runtime.db.atomic():
+            user = create_user(runtime.db, now, email, display_name, role, found)
+            token = issue_link(runtime.db, now, user, OneTimeLink.SET_PASSWORD)
+            record(
+                runtime.db,
+                now,
+                "user.created",
+                None,
+                found,
+                None,
+                user_id=user.id,
+                role=role,
+                via="command line",
+            )
+    except (UserError, RoleError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        _l("Created %(name)s. Open this link within 7 days to set the password:", name=user.display_name)
+    )
+    click.echo(f"{current_app.config['BASE_URL']}/staff/password/{token}")
+
+
+@users.command("list", help=_l("List the staff accounts and their roles."))
+@with_appcontext
+def users_list() -> None:
+    """List the staff accounts and their roles."""
+    _connected()
+    for user in list_users():
+        roles = ", ".join(
+            r.name if r.programme_id is None else f"{r.name} ({r.programme.name})"
+            for r in user.roles.order_by(Role.name)
+        )
+        state = "" if user.active else f" [{_l('inactive')}]"
+        click.echo(f"{user.email}  {user.display_name}  {roles}{state}")
 
 
 @click.group(cls=Group, help=_l("Former participants."))

@@ -56,6 +56,8 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("CONTACT_EMAIL", None, str),
     ("CONTACT_PHONE", None, str),
     ("PRIVACY_URL", None, str),
+    ("STAFF_IDLE_MINUTES", 30, int),
+    ("STAFF_LIFETIME_HOURS", 12, int),
 ]
 
 
@@ -126,6 +128,8 @@ def complete(config: dict, default_instance: str) -> dict:
         raise ConfigError(
             f"FOLLOWUP_RATELIMIT_STORAGE_URL={storage!r} must be redis://host:port/db (or memory://)"
         )
+    if config["STAFF_IDLE_MINUTES"] < 1 or config["STAFF_LIFETIME_HOURS"] < 1:
+        raise ConfigError("FOLLOWUP_STAFF_IDLE_MINUTES and FOLLOWUP_STAFF_LIFETIME_HOURS must be at least 1")
     if config["SUPPRESSION_THRESHOLD"] < 1:
         raise ConfigError("FOLLOWUP_SUPPRESSION_THRESHOLD must be at least 1")
     # Without a public address, `followup serve` links to the address it serves (see cli.serve).

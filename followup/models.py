@@ -239,6 +239,80 @@ class Message(BaseModel):
         indexes = ((("state", "created_at"), False),)
 
 
+class User(BaseModel):
+    """A member of staff who signs in; roles say what they may do where."""
+
+    email = CharField(unique=True)
+    display_name = CharField()
+    password_hash = CharField(null=True)
+    active = BooleanField(default=True)
+    created_at = UTCDateTimeField()
+    last_sign_in_at = UTCDateTimeField(null=True)
+    totp_secret = CharField(null=True, max_length=64)
+    totp_confirmed_at = UTCDateTimeField(null=True)
+    totp_last_step = IntegerField(null=True)
+
+
+class Role(BaseModel):
+    """One role of a user: admin everywhere (no programme), coordinator or evaluator of one programme."""
+
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    EVALUATOR = "evaluator"
+    NAMES = (ADMIN, COORDINATOR, EVALUATOR)
+
+    user = ForeignKeyField(User, backref="roles", on_delete="CASCADE")
+    name = CharField(max_length=16)
+    programme = ForeignKeyField(Programme, null=True, backref="roles", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("user", "name", "programme"), True),)
+
+
+class RecoveryCode(BaseModel):
+    """The hash of one single-use code that stands in for the second factor."""
+
+    user = ForeignKeyField(User, backref="recovery_codes", on_delete="CASCADE")
+    code_hash = CharField(max_length=64)
+    used_at = UTCDateTimeField(null=True)
+
+
+class OneTimeLink(BaseModel):
+    """The hash of a link to set a password (first time, invitation or reset); used once, then dead."""
+
+    SET_PASSWORD = "set_password"  # noqa: S105 (a purpose, not a password)
+    INVITATION = "invitation"
+    RESET = "reset"
+
+    user = ForeignKeyField(User, backref="links", on_delete="CASCADE")
+    purpose = CharField(max_length=16)
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField()
+    expires_at = UTCDateTimeField()
+    used_at = UTCDateTimeField(null=True)
+
+
+class StaffSession(BaseModel):
+    """A signed-in browser: the cookie holds the token, the database its hash, so sign-out ends it here."""
+
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    token_hash = CharField(max_length=64, unique=True)
+    created_at = UTCDateTimeField()
+    last_seen_at = UTCDateTimeField()
+    verified_at = UTCDateTimeField(null=True)
+
+
+class AuditEvent(BaseModel):
+    """One staff action: who, when, what, on which programme and participant code. Never contact data."""
+
+    at = UTCDateTimeField(index=True)
+    user = ForeignKeyField(User, null=True, backref="audit_events", on_delete="SET NULL")
+    action = CharField(max_length=48)
+    programme = ForeignKeyField(Programme, null=True, backref="audit_events", on_delete="SET NULL")
+    participant_code = CharField(null=True)
+    details = TextField(default="{}")
+
+
 MODELS = [
     Programme,
     Wave,
@@ -252,4 +326,10 @@ MODELS = [
     Draft,
     SurveyFingerprint,
     Message,
+    User,
+    Role,
+    RecoveryCode,
+    OneTimeLink,
+    StaffSession,
+    AuditEvent,
 ]

@@ -267,3 +267,24 @@ def counts_of(people) -> Counts:
         opinions=[(*k, n) for k, n in opinions.items()],
         pairs=[(*k, *v) for k, v in pairs.items()],
     )
+
+
+PASSWORD = "lingonberry harbour 41"
+
+
+def make_user(db, now, email="anna@example.org", role="admin", programme=None, password=PASSWORD, name=""):
+    """A staff account with a password (and no second factor)."""
+    from followup.accounts.users import create_user, set_password
+
+    user = create_user(db, now, email, name or email.split("@")[0].title(), role, programme)
+    if password:
+        set_password(db, user, password)
+    return user
+
+
+def sign_in(client, email="anna@example.org", password=PASSWORD):
+    """Sign in through the form as a browser would; return the response to the POST."""
+    page = client.get("/staff/sign-in")
+    return client.post(
+        "/staff/sign-in", data={"csrf_token": csrf_of(page), "email": email, "password": password}
+    )

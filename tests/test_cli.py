@@ -182,7 +182,17 @@ def test_status_and_contacts_for_staff(runner, tmp_path):
     assert "b@example.org" not in contacts.output and "1 contact detail(s) to fix." in contacts.output
 
 
-COMMANDS = ("init", "migrations", "programme", "participants", "tick", "report", "status", "contacts")
+COMMANDS = (
+    "init",
+    "migrations",
+    "programme",
+    "users",
+    "participants",
+    "tick",
+    "report",
+    "status",
+    "contacts",
+)
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
@@ -242,3 +252,36 @@ def test_programme_list(followup, tmp_path):
     ]
     code, output = followup("programme", "list")
     assert "Steget: uppföljningar efter 6, 12, 24 månader, email_then_sms, deltagare: 2" in output
+
+
+def test_users_create_prints_a_one_time_link_to_set_the_password(runner, app):
+    from followup.models import AuditEvent, OneTimeLink, User
+
+    result = runner.invoke(args=["users", "create", "First.Admin@example.org", "--role", "admin"])
+    assert result.exit_code == 0, result.output
+    link = result.output.strip().splitlines()[-1]
+    assert link.startswith("http://localhost/staff/password/")
+    user = User.get(User.email == "first.admin@example.org")
+    assert user.password_hash is None
+    assert OneTimeLink.get().token_hash != link.rsplit("/", 1)[1]
+    assert AuditEvent.get().action == "user.created"
+    again = runner.invoke(args=["users", "create", "first.admin@example.org", "--role", "admin"])
+    assert again.exit_code != 0 and "already" in again.output
+
+
+def test_users_create_a_coordinator_needs_a_known_programme(runner):
+    result = runner.invoke(args=["users", "create", "c@example.org", "--role", "coordinator"])
+    assert result.exit_code != 0 and "programme" in result.output
+    result = runner.invoke(
+        args=["users", "create", "c@example.org", "--role", "coordinator", "--programme", "X"]
+    )
+    assert result.exit_code != 0 and "no programme" in result.output
+
+
+def test_users_list_shows_roles(runner):
+    runner.invoke(args=["programme", "create", "Steget"])
+    runner.invoke(args=["users", "create", "a@example.org", "--role", "admin", "--name", "Anna"])
+    runner.invoke(args=["users", "create", "c@example.org", "--role", "coordinator", "--programme", "Steget"])
+    result = runner.invoke(args=["users", "list"])
+    assert "a@example.org  Anna  admin" in result.output
+    assert "c@example.org  c  coordinator (Steget)" in result.output

@@ -1,1 +1,1 @@
-"""Staff identities: users, roles per programme, sign-in policy, audit log."""
+"""Staff identities: users, roles per programme, sign-in policy, second factor, audit log."""

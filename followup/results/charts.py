@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from followup.i18n import _l
 from followup.results.exports import header, text
-from followup.results.tables import MEAN, SHARE, Publication, Table
+from followup.results.tables import HIGH, LOW, MEAN, SHARE, Publication, Table
 
 CHARTED = {
     "reach": ("response_share",),
@@ -37,11 +37,10 @@ def _label(table: Table, row, language: str) -> str:
     return f"{group} ({months} {_l('mo.')})"
 
 
-def text_alternative(table: Table, language: str = "sv") -> str:
-    """Return the table as plain text, one line per row: the chart's text alternative."""
+def shown_rows(table: Table, language: str = "sv") -> list[list[str]]:
+    """Return the table's rows as shown to a reader: shares in per cent, `..` where suppressed."""
     with force_locale(language):
-        headings = header(table, language)
-        lines = ["; ".join(headings)]
+        lines = []
         for row in table.rows:
             first = [str(row.wave)] + ([str(row.since)] if row.since is not None else [])
             first.append(text(row.group_label, language) if row.group_label is not None else row.group)
@@ -51,12 +50,19 @@ def text_alternative(table: Table, language: str = "sv") -> str:
                 values.append(
                     "" if cell.value is None else ".." if cell.hidden else _shown(column.kind, cell.value)
                 )
-            lines.append("; ".join(first + values))
-        return "\n".join(lines)
+            lines.append(first + values)
+        return lines
+
+
+def text_alternative(table: Table, language: str = "sv") -> str:
+    """Return the table as plain text, one line per row: the chart's text alternative."""
+    with force_locale(language):
+        headings = header(table, language)
+    return "\n".join("; ".join(line) for line in [headings, *shown_rows(table, language)])
 
 
 def _shown(kind: str, value: float) -> str:
-    if kind == SHARE:
+    if kind in (SHARE, LOW, HIGH):
         return f"{value:.0%}"
     if kind == MEAN:
         return f"{value:.1f}"

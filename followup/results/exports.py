@@ -79,11 +79,12 @@ def _about(publication: Publication, language: str) -> list[tuple[str, str]]:
         (str(_l("Survey versions")), ", ".join(publication.survey_versions) or "-"),
         (str(_l("Share of figures suppressed")), f"{publication.information_loss:.1%}"),
         (str(_l("Legend")), str(LEGEND)),
-        (str(_l("Disclosure control")), str(_disclosure(publication))),
+        (str(_l("Disclosure control")), str(disclosure_rule(publication))),
     ]
 
 
-def _disclosure(publication: Publication):
+def disclosure_rule(publication: Publication):
+    """Return the disclosure rule as said in every file and on the results page."""
     return _l(
         "Counts from 1 to %(below)d of people sharing an attribute, counts of a whole group sharing one, "
         "and shares or means over fewer than %(threshold)d people are suppressed; further figures are "
@@ -210,7 +211,7 @@ def as_json(publication: Publication, language: str = "sv") -> str:
             "survey_versions": publication.survey_versions,
             "information_loss": round(publication.information_loss, 4),
             "legend": str(LEGEND),
-            "disclosure_control": str(_disclosure(publication)),
+            "disclosure_control": str(disclosure_rule(publication)),
             "definitions": [
                 {"term": text(t, language), "text": text(e, language)} for t, e in publication.definitions
             ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -26,6 +26,18 @@ class SendWindow:
         """Tell whether a message may be sent at `moment`."""
         local = moment.astimezone(self.zone)
         return self._open_day(local.date()) and self.start <= local.time() < self.end
+
+    def next_open(self, moment: datetime) -> datetime:
+        """Return the first moment at or after `moment` when a message may be sent."""
+        local = moment.astimezone(self.zone)
+        for _ in range(400):
+            if self._open_day(local.date()):
+                if local.time() < self.start:
+                    local = datetime.combine(local.date(), self.start, tzinfo=self.zone)
+                if local.time() < self.end:
+                    return local.astimezone(moment.tzinfo)
+            local = datetime.combine(local.date() + timedelta(days=1), self.start, tzinfo=self.zone)
+        raise ValueError("the send window never opens")
 
     def _open_day(self, day: date) -> bool:
         if day.weekday() not in self.days:

@@ -1,4 +1,4 @@
-"""Rate limits against guessing (links now, staff sign-in later), with Flask-Limiter.
+"""Limits against guessing and flooding: rate limits with Flask-Limiter, and request body sizes.
 
 Counts are kept per client address: in this process's memory by default, or in Redis shared by
 every worker and restart when FOLLOWUP_RATELIMIT_STORAGE_URL is set. The client address is the
@@ -45,6 +45,42 @@ def count_failures(
     shared = app.extensions["followup_limiter"].shared_limit(limit, scope=scope, deduct_when=failed)
     for endpoint in endpoints:
         app.view_functions[endpoint] = shared(app.view_functions[endpoint])
+
+
+def limit_failures(
+    app: Flask,
+    endpoint: str,
+    limit: Callable[[], str],
+    failed: Callable[[Response], bool] | None = None,
+    key: Callable[[], str] | None = None,
+    on_breach: Callable | None = None,
+) -> None:
+    """Limit POSTs to `endpoint` by `key` (the client address by default); with `failed`, only
+    the requests it calls failed are counted."""
+    limiter = app.extensions["followup_limiter"]
+    limited = limiter.limit(limit, key_func=key, methods=["POST"], deduct_when=failed, on_breach=on_breach)
+    app.view_functions[endpoint] = limited(app.view_functions[endpoint])
+
+
+def client_address() -> str:
+    """Return the address the request came from (the proxy's client with FOLLOWUP_PROXY_COUNT)."""
+    return get_remote_address() or "unknown"
+
+
+def accepts_body(size: int) -> Callable:
+    """Let a view take request bodies up to `size` bytes instead of the site's MAX_CONTENT_LENGTH."""
+
+    def mark(view: Callable) -> Callable:
+        view.max_body = size
+        return view
+
+    return mark
+
+
+def body_limit(app: Flask, endpoint: str | None) -> int:
+    """Return how many bytes the view of `endpoint` accepts in a request body."""
+    view = app.view_functions.get(endpoint or "")
+    return getattr(view, "max_body", app.config["MAX_CONTENT_LENGTH"])
 
 
 def _only_when_refused(response: Response) -> Response:

@@ -119,3 +119,18 @@ def test_a_window_that_does_not_end_after_it_starts_is_refused_with_the_settings
 def test_send_days_not_a_day_are_refused_with_the_settings_name(days):
     with pytest.raises(ValueError, match="^FOLLOWUP_SEND_DAYS: "):
         parse_window(days, "09:00-19:00", "SE", STOCKHOLM)
+
+
+@pytest.mark.parametrize(
+    ("moment", "opens"),
+    [
+        (at(2026, 6, 17, 10, 0), at(2026, 6, 17, 10, 0)),  # open already
+        (at(2026, 6, 17, 7, 30), at(2026, 6, 17, 9, 0)),  # before the hours
+        (at(2026, 6, 17, 19, 0), at(2026, 6, 18, 9, 0)),  # after them
+        (at(2026, 6, 18, 20, 0), at(2026, 6, 22, 9, 0)),  # Midsummer Eve and the weekend
+        (at(2026, 12, 23, 19, 30), at(2026, 12, 28, 9, 0)),  # Christmas
+    ],
+)
+def test_the_next_moment_the_window_opens(moment, opens):
+    assert WINDOW.next_open(moment) == opens
+    assert WINDOW.is_open(WINDOW.next_open(moment))

@@ -1,0 +1,153 @@
+"""Benchmark: the staff workspace's status page and participant list at 100,000 participants.
+
+A programme with N participants (default 100,000) x 3 waves is imported with the real import, the
+6-month invitations of every other participant are marked sent and of every fifth answered, and a
+signed-in coordinator asks, through the app (Flask's test client, no network), for:
+
+- the status page;
+- the first page of the participant list;
+- a filtered page (cohort, 6-month wave, state sent) further down the list (keyset paging).
+
+Each is asked `--rounds` times; the median and the slowest time are printed with the number of SQL
+statements the page ran. Target (issue 10): median under 200 ms, and the same number of statements
+whatever N is.
+
+    .venv/bin/python -m bench staff [--participants 100000] [--rounds 9] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import migrated_app
+
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def build(app, participants: int) -> int:
+    """Import the participants and move some invitations on; return the programme's id."""
+    from followup.models import Invitation, Participant, Wave
+    from followup.plan.importing import import_participants, read_rows
+    from followup.plan.programmes import create_programme
+    from followup.results.measures import ACTIVITIES
+
+    runtime = app.extensions["followup"]
+    db, now = runtime.db, runtime.clock.now()
+    programme = create_programme(db, now, "Bench")
+    lines = ["code,exit_date,email,cohort"]
+    for n in range(participants):
+        lines.append(f"B{n:06d},2025-{1 + n % 6:02d}-{1 + n % 28:02d},b{n}@example.org,Grupp {n % 7}")
+    rows = read_rows("\n".join(lines).encode(), set(ACTIVITIES))
+    import_participants(db, now, programme, rows, runtime.settings.zone, runtime.settings.send_hour)
+    six = Wave.get((Wave.programme == programme) & (Wave.offset_months == 6))
+    with db.atomic():
+        sent = Participant.select(Participant.id).where(Participant.id % 2 == 0)
+        Invitation.update(state=Invitation.SENT, sent_at=now).where(
+            (Invitation.wave == six) & Invitation.participant.in_(sent)
+        ).execute()
+        answered = Participant.select(Participant.id).where(Participant.id % 5 == 0)
+        Invitation.update(state=Invitation.ANSWERED, answered_at=now).where(
+            (Invitation.wave == six) & Invitation.participant.in_(answered)
+        ).execute()
+    return programme.id
+
+
+def measure(app, programme_id: int, rounds: int) -> list[tuple[str, float, float, int]]:
+    from followup.accounts.users import create_user, set_password
+    from followup.models import Programme, Role
+
+    runtime = app.extensions["followup"]
+    db = runtime.db
+    user = create_user(
+        db,
+        runtime.clock.now(),
+        "cora@example.org",
+        "Cora",
+        Role.COORDINATOR,
+        Programme.get_by_id(programme_id),
+    )
+    set_password(db, user, "lingonberry harbour 41")
+    client = app.test_client()
+    page = client.get("/staff/sign-in").get_data(as_text=True)
+    client.post(
+        "/staff/sign-in",
+        data={
+            "csrf_token": CSRF.search(page).group(1),
+            "email": "cora@example.org",
+            "password": "lingonberry harbour 41",
+        },
+    )
+    base = f"/staff/programmes/{programme_id}"
+    pages = {
+        "status": f"{base}/status",
+        "participants, first page": f"{base}/participants",
+        "participants, filtered": f"{base}/participants?cohort=Grupp+3&months=6&state=sent&after=B050000",
+    }
+    real = db.obj.execute_sql
+    statements: list[str] = []
+
+    def counting(sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return real(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = counting
+    results = []
+    try:
+        for name, path in pages.items():
+            times = []
+            for _ in range(rounds):
+                statements.clear()
+                started = time.perf_counter()
+                response = client.get(path)
+                times.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"{path}: HTTP {response.status_code}")
+            results.append((name, statistics.median(times), max(times), len(statements)))
+    finally:
+        db.obj.execute_sql = real
+    return results
+
+
+def run(database: str, participants: int, rounds: int, postgres: str | None) -> None:
+    from followup.clock import FixedClock
+
+    clock = FixedClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    with tempfile.TemporaryDirectory() as folder:
+        settings = {"CLOCK": clock}
+        if postgres:
+            from tests.conftest import reset_postgres
+
+            reset_postgres(postgres)
+            app = migrated_app(Path(folder), "unused.sqlite3", DATABASE_URL=postgres, **settings)
+        else:
+            app = migrated_app(Path(folder), "bench.sqlite3", **settings)
+        started = time.perf_counter()
+        programme_id = build(app, participants)
+        took = time.perf_counter() - started
+        print(f"{database}: {participants:,} participants x 3 waves built in {took:.0f} s")
+        for name, median, slowest, count in measure(app, programme_id, rounds):
+            print(f"  {name:28} median {median:7.1f} ms   slowest {slowest:7.1f} ms   {count} SQL statements")
+        app.extensions["followup"].db.close_all()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench staff", description=__doc__.split("\n")[0])
+    parser.add_argument("--participants", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--postgres", help="also run on this PostgreSQL database (it is emptied)")
+    options = parser.parse_args(argv)
+    run("SQLite", options.participants, options.rounds, None)
+    if options.postgres:
+        run("PostgreSQL", options.participants, options.rounds, options.postgres)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

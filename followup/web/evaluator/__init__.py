@@ -1,0 +1,12 @@
+"""The evaluator's results pages: published figures of a programme, its charts and its files."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the results pages."""
+    from followup.web.evaluator import routes
+
+    app.register_blueprint(routes.bp)

@@ -1,0 +1,118 @@
+"""The staff workspace's forms; each carries a CSRF token that Flask-WTF checks."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
+
+from followup.accounts.passwords import PasswordRejected, check_policy
+from followup.i18n import _l
+from followup.models import Role
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only its CSRF token."""
+
+
+class SignInForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+
+
+class SecondFactorForm(FlaskForm):
+    code = StringField(
+        _l("Code from the app, or a recovery code"), validators=[DataRequired(), Length(max=32)]
+    )
+
+
+class TotpSetUpForm(FlaskForm):
+    code = StringField(_l("The six-digit code the app shows"), validators=[DataRequired(), Length(max=16)])
+
+
+def _policy(_form, field) -> None:
+    try:
+        check_policy(field.data or "")
+    except PasswordRejected as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password (at least 12 characters)"), validators=[DataRequired(), Length(max=1024), _policy]
+    )
+    repeat = PasswordField(
+        _l("The same password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.COORDINATOR: _l("Coordinator"),
+    Role.EVALUATOR: _l("Evaluator"),
+}
+
+
+class InviteForm(FlaskForm):
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
+    display_name = StringField(_l("Name"), validators=[Length(max=120)])
+    role = SelectField(_l("Role"), choices=[SelectChoice(name, label) for name, label in ROLE_LABELS.items()])
+    programme = SelectField(_l("Programme (for a coordinator or evaluator)"), coerce=int, choices=[])
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    user = SelectField(_l("User"), coerce=int, choices=[], default=0)
+    action = SelectField(_l("Action"), choices=[], default="")
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("To"), validators=[Optional()])
+
+
+CHANNEL_LABELS = {
+    "email_then_sms": _l("E-mail, SMS when there is no working e-mail"),
+    "email_only": _l("E-mail only"),
+    "sms_only": _l("SMS only"),
+    "both": _l("Both e-mail and SMS"),
+}
+
+
+def _day_list(_form, field) -> None:
+    try:
+        [int(part) for part in (field.data or "").split(",") if part.strip()]
+    except ValueError:
+        raise ValidationError(str(_l("Write whole numbers separated by commas, such as 6,12,24."))) from None
+
+
+class PlanForm(FlaskForm):
+    waves = StringField(
+        _l("Follow-ups, months after exit"), validators=[DataRequired(), Length(max=64), _day_list]
+    )
+    window_days = IntegerField(
+        _l("Days a survey can be answered"), validators=[DataRequired(), NumberRange(min=1, max=365)]
+    )
+    channel_policy = SelectField(
+        _l("How messages are sent"), choices=[SelectChoice(k, v) for k, v in CHANNEL_LABELS.items()]
+    )
+    reminders = StringField(
+        _l("Reminders, days after the invitation (empty for none)"), validators=[Length(max=64), _day_list]
+    )
+    confirm = HiddenField()
+
+
+class ProgrammeForm(PlanForm):
+    name = StringField(_l("Name of the programme"), validators=[DataRequired(), Length(max=200)])
+
+
+class PreviewForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET question changes nothing
+
+    exit = DateField(_l("Exit date"), validators=[DataRequired()])

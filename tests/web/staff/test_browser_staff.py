@@ -1,0 +1,199 @@
+"""The staff workspace in Chromium: the first admin from the command line, 2FA, an invited
+coordinator, an evaluator refused; axe-core on every page; sign-in with the keyboard alone.
+
+SQLite only, as the participant's browser tests: these exercise pages, not SQL.
+"""
+
+import re
+
+import pyotp
+import pytest
+
+from tests.browser import tab_to
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+PASSWORDS = {"admin": "lingonberry harbour 41", "coordinator": "cloudberry meadow 2026"}
+
+
+def path(page) -> str:
+    return re.sub(r"^https?://[^/]+", "", page.url).split("?")[0]
+
+
+def choose_password(page, link: str, password: str, axe=None) -> None:
+    page.goto(link)
+    page.get_by_label("Nytt lösenord (minst 12 tecken)").fill("kort")
+    page.get_by_label("Samma lösenord en gång till").fill("kort")
+    page.get_by_role("button", name="Spara lösenordet").click()
+    assert "minst 12 tecken" in page.content()
+    if axe:
+        axe.check(page)  # the form with its errors
+    page.get_by_label("Nytt lösenord (minst 12 tecken)").fill(password)
+    page.get_by_label("Samma lösenord en gång till").fill(password)
+    page.get_by_role("button", name="Spara lösenordet").click()
+    assert path(page) == "/staff/sign-in"
+
+
+def sign_in_with_keyboard(page, email: str, password: str) -> None:
+    page.goto("/staff/sign-in")
+    email_field = page.get_by_label("E-postadress")
+    tab_to(page, email_field)
+    page.keyboard.type(email)
+    page.keyboard.press("Tab")
+    page.keyboard.type(password)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_admin_coordinator_and_evaluator_journey(
+    runner, new_context, axe, outbox, clock, live_server, tmp_path
+):
+    assert runner.invoke(args=["programme", "create", "Steget"]).exit_code == 0
+    created = runner.invoke(
+        args=["users", "create", "admin@example.org", "--role", "admin", "--name", "Anna"]
+    )
+    link = created.output.strip().splitlines()[-1]
+    assert link.startswith(live_server)
+
+    admin = new_context(bypass_csp=True, locale="sv").new_page()
+    admin.goto("/login")
+    assert path(admin) == "/staff/sign-in"
+    axe.check(admin)
+    choose_password(admin, link, PASSWORDS["admin"], axe)
+    axe.check(admin)  # sign-in with the "password saved" notice
+
+    sign_in_with_keyboard(admin, "admin@example.org", "fel lösenord helt och hållet")
+    assert "stämmer inte" in admin.content()
+    axe.check(admin)
+    sign_in_with_keyboard(admin, "admin@example.org", PASSWORDS["admin"])
+    assert path(admin) == "/staff/"
+    axe.check(admin)
+
+    # The second factor, set up from the dashboard.
+    admin.get_by_role("link", name="Slå på den").click()
+    assert path(admin) == "/staff/second-factor/set-up"
+    assert admin.locator("svg[role=img]").count() == 1
+    axe.check(admin)
+    secret = admin.locator("figcaption code").inner_text()
+    admin.get_by_label("Den sexsiffriga koden som appen visar").fill("000000")
+    admin.get_by_role("button", name="Slå på den").click()
+    axe.check(admin)  # the wrong code
+    admin.get_by_label("Den sexsiffriga koden som appen visar").fill(pyotp.TOTP(secret).at(clock.now()))
+    admin.get_by_role("button", name="Slå på den").click()
+    assert admin.locator("ul.codes li").count() == 10
+    axe.check(admin)
+    admin.get_by_role("link", name="Jag har sparat dem, fortsätt").click()
+
+    # Invite a coordinator of Steget: the link arrives in the outbox.
+    admin.get_by_role("link", name="Användare").click()
+    axe.check(admin)
+    admin.get_by_label("E-postadress").fill("cora@example.org")
+    admin.get_by_label("Namn", exact=True).fill("Cora")
+    admin.get_by_label("Roll").select_option("coordinator")
+    admin.get_by_label("Insats (för en samordnare eller utvärderare)").select_option(label="Steget")
+    admin.get_by_role("button", name="Skicka inbjudan").click()
+    assert path(admin) == "/staff/users"
+    assert "Cora är inbjuden" in admin.content()
+    axe.check(admin)
+    admin.get_by_role("link", name="Händelselogg").click()
+    assert "user.invited" in admin.content()
+    axe.check(admin)
+    admin.get_by_role("button", name="Logga ut").click()
+    assert path(admin) == "/staff/sign-in"
+
+    [invitation] = [e for e in outbox.emails() if e["To"] == "cora@example.org"]
+    invitation_link = re.search(
+        r"https?://\S+/staff/password/\S+", invitation.get_body(("plain",)).get_content()
+    )
+    coordinator = new_context(bypass_csp=True, locale="sv").new_page()
+    choose_password(coordinator, invitation_link.group(0), PASSWORDS["coordinator"])
+    sign_in_with_keyboard(coordinator, "cora@example.org", PASSWORDS["coordinator"])
+    assert path(coordinator) == "/staff/"
+    assert "Steget" in coordinator.content()
+    assert coordinator.goto("/staff/users").status == 403
+    axe.check(coordinator)
+    coordinator_sets_up_a_programme(coordinator, axe, tmp_path)
+
+    # An evaluator is refused every staff page.
+    made = runner.invoke(
+        args=["users", "create", "eva@example.org", "--role", "evaluator", "--programme", "Steget"]
+    )
+    evaluator = new_context(bypass_csp=True, locale="sv").new_page()
+    choose_password(evaluator, made.output.strip().splitlines()[-1], "rowanberry autumn 77")
+    sign_in_with_keyboard(evaluator, "eva@example.org", "rowanberry autumn 77")
+    for page_path in ("/staff/", "/staff/users", "/staff/audit", "/staff/audit.csv"):
+        assert evaluator.goto(page_path).status == 403, page_path
+    axe.check(evaluator)
+
+
+FIXED = "code;exit_date;email;phone;language;cohort\nST-01;2025-06-13;;070-174 06 05;sv;Grupp 1\n"
+FIXED += "ST-02;2025-06-13;deltagare2@example.org;;en;Grupp 1\nST-03;2024-06-10;d3@example.org;;sv;Grupp 2\n"
+BROKEN = FIXED + "ST-04;13 juni;d4@example.org;;sv;Grupp 2\nST-05;2025-06-13;;;sv;Grupp 2\n"
+
+
+def coordinator_sets_up_a_programme(page, axe, tmp_path) -> None:
+    page.goto("/staff/")
+    page.get_by_role("link", name="Ny insats").click()
+    page.get_by_label("Insatsens namn").fill("Steget Fram")
+    page.get_by_label("Uppföljningar, månader efter avslut").fill("sex")
+    page.get_by_role("button", name="Skapa insatsen").click()
+    assert "Skriv heltal" in page.content()
+    axe.check(page)  # the programme form with its errors
+    page.get_by_label("Uppföljningar, månader efter avslut").fill("6,12,24")
+    page.get_by_role("button", name="Skapa insatsen").click()
+    assert page.get_by_role("heading", name="Steget Fram").is_visible()
+    page.get_by_label("Avslutsdatum").fill("2025-06-24")
+    page.get_by_role("button", name="Visa datumen").click()
+    assert "2025-12-29 09:00" in page.content()
+    axe.check(page)  # the plan with the preview calendar
+
+    page.get_by_role("link", name="Importera").click()
+    broken = tmp_path / "deltagare.csv"
+    broken.write_text(BROKEN, encoding="utf-8")
+    page.get_by_label("Fil med deltagare").set_input_files(str(broken))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    assert "Inget importeras: 2 fel" in page.content()
+    axe.check(page)  # the import preview with its errors
+    fixed = tmp_path / "deltagare-rättad.csv"
+    fixed.write_text(FIXED, encoding="utf-8")
+    page.get_by_label("Fil med deltagare").set_input_files(str(fixed))
+    page.get_by_role("button", name="Kontrollera filen").click()
+    assert "3 nya deltagare" in page.content()
+    assert "bara 24 månader skickas" in page.content()
+    axe.check(page)
+    page.get_by_role("button", name="Bekräfta importen").click()
+    assert path(page).endswith("/status")
+    assert "Importerat: 3 nya" in page.content()
+    axe.check(page)  # the status page
+    page.get_by_role("link", name="Deltagare", exact=True).click()
+    assert page.get_by_role("link", name="ST-01").is_visible()
+    axe.check(page)  # the participant list
+    page.get_by_role("link", name="ST-01").click()
+    assert "+46 70-*** ** 05" in page.content()
+    axe.check(page)  # the participant page, contacts masked
+    page.get_by_role("button", name="Visa kontaktuppgifterna (registreras i händelseloggen)").click()
+    assert "+46701740605" in page.content()
+
+
+def test_the_admin_signs_in_again_with_the_second_factor(runner, new_context, axe, clock, live_server, db):
+    from followup.models import User
+
+    created = runner.invoke(args=["users", "create", "admin@example.org", "--role", "admin"])
+    page = new_context(bypass_csp=True, locale="en").new_page()
+    page.goto(created.output.strip().splitlines()[-1])
+    page.get_by_label("New password (at least 12 characters)").fill(PASSWORDS["admin"])
+    page.get_by_label("The same password again").fill(PASSWORDS["admin"])
+    page.get_by_role("button", name="Save the password").click()
+    secret = pyotp.random_base32()
+    User.update(totp_secret=secret, totp_confirmed_at=clock.now()).execute()
+    page.get_by_label("E-mail address").fill("admin@example.org")
+    page.get_by_label("Password").fill(PASSWORDS["admin"])
+    page.get_by_role("button", name="Sign in").click()
+    assert path(page) == "/staff/second-factor"
+    axe.check(page)
+    page.get_by_label("Code from the app, or a recovery code").fill(pyotp.TOTP(secret).at(clock.now()))
+    page.get_by_role("button", name="Continue").click()
+    assert path(page) == "/staff/"
+    for other in ("/staff/forgot-password", "/staff/nowhere"):
+        page.goto(other)
+        axe.check(page)
