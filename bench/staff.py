@@ -48,11 +48,12 @@ def build(app, participants: int) -> int:
     import_participants(db, now, programme, rows, runtime.settings.zone, runtime.settings.send_hour)
     six = Wave.get((Wave.programme == programme) & (Wave.offset_months == 6))
     with db.atomic():
-        sent = Participant.select(Participant.id).where(Participant.id % 2 == 0)
+        # Integer arithmetic that both databases read alike (peewee's % is LIKE).
+        sent = Participant.select(Participant.id).where(Participant.id - Participant.id / 2 * 2 == 0)
         Invitation.update(state=Invitation.SENT, sent_at=now).where(
             (Invitation.wave == six) & Invitation.participant.in_(sent)
         ).execute()
-        answered = Participant.select(Participant.id).where(Participant.id % 5 == 0)
+        answered = Participant.select(Participant.id).where(Participant.id - Participant.id / 5 * 5 == 0)
         Invitation.update(state=Invitation.ANSWERED, answered_at=now).where(
             (Invitation.wave == six) & Invitation.participant.in_(answered)
         ).execute()
