@@ -1,16 +1,24 @@
-"""Cells of files we write (CSV, XLSX): a cell that a spreadsheet would run as a formula is neutralised.
+"""Cells that are safe to open in a spreadsheet: text that could start a formula is neutralised.
 
-OWASP's advice for CSV injection: a value starting with =, +, -, @, a tab or a carriage return
-gets a leading apostrophe, which spreadsheets show as text. Numbers are left as they are.
+A cohort name or a code such as `=HYPERLINK(...)`, `+cmd|...` or `@SUM(...)` would run as a formula
+when a report is opened in Excel or LibreOffice (CSV injection). Every file followup writes for a
+spreadsheet passes its cells through `neutralise`, here and nowhere else.
 """
 
 from __future__ import annotations
 
+import re
+
+# What a spreadsheet may read as the start of a formula (OWASP's list), tab and CR included.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 
-def safe_cell(value: object) -> object:
-    """Return `value` fit for a spreadsheet cell: text that could start a formula is made plain text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+def neutralise(value: object) -> object:
+    """Return `value` with a leading apostrophe if it is text a spreadsheet could take for a formula.
+
+    Numbers, and text that is only a number ("-3.5"), stay as they are: they cannot run anything.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import JOIN, Database
 
-from followup.cells import safe_cell
+from followup.cells import neutralise
 from followup.models import AuditEvent, Programme, User
 
 # Details whose names say they hold what must never be logged.
@@ -103,7 +103,7 @@ def write_csv(rows: Iterable[AuditEvent], stream: TextIO, zone: ZoneInfo) -> Non
     for event in rows:
         writer.writerow(
             [
-                safe_cell(value)
+                neutralise(value)
                 for value in (
                     event.at.astimezone(zone).isoformat(timespec="seconds"),
                     event.user.display_name if event.user_id else "",

@@ -1,7 +1,7 @@
 """The report as files: CSV (Swedish or English labels, `;` or `,`), XLSX and JSON.
 
 All three are written from the same publication, so they carry exactly the same figures. Every
-text cell of a spreadsheet passes through `cells.neutralise`. XLSX is written by XlsxWriter in
+text cell of a spreadsheet passes through `followup.cells.neutralise`. XLSX is written by XlsxWriter in
 constant-memory mode (rows are streamed to the file as they are written, so memory stays flat
 however large the report); openpyxl is used only to read files back in the tests.
 """
@@ -16,8 +16,8 @@ from typing import IO
 import xlsxwriter
 from flask_babel import force_locale
 
+from followup.cells import neutralise
 from followup.i18n import _l
-from followup.results.cells import neutralise
 from followup.results.disclosure import SUPPRESSED
 from followup.results.tables import COUNT, ESTIMATE, HIGH, LOW, MEAN, SHARE, Publication, Row, Table
 

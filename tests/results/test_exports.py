@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from followup import create_app
-from followup.results.cells import neutralise
+from followup.cells import neutralise
 from followup.results.disclosure import protect
 from followup.results.exports import as_json, write_csv, write_xlsx
 from followup.results.measures import Assumptions, tabulate

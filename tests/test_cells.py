@@ -1,6 +1,6 @@
 import pytest
 
-from followup.results.cells import neutralise
+from followup.cells import neutralise
 
 DANGEROUS = ["=1+2", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1", "=HYPERLINK(x)"]
 
