@@ -366,11 +366,11 @@ def _parse_row(
     if reason:
         reasons.append(reason)
     email = values.get("email") or None
-    if email and (len(email) > MAX_EMAIL or not _EMAIL.match(email)):
-        reasons.append(str(_l("The e-mail address is not valid: write it like name@example.org.")))
+    if email and (reason := email_problem(email)):
+        reasons.append(reason)
     phone = values.get("phone") or None
     if phone:
-        phone, reason = _sms_number(phone)
+        phone, reason = sms_number(phone)
         if reason:
             reasons.append(reason)
     if not email and not values.get("phone"):
@@ -458,7 +458,14 @@ def _exit_date(value: str, today: date) -> tuple[date | None, str | None]:
     return exit_date, None
 
 
-def _sms_number(raw: str) -> tuple[str | None, str | None]:
+def email_problem(email: str) -> str | None:
+    """Return why `email` is not an address followup can write to, or None when it is one."""
+    if len(email) > MAX_EMAIL or not _EMAIL.match(email):
+        return str(_l("The e-mail address is not valid: write it like name@example.org."))
+    return None
+
+
+def sms_number(raw: str) -> tuple[str | None, str | None]:
     """Return the number in E.164 if it can receive SMS, or why it cannot."""
     if not _PHONE_CHARACTERS.match(raw):
         return None, str(

@@ -91,6 +91,7 @@ EXPECTED = {
     "staff.participants": {"GET": of_programme_a(200)},
     "staff.participant": {"GET": of_programme_a(200)},
     "staff.reveal_contact": {"POST": of_programme_a(200)},
+    "staff.change_contact_page": {"POST": of_programme_a(400)},
     "staff.import_participants_page": {"GET": of_programme_a(200), "POST": of_programme_a(400)},
     "staff.confirm_import": {"POST": of_programme_a(303)},
     "staff.audit_csv": {"GET": only(COORDINATORS)},

@@ -16,6 +16,15 @@ class ActionForm(FlaskForm):
     """A button that changes something: only its CSRF token."""
 
 
+class ContactChangeForm(FlaskForm):
+    field = SelectField(
+        _l("Which"),
+        choices=[SelectChoice("email", _l("E-mail address")), SelectChoice("phone", _l("Phone"))],
+        validators=[DataRequired()],
+    )
+    value = StringField(_l("The correct address or number"), validators=[DataRequired(), Length(max=254)])
+
+
 class SignInForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])

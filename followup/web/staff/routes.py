@@ -64,6 +64,7 @@ from followup.plan.overview import (
     status_rows,
     wave_months,
 )
+from followup.plan.participant_actions import ActionRefused, change_contact
 from followup.plan.participant_record import contact_of, find_participant, mask_email, mask_phone, timeline
 from followup.plan.programmes import ProgrammeError, create_programme
 from followup.plan.replanning import Plan, affected_invitations, apply_plan, check_plan, current_plan
@@ -77,6 +78,7 @@ from followup.web.staff.forms import (
     ROLE_LABELS,
     ActionForm,
     AuditFilterForm,
+    ContactChangeForm,
     ForgotPasswordForm,
     InviteForm,
     NewPasswordForm,
@@ -603,23 +605,33 @@ def participants(programme: Programme):
     )
 
 
+def _participant_page(programme: Programme, found, revealed: bool = False, status: int = 200, **extra):
+    contact = contact_of(found)
+    shown = (lambda value: value or "") if revealed else None
+    return (
+        render_template(
+            "staff/participant.html",
+            programme=programme,
+            participant=found,
+            contact=contact,
+            email=(shown or mask_email)(contact.email) if contact else "",
+            phone=(shown or mask_phone)(contact.phone) if contact else "",
+            entries=timeline(found),
+            zone=_runtime().settings.zone,
+            revealed=revealed,
+            contact_form=extra.pop("contact_form", None) or ContactChangeForm(formdata=None),
+            **extra,
+        ),
+        status,
+    )
+
+
 @bp.get("/programmes/<int:programme_id>/participants/<code>")
 @requires(COORDINATOR)
 def participant(programme: Programme, code: str):
     """Show one participant: masked contact details and the timeline of messages, never answers."""
     found = find_participant(programme.id, code) or abort(404)
-    contact = contact_of(found)
-    return render_template(
-        "staff/participant.html",
-        programme=programme,
-        participant=found,
-        contact=contact,
-        email=mask_email(contact.email) if contact else "",
-        phone=mask_phone(contact.phone) if contact else "",
-        entries=timeline(found),
-        zone=_runtime().settings.zone,
-        revealed=False,
-    )
+    return _participant_page(programme, found)
 
 
 @bp.post("/programmes/<int:programme_id>/participants/<code>/contact")
@@ -629,19 +641,26 @@ def reveal_contact(programme: Programme, code: str):
     if not submitted(ActionForm()):
         abort(400)
     found = find_participant(programme.id, code) or abort(404)
-    contact = contact_of(found)
     record("contact.shown", programme=programme, code=found.code)
-    return render_template(
-        "staff/participant.html",
-        programme=programme,
-        participant=found,
-        contact=contact,
-        email=contact.email or "" if contact else "",
-        phone=contact.phone or "" if contact else "",
-        entries=timeline(found),
-        zone=_runtime().settings.zone,
-        revealed=True,
-    )
+    return _participant_page(programme, found, revealed=True)
+
+
+@bp.post("/programmes/<int:programme_id>/participants/<code>/contact/change")
+@requires(COORDINATOR)
+def change_contact_page(programme: Programme, code: str):
+    """Correct the participant's e-mail address or phone number; the audit log names the field only."""
+    form = ContactChangeForm()
+    valid = submitted(form)
+    found = find_participant(programme.id, code) or abort(404)
+    if not valid:
+        return _participant_page(programme, found, status=400, contact_form=form)
+    try:
+        change_contact(_db(), _now(), found, form.field.data, form.value.data)
+    except ActionRefused as exc:
+        return _participant_page(programme, found, status=400, contact_form=form, contact_error=str(exc))
+    record("contact.changed", programme=programme, code=found.code, field=form.field.data)
+    flash(_l("The contact details are corrected."))
+    return redirect(url_for("staff.participant", programme_id=programme.id, code=found.code), code=303)
 
 
 # --- importing participants ----------------------------------------------------------------------

@@ -1,0 +1,45 @@
+"""What a coordinator changes for one participant: a corrected e-mail address or phone number."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from peewee import Database
+
+from followup.i18n import _l
+from followup.models import Contact, Participant
+from followup.plan.importing import email_problem, sms_number
+
+CONTACT_FIELDS = ("email", "phone")
+
+
+class ActionRefused(Exception):
+    """The change cannot be made; the message says why, for a person."""
+
+
+def change_contact(db: Database, now: datetime, participant: Participant, field: str, value: str) -> None:
+    """Store a corrected address or number, checked by the import's rules, and give it a fresh chance."""
+    if field not in CONTACT_FIELDS:
+        raise ActionRefused(str(_l("Choose the e-mail address or the phone number.")))
+    value = value.strip()
+    if field == "email":
+        problem = email_problem(value) if value else str(_l("Write the new e-mail address."))
+        value = value.lower()
+    else:
+        value, problem = sms_number(value) if value else (None, str(_l("Write the new phone number.")))
+    if problem:
+        raise ActionRefused(problem)
+    with db.atomic():
+        contact = Contact.get_or_none(Contact.participant == participant)
+        if contact is None:
+            # No open follow-up needs a contact any more; storing one would keep it for nothing.
+            raise ActionRefused(str(_l("No contact details are kept any more.")))
+        # A corrected address or number gets a fresh chance: the old failure was about the old one.
+        Contact.update(
+            {
+                getattr(Contact, field): value,
+                getattr(Contact, f"{field}_failed_at"): None,
+                getattr(Contact, f"{field}_problem"): None,
+                Contact.updated_at: now,
+            }
+        ).where(Contact.id == contact.id).execute()

@@ -1,0 +1,125 @@
+import json
+
+import pytest
+
+from followup.models import AuditEvent, Contact, Participant, Role
+from tests.badinput.conftest import unchanged  # noqa: F401  (the fixture)
+from tests.factories import at, csrf_of, make_participants, make_programme, make_user, run_tick, sign_in
+
+
+@pytest.fixture(autouse=True)
+def english(app):
+    app.config["LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def steget(app, db, clock, outbox):
+    """Steget with S1 (whose e-mail bounced) and S2; Basen with B1; Cora coordinates Steget."""
+    programme = make_programme(db, clock.now(), "Steget")
+    make_participants(
+        db,
+        clock.now(),
+        programme,
+        ["S1,2025-07-20,s1@example.org,070-174 06 06,sv,Grupp 1", "S2,2025-07-20,s2@example.org,,sv,Grupp 1"],
+    )
+    clock.set(at(2026, 1, 21))
+    run_tick(app, db, clock.now())
+    Contact.update(
+        email_failed_at=clock.now(), email_problem="550 no such user", phone_failed_at=clock.now()
+    ).where(Contact.participant == Participant.get(Participant.code == "S1")).execute()
+    basen = make_programme(db, clock.now(), "Basen")
+    make_participants(db, clock.now(), basen, ["B1,2025-07-20,b1@example.org,,sv,Grupp 1"])
+    make_user(db, clock.now(), "cora@example.org", Role.COORDINATOR, programme)
+    make_user(db, clock.now(), "bert@example.org", Role.COORDINATOR, basen)
+    make_user(db, clock.now(), "eva@example.org", Role.EVALUATOR, programme)
+    return programme
+
+
+def client_of(app, email):
+    client = app.test_client()
+    sign_in(client, email)
+    return client
+
+
+@pytest.fixture
+def cora(app, steget):
+    return client_of(app, "cora@example.org")
+
+
+def contact(code):
+    return Contact.select().join(Participant).where(Participant.code == code).get()
+
+
+def change(client, programme_id, code, field, value, token=None):
+    token = token or csrf_of(client.get(f"/staff/programmes/{programme_id}/participants/S2"))
+    return client.post(
+        f"/staff/programmes/{programme_id}/participants/{code}/contact/change",
+        data={"csrf_token": token, "field": field, "value": value},
+    )
+
+
+def test_a_corrected_email_is_stored_its_mark_cleared_and_audited_without_it(cora, steget):
+    response = change(cora, steget.id, "S1", "email", " New.S1@Example.org ")
+    assert response.status_code == 303
+    stored = contact("S1")
+    assert stored.email == "new.s1@example.org"
+    assert stored.email_failed_at is None and stored.email_problem is None
+    assert stored.phone_failed_at is not None  # the other channel's mark stays
+    event = AuditEvent.get(AuditEvent.action == "contact.changed")
+    assert event.programme_id == steget.id and event.participant_code == "S1"
+    assert json.loads(event.details) == {"field": "email"}
+    assert "example.org" not in event.details
+    page = cora.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The contact details are corrected." in page and "n***@example.org" in page
+
+
+def test_a_corrected_phone_is_stored_in_e164_and_its_mark_cleared(cora, steget):
+    assert change(cora, steget.id, "S1", "phone", "070-174 06 05").status_code == 303
+    stored = contact("S1")
+    assert stored.phone == "+46701740605" and stored.phone_failed_at is None
+    assert stored.email_failed_at is not None
+    assert json.loads(AuditEvent.get(AuditEvent.action == "contact.changed").details) == {"field": "phone"}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("email", "not-an-address", "The e-mail address is not valid"),
+        ("email", "", "This field is required."),
+        ("phone", "08-123 456 78", "landline"),
+        ("phone", "070 abc", "only digits"),
+        ("address", "s1@example.org", "Not a valid choice."),
+    ],
+)
+def test_invalid_contact_changes_nothing_and_says_why(cora, db, steget, unchanged, field, value, message):  # noqa: F811
+    token = csrf_of(cora.get(f"/staff/programmes/{steget.id}/participants/S1"))
+    with unchanged(db):
+        response = change(cora, steget.id, "S1", field, value, token)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+
+
+def test_another_programmes_participant_is_404(cora, db, steget, unchanged):  # noqa: F811
+    token = csrf_of(cora.get(f"/staff/programmes/{steget.id}/participants/S1"))
+    with unchanged(db):
+        assert change(cora, steget.id, "B1", "email", "x@example.org", token).status_code == 404
+        assert change(cora, steget.id, "NOPE", "email", "x@example.org", token).status_code == 404
+
+
+def test_a_coordinator_of_another_programme_finds_nothing(app, db, steget, unchanged):  # noqa: F811
+    bert = client_of(app, "bert@example.org")
+    token = csrf_of(bert.get("/staff/sign-in"))
+    with unchanged(db):
+        assert change(bert, steget.id, "S1", "email", "x@example.org", token).status_code == 404
+
+
+def test_an_evaluator_is_refused(app, db, steget, unchanged):  # noqa: F811
+    eva = client_of(app, "eva@example.org")
+    token = csrf_of(eva.get("/staff/sign-in"))
+    with unchanged(db):
+        assert change(eva, steget.id, "S1", "email", "x@example.org", token).status_code in (403, 404)
+
+
+def test_a_forged_csrf_token_is_400(cora, db, steget, unchanged):  # noqa: F811
+    with unchanged(db):
+        assert change(cora, steget.id, "S1", "email", "x@example.org", "forged").status_code == 400
