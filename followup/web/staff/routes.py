@@ -47,6 +47,7 @@ from followup.accounts.totp import (
     remaining_recovery_codes,
 )
 from followup.accounts.users import UserError, create_user, find_user, list_users, normalise_email, set_active
+from followup.answers.optout import opt_out
 from followup.i18n import _l
 from followup.models import OneTimeLink, Programme, Role, User, day_list
 from followup.plan.calendar import preview
@@ -660,6 +661,21 @@ def change_contact_page(programme: Programme, code: str):
         return _participant_page(programme, found, status=400, contact_form=form, contact_error=str(exc))
     record("contact.changed", programme=programme, code=found.code, field=form.field.data)
     flash(_l("The contact details are corrected."))
+    return redirect(url_for("staff.participant", programme_id=programme.id, code=found.code), code=303)
+
+
+@bp.post("/programmes/<int:programme_id>/participants/<code>/opt-out")
+@requires(COORDINATOR)
+def record_opt_out(programme: Programme, code: str):
+    """Stop all follow-ups for a participant who asked by phone, just as their own opt-out would."""
+    if not submitted(ActionForm()):
+        abort(400)
+    found = find_participant(programme.id, code) or abort(404)
+    if opt_out(_db(), found.id, _now(), "phone"):
+        record("participant.opted_out", programme=programme, code=found.code, asked_by="phone")
+        flash(_l("The opt-out is recorded: no more messages go to this participant."))
+    else:
+        flash(_l("This participant had opted out already."))
     return redirect(url_for("staff.participant", programme_id=programme.id, code=found.code), code=303)
 
 

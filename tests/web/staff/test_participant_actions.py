@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from followup.models import AuditEvent, Contact, Participant, Role
+from followup.models import AuditEvent, Contact, Draft, Invitation, Message, Participant, Role
 from tests.badinput.conftest import unchanged  # noqa: F401  (the fixture)
 from tests.factories import at, csrf_of, make_participants, make_programme, make_user, run_tick, sign_in
 
@@ -123,3 +123,42 @@ def test_an_evaluator_is_refused(app, db, steget, unchanged):  # noqa: F811
 def test_a_forged_csrf_token_is_400(cora, db, steget, unchanged):  # noqa: F811
     with unchanged(db):
         assert change(cora, steget.id, "S1", "email", "x@example.org", "forged").status_code == 400
+
+
+def opt_out(client, programme_id, code, token=None):
+    token = token or csrf_of(client.get(f"/staff/programmes/{programme_id}/participants/S2"))
+    return client.post(
+        f"/staff/programmes/{programme_id}/participants/{code}/opt-out", data={"csrf_token": token}
+    )
+
+
+def test_an_opt_out_asked_for_by_phone_stops_messages_and_deletes_drafts(cora, clock, steget):
+    s1 = Participant.get(Participant.code == "S1")
+    invitation = Invitation.select().where(Invitation.participant == s1).order_by(Invitation.due_at).first()
+    Draft.create(invitation=invitation, answers="{}", updated_at=clock.now())
+    Message.create(
+        invitation=invitation, key="test-reminder", kind="reminder", channel="email", created_at=clock.now()
+    )
+    response = opt_out(cora, steget.id, "S1")
+    assert response.status_code == 303
+    s1 = Participant.get(Participant.code == "S1")
+    assert s1.opted_out_at == clock.now() and s1.opted_out_channel == "phone"
+    assert Message.get(Message.key == "test-reminder").state == Message.CANCELLED
+    assert not Draft.select().where(Draft.invitation == invitation).exists()
+    assert Participant.get(Participant.code == "S2").opted_out_at is None
+    event = AuditEvent.get(AuditEvent.action == "participant.opted_out")
+    assert event.programme_id == steget.id and event.participant_code == "S1"
+    page = cora.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The opt-out is recorded" in page and "Record the opt-out" not in page
+    assert opt_out(cora, steget.id, "S1").status_code == 303
+    assert AuditEvent.select().where(AuditEvent.action == "participant.opted_out").count() == 1
+
+
+def test_an_opt_out_elsewhere_or_forged_changes_nothing(app, cora, db, steget, unchanged):  # noqa: F811
+    token = csrf_of(cora.get(f"/staff/programmes/{steget.id}/participants/S1"))
+    bert, eva = client_of(app, "bert@example.org"), client_of(app, "eva@example.org")
+    with unchanged(db):
+        assert opt_out(cora, steget.id, "B1", token).status_code == 404
+        assert opt_out(cora, steget.id, "S1", "forged").status_code == 400
+        assert opt_out(bert, steget.id, "S1", csrf_of(bert.get("/staff/sign-in"))).status_code == 404
+        assert opt_out(eva, steget.id, "S1", csrf_of(eva.get("/staff/sign-in"))).status_code in (403, 404)
