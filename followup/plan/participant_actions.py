@@ -1,4 +1,4 @@
-"""What a coordinator changes for one participant: a corrected e-mail address or phone number."""
+"""What a coordinator changes for one participant: a corrected contact, or erasing them altogether."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from peewee import Database
 
 from followup.i18n import _l
-from followup.models import Contact, Participant
+from followup.models import Contact, Draft, Invitation, Message, Outcome, Participant, Response, Token
 from followup.plan.importing import email_problem, sms_number
 
 CONTACT_FIELDS = ("email", "phone")
@@ -43,3 +43,18 @@ def change_contact(db: Database, now: datetime, participant: Participant, field:
                 Contact.updated_at: now,
             }
         ).where(Contact.id == contact.id).execute()
+
+
+def erase_participant(db: Database, participant: Participant, typed_code: str) -> None:
+    """Erase the participant and everything kept about them (GDPR art. 17) once their code is typed."""
+    if typed_code.strip() != participant.code:
+        raise ActionRefused(str(_l("The code typed is not this participant's; nothing was erased.")))
+    with db.atomic():
+        invitations = Invitation.select(Invitation.id).where(Invitation.participant == participant)
+        # Each table by name rather than through ON DELETE CASCADE: the erasure must not depend on
+        # how a database or an old migration declared its foreign keys.
+        for model in (Token, Message, Draft, Outcome, Response):
+            model.delete().where(model.invitation.in_(invitations)).execute()
+        Invitation.delete().where(Invitation.participant == participant).execute()
+        Contact.delete().where(Contact.participant == participant).execute()
+        Participant.delete().where(Participant.id == participant.id).execute()

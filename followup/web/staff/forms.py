@@ -25,6 +25,12 @@ class ContactChangeForm(FlaskForm):
     value = StringField(_l("The correct address or number"), validators=[DataRequired(), Length(max=254)])
 
 
+class EraseForm(FlaskForm):
+    code = StringField(
+        _l("Type the participant's code to confirm"), validators=[DataRequired(), Length(max=40)]
+    )
+
+
 class SignInForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])

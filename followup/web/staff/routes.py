@@ -65,7 +65,7 @@ from followup.plan.overview import (
     status_rows,
     wave_months,
 )
-from followup.plan.participant_actions import ActionRefused, change_contact
+from followup.plan.participant_actions import ActionRefused, change_contact, erase_participant
 from followup.plan.participant_record import contact_of, find_participant, mask_email, mask_phone, timeline
 from followup.plan.programmes import ProgrammeError, create_programme
 from followup.plan.replanning import Plan, affected_invitations, apply_plan, check_plan, current_plan
@@ -80,6 +80,7 @@ from followup.web.staff.forms import (
     ActionForm,
     AuditFilterForm,
     ContactChangeForm,
+    EraseForm,
     ForgotPasswordForm,
     InviteForm,
     NewPasswordForm,
@@ -621,6 +622,7 @@ def _participant_page(programme: Programme, found, revealed: bool = False, statu
             zone=_runtime().settings.zone,
             revealed=revealed,
             contact_form=extra.pop("contact_form", None) or ContactChangeForm(formdata=None),
+            erase_form=extra.pop("erase_form", None) or EraseForm(formdata=None),
             **extra,
         ),
         status,
@@ -677,6 +679,24 @@ def record_opt_out(programme: Programme, code: str):
     else:
         flash(_l("This participant had opted out already."))
     return redirect(url_for("staff.participant", programme_id=programme.id, code=found.code), code=303)
+
+
+@bp.post("/programmes/<int:programme_id>/participants/<code>/erase")
+@requires(COORDINATOR)
+def erase(programme: Programme, code: str):
+    """Erase the participant and all kept about them (GDPR art. 17) after their code is typed."""
+    form = EraseForm()
+    valid = submitted(form)
+    found = find_participant(programme.id, code) or abort(404)
+    if not valid:
+        return _participant_page(programme, found, status=400, erase_form=form)
+    try:
+        erase_participant(_db(), found, form.code.data)
+    except ActionRefused as exc:
+        return _participant_page(programme, found, status=400, erase_form=form, erase_error=str(exc))
+    record("participant.erased", programme=programme, code=code)
+    flash(_l("Participant %(code)s and everything kept about them are erased.", code=code))
+    return redirect(url_for("staff.participants", programme_id=programme.id), code=303)
 
 
 # --- importing participants ----------------------------------------------------------------------

@@ -2,7 +2,18 @@ import json
 
 import pytest
 
-from followup.models import AuditEvent, Contact, Draft, Invitation, Message, Participant, Role
+from followup.models import (
+    AuditEvent,
+    Contact,
+    Draft,
+    Invitation,
+    Message,
+    Outcome,
+    Participant,
+    Response,
+    Role,
+    Token,
+)
 from tests.badinput.conftest import unchanged  # noqa: F401  (the fixture)
 from tests.factories import at, csrf_of, make_participants, make_programme, make_user, run_tick, sign_in
 
@@ -162,3 +173,61 @@ def test_an_opt_out_elsewhere_or_forged_changes_nothing(app, cora, db, steget, u
         assert opt_out(cora, steget.id, "S1", "forged").status_code == 400
         assert opt_out(bert, steget.id, "S1", csrf_of(bert.get("/staff/sign-in"))).status_code == 404
         assert opt_out(eva, steget.id, "S1", csrf_of(eva.get("/staff/sign-in"))).status_code in (403, 404)
+
+
+def erase(client, programme_id, code, typed, token=None):
+    token = token or csrf_of(client.get(f"/staff/programmes/{programme_id}/participants/S2"))
+    return client.post(
+        f"/staff/programmes/{programme_id}/participants/{code}/erase",
+        data={"csrf_token": token, "code": typed},
+    )
+
+
+def kept_for(participant_id):
+    invitations = Invitation.select(Invitation.id).where(Invitation.participant == participant_id)
+    counts = {
+        model.__name__: model.select().where(model.invitation.in_(invitations)).count()
+        for model in (Token, Message, Draft, Outcome, Response)
+    }
+    counts["Invitation"] = invitations.count()
+    counts["Contact"] = Contact.select().where(Contact.participant == participant_id).count()
+    counts["Participant"] = Participant.select().where(Participant.id == participant_id).count()
+    return counts
+
+
+def test_erasing_removes_everything_kept_about_the_participant_and_only_them(cora, clock, steget):
+    s1, s2 = Participant.get(Participant.code == "S1"), Participant.get(Participant.code == "S2")
+    invitation = Invitation.select().where(Invitation.participant == s1).order_by(Invitation.due_at).first()
+    Draft.create(invitation=invitation, answers="{}", updated_at=clock.now())
+    Response.create(
+        invitation=invitation, survey="standard", survey_version=1, submitted_at=clock.now(), answers="{}"
+    )
+    Outcome.create(invitation=invitation, who5=60)
+    before = kept_for(s1.id)
+    assert all(before.values()), before  # every kind of row exists, so its removal is tested
+    others = kept_for(s2.id)
+    response = erase(cora, steget.id, "S1", " S1 ")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/staff/programmes/{steget.id}/participants")
+    assert not any(kept_for(s1.id).values())
+    assert kept_for(s2.id) == others
+    event = AuditEvent.get(AuditEvent.action == "participant.erased")
+    assert event.programme_id == steget.id and event.participant_code == "S1"
+    assert json.loads(event.details) == {}
+    page = cora.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Participant S1 and everything kept about them are erased." in page
+    assert cora.get(f"/staff/programmes/{steget.id}/participants/S1").status_code == 404
+
+
+def test_erasing_needs_the_right_code_and_the_right_programme(app, cora, db, steget, unchanged):  # noqa: F811
+    token = csrf_of(cora.get(f"/staff/programmes/{steget.id}/participants/S1"))
+    bert, eva = client_of(app, "bert@example.org"), client_of(app, "eva@example.org")
+    with unchanged(db):
+        wrong = erase(cora, steget.id, "S1", "S2", token)
+        assert wrong.status_code == 400
+        assert "The code typed is not this participant" in wrong.get_data(as_text=True)
+        assert erase(cora, steget.id, "S1", "", token).status_code == 400
+        assert erase(cora, steget.id, "B1", "B1", token).status_code == 404
+        assert erase(cora, steget.id, "S1", "S1", "forged").status_code == 400
+        assert erase(bert, steget.id, "S1", "S1", csrf_of(bert.get("/staff/sign-in"))).status_code == 404
+        assert erase(eva, steget.id, "S1", "S1", csrf_of(eva.get("/staff/sign-in"))).status_code in (403, 404)
