@@ -1,4 +1,4 @@
-"""What a coordinator changes for one participant: a corrected contact, or erasing them altogether."""
+"""What a coordinator changes for one participant: contact, language, or erasing them altogether."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from peewee import Database
 
 from followup.i18n import _l
 from followup.models import Contact, Draft, Invitation, Message, Outcome, Participant, Response, Token
-from followup.plan.importing import email_problem, sms_number
+from followup.plan.importing import LANGUAGES, email_problem, sms_number
 
 CONTACT_FIELDS = ("email", "phone")
 
@@ -58,3 +58,15 @@ def erase_participant(db: Database, participant: Participant, typed_code: str) -
         Invitation.delete().where(Invitation.participant == participant).execute()
         Contact.delete().where(Contact.participant == participant).execute()
         Participant.delete().where(Participant.id == participant.id).execute()
+
+
+def change_language(db: Database, participant: Participant, language: str) -> bool:
+    """Write to the participant in `language` (sv or en) from now on; return whether it changed."""
+    if language not in LANGUAGES:
+        raise ActionRefused(str(_l("The language must be sv or en.")))
+    with db.atomic():
+        return bool(
+            Participant.update(language=language)
+            .where((Participant.id == participant.id) & (Participant.language != language))
+            .execute()
+        )

@@ -31,6 +31,14 @@ class EraseForm(FlaskForm):
     )
 
 
+class LanguageForm(FlaskForm):
+    language = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("sv", _l("Swedish")), SelectChoice("en", _l("English"))],
+        validators=[DataRequired()],
+    )
+
+
 class SignInForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])

@@ -65,7 +65,12 @@ from followup.plan.overview import (
     status_rows,
     wave_months,
 )
-from followup.plan.participant_actions import ActionRefused, change_contact, erase_participant
+from followup.plan.participant_actions import (
+    ActionRefused,
+    change_contact,
+    change_language,
+    erase_participant,
+)
 from followup.plan.participant_record import contact_of, find_participant, mask_email, mask_phone, timeline
 from followup.plan.programmes import ProgrammeError, create_programme
 from followup.plan.replanning import Plan, affected_invitations, apply_plan, check_plan, current_plan
@@ -83,6 +88,7 @@ from followup.web.staff.forms import (
     EraseForm,
     ForgotPasswordForm,
     InviteForm,
+    LanguageForm,
     NewPasswordForm,
     PlanForm,
     PreviewForm,
@@ -623,6 +629,8 @@ def _participant_page(programme: Programme, found, revealed: bool = False, statu
             revealed=revealed,
             contact_form=extra.pop("contact_form", None) or ContactChangeForm(formdata=None),
             erase_form=extra.pop("erase_form", None) or EraseForm(formdata=None),
+            language_form=extra.pop("language_form", None)
+            or LanguageForm(formdata=None, language=found.language),
             **extra,
         ),
         status,
@@ -697,6 +705,23 @@ def erase(programme: Programme, code: str):
     record("participant.erased", programme=programme, code=code)
     flash(_l("Participant %(code)s and everything kept about them are erased.", code=code))
     return redirect(url_for("staff.participants", programme_id=programme.id), code=303)
+
+
+@bp.post("/programmes/<int:programme_id>/participants/<code>/language")
+@requires(COORDINATOR)
+def change_language_page(programme: Programme, code: str):
+    """Write to the participant in another language (Swedish or English) from now on."""
+    form = LanguageForm()
+    valid = submitted(form)
+    found = find_participant(programme.id, code) or abort(404)
+    if not valid:
+        return _participant_page(programme, found, status=400, language_form=form)
+    if change_language(_db(), found, form.language.data):
+        record(
+            "participant.language_changed", programme=programme, code=found.code, language=form.language.data
+        )
+    flash(_l("The language is saved."))
+    return redirect(url_for("staff.participant", programme_id=programme.id, code=found.code), code=303)
 
 
 # --- importing participants ----------------------------------------------------------------------

@@ -231,3 +231,36 @@ def test_erasing_needs_the_right_code_and_the_right_programme(app, cora, db, ste
         assert erase(cora, steget.id, "S1", "S1", "forged").status_code == 400
         assert erase(bert, steget.id, "S1", "S1", csrf_of(bert.get("/staff/sign-in"))).status_code == 404
         assert erase(eva, steget.id, "S1", "S1", csrf_of(eva.get("/staff/sign-in"))).status_code in (403, 404)
+
+
+def language(client, programme_id, code, value, token=None):
+    token = token or csrf_of(client.get(f"/staff/programmes/{programme_id}/participants/S2"))
+    return client.post(
+        f"/staff/programmes/{programme_id}/participants/{code}/language",
+        data={"csrf_token": token, "language": value},
+    )
+
+
+def test_the_language_changes_and_is_audited(cora, steget):
+    response = language(cora, steget.id, "S1", "en")
+    assert response.status_code == 303
+    assert Participant.get(Participant.code == "S1").language == "en"
+    assert Participant.get(Participant.code == "S2").language == "sv"
+    event = AuditEvent.get(AuditEvent.action == "participant.language_changed")
+    assert event.programme_id == steget.id and event.participant_code == "S1"
+    assert json.loads(event.details) == {"language": "en"}
+    assert "The language is saved." in cora.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_language_elsewhere_unknown_or_forged_changes_nothing(app, cora, db, steget, unchanged):  # noqa: F811
+    token = csrf_of(cora.get(f"/staff/programmes/{steget.id}/participants/S1"))
+    bert, eva = client_of(app, "bert@example.org"), client_of(app, "eva@example.org")
+    with unchanged(db):
+        assert language(cora, steget.id, "S1", "de", token).status_code == 400
+        assert language(cora, steget.id, "B1", "en", token).status_code == 404
+        assert language(cora, steget.id, "S1", "en", "forged").status_code == 400
+        assert language(bert, steget.id, "S1", "en", csrf_of(bert.get("/staff/sign-in"))).status_code == 404
+        assert language(eva, steget.id, "S1", "en", csrf_of(eva.get("/staff/sign-in"))).status_code in (
+            403,
+            404,
+        )
