@@ -97,7 +97,7 @@ def new_context(browser, live_server):
 
     def open_context(**options):
         context = browser.new_context(base_url=live_server, **options)
-        context.set_default_timeout(5_000)
+        context.set_default_timeout(20_000)
         contexts.append(context)
         return context
 
