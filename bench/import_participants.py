@@ -72,13 +72,13 @@ def worker(csv_path: Path, db_path: Path, trace: bool) -> dict:
     from followup import db as fdb
     from followup.models import Contact, Invitation, Participant
     from followup.plan import importing, programmes
-    from followup.results import reporting
+    from followup.results import measures
 
     database = fdb.bind(fdb.open_database(f"sqlite:///{db_path}"))
     database.connect()
     fdb.migrate(database)
     programme = programmes.create_programme(database, NOW, "Bench")
-    activities = set(reporting.ACTIVITIES)
+    activities = set(measures.ACTIVITIES)
     zone = ZoneInfo(ZONE_NAME)
     baseline_kib = _max_rss_kib()
 

@@ -149,7 +149,7 @@ class _Counter:
 def build_app(directory: Path, messages: int):
     """Return a Flask app over a new SQLite database with `messages` participants due for an e-mail."""
     from followup.plan import importing, programmes
-    from followup.results import reporting
+    from followup.results import measures
 
     directory.mkdir(parents=True, exist_ok=True)
     app = migrated_app(directory, "send.sqlite3", BASE_URL=BASE_URL, MAIL_FROM=MAIL_FROM)
@@ -161,7 +161,7 @@ def build_app(directory: Path, messages: int):
         exit_date = LAST_EXIT - timedelta(days=rng.randint(0, 21))
         language = "sv" if rng.random() < 0.8 else "en"
         lines.append(f"E{i:06d},{exit_date.isoformat()},participant{i}@example.org,{language}")
-    rows = importing.read_rows("\n".join(lines).encode(), set(reporting.ACTIVITIES), NOW.date())
+    rows = importing.read_rows("\n".join(lines).encode(), set(measures.ACTIVITIES), NOW.date())
     importing.import_participants(db, NOW, programme, rows, ZoneInfo(ZONE_NAME), SEND_HOUR)
     return app
 

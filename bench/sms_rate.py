@@ -130,7 +130,7 @@ def run(
     from followup.clock import FixedClock
     from followup.plan import importing, programmes
     from followup.plan.scheduling import add_months
-    from followup.results import reporting
+    from followup.results import measures
     from followup.worker import run_tick
 
     directory.mkdir(parents=True)
@@ -162,7 +162,7 @@ def run(
         for _ in range(count):
             lines.append(f"S{code:04d},{first_exit + timedelta(days=day)},{PHONES[code % len(PHONES)]}")
             code += 1
-    rows = importing.read_rows("\n".join(lines).encode(), set(reporting.ACTIVITIES), NOW.date())
+    rows = importing.read_rows("\n".join(lines).encode(), set(measures.ACTIVITIES), NOW.date())
     importing.import_participants(db, NOW, programme, rows, runtime.settings.zone, SEND_HOUR)
     db.close()
 
