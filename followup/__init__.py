@@ -70,7 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     from followup import cli
     from followup.web import evaluator, limits, participant, staff, webhooks
     from followup.web.sessions import AudienceSessions, is_staff_request
-    from followup.web.staff import routes as staff_routes
+    from followup.web.staff import common as staff_pages
 
     if values["PROXY_COUNT"]:
         # Behind N proxies the client is the address the Nth one saw, not the proxy's.
@@ -93,10 +93,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     def not_found(error):
         # A staff address answers in the workspace's words, any other as a survey link that failed.
-        return staff_routes.not_found(error) if is_staff_request() else participant.not_found(error)
+        return staff_pages.not_found(error) if is_staff_request() else participant.not_found(error)
 
     def too_large(error):
-        response = make_response(staff_routes.too_large(error) if is_staff_request() else _too_large())
+        response = make_response(staff_pages.too_large(error) if is_staff_request() else _too_large())
         # The body was not read: close the connection rather than read megabytes to keep it open.
         response.headers["Connection"] = "close"
         return response

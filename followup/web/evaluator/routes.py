@@ -22,7 +22,7 @@ from followup.results.measures import DEPRESSION, MEANINGFUL, POOR
 from followup.results.reporting import assumptions_for, make_report
 from followup.results.tables import Publication
 from followup.web.roles import COORDINATOR, EVALUATOR, requires
-from followup.web.staff.routes import record
+from followup.web.staff.common import record
 
 bp = Blueprint("results", __name__, url_prefix="/staff/results")
 

@@ -7,9 +7,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the staff pages, their sign-in and their rate limits."""
-    from followup.web.staff import routes
+    from followup.web.staff import audit, imports, participants, programmes, signin, users  # noqa: F401
+    from followup.web.staff.common import bp, doors, install_limits, login_manager
 
-    routes.login_manager.init_app(app)
-    app.register_blueprint(routes.bp)
-    app.register_blueprint(routes.doors)
-    routes.install_limits(app)
+    login_manager.init_app(app)
+    app.register_blueprint(bp)
+    app.register_blueprint(doors)
+    install_limits(app)
