@@ -7,6 +7,7 @@ import pytest
 from followup import create_app
 from followup.clock import FixedClock
 from followup.db import bind, migrate, open_database
+from tests.factories import at, make_participants, make_programme, run_tick
 
 pytest_plugins = ["tests.browser", "tests.command_line", "tests.smtp_server", "tests.twilio_server"]
 
@@ -90,3 +91,24 @@ def two_programmes(db, clock):
     from tests.factories import make_two_programmes
 
     return make_two_programmes(db, clock.now())
+
+
+@pytest.fixture
+def invited(app, db, clock, outbox):
+    """Return the survey and opt-out paths of two invited participants (E1 Swedish, E2 English)."""
+    programme = make_programme(db, clock.now())
+    make_participants(
+        db,
+        clock.now(),
+        programme,
+        ["E1,2025-07-20,e1@example.org,,sv,G", "E2,2025-07-20,e2@example.org,,en,G"],
+    )
+    now = at(2026, 1, 21)
+    clock.set(now)
+    run_tick(app, db, now)
+    links = {}
+    for email in outbox.emails():
+        code = email["To"].split("@")[0].upper()
+        links[code] = outbox.link_for(email["To"]).removeprefix("http://localhost")
+        links[f"{code}-optout"] = email["List-Unsubscribe"][1:-1].removeprefix("http://localhost")
+    return links

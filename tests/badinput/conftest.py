@@ -38,3 +38,14 @@ def assert_no_traceback(text: str) -> None:
     """Fail when a response or command output shows a Python traceback."""
     for mark in TRACEBACK_MARKS:
         assert mark not in text, f"traceback in output: {text[:500]}"
+
+
+def answered_with(response, status: int, *words: str) -> str:
+    """Check the status (never 500 unless a test provokes one on purpose), that no traceback shows,
+    and that the page says `words`; return its text."""
+    text = response.get_data(as_text=True)
+    assert response.status_code == status, (response.status_code, text[:300])
+    assert_no_traceback(text)
+    for word in words:
+        assert word in text, f"{word!r} not in the page"
+    return text

@@ -3,7 +3,7 @@
 import pytest
 from flask.sessions import SecureCookieSessionInterface
 
-from tests.badinput.invited import answered_with, invited  # noqa: F401
+from tests.badinput.conftest import answered_with
 
 SESSION_CLOSED = "Öppna länken igen"
 TICKET = {"invitation": 1, "participant": 1, "programme": "Steget", "survey": "standard", "own_lang": "sv"}

@@ -5,7 +5,7 @@ import pytest
 
 from followup import MAX_BODY, create_app
 from followup.db import migrate
-from tests.badinput.invited import answered_with, invited  # noqa: F401
+from tests.badinput.conftest import answered_with
 
 TRICKS = [
     "https://evil.example/",

@@ -7,7 +7,7 @@ import pytest
 
 from followup import MAX_BODY
 from followup.models import Draft, Response
-from tests.badinput.invited import answered_with, invited  # noqa: F401
+from tests.badinput.conftest import answered_with
 from tests.factories import answer_survey, csrf_of
 
 FULL = {

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.badinput.invited import answered_with, invited  # noqa: F401
+from tests.badinput.conftest import answered_with
 
 NOT_FOUND = "Länken fungerar inte"
 

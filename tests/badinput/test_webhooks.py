@@ -5,7 +5,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from followup import MAX_BODY
-from tests.badinput.invited import answered_with, invited  # noqa: F401
+from tests.badinput.conftest import answered_with
 
 AUTH_TOKEN = "a-twilio-auth-token-for-tests"
 BASE = "http://localhost"
