@@ -326,7 +326,7 @@ def test_a_fresh_link_is_queued_sent_by_the_scheduler_and_audited(app, cora, db,
     assert "example.org" not in event.details
     page = cora.get(response.headers["Location"]).get_data(as_text=True)
     assert "A fresh link for the 6-month follow-up is queued to go out" in page
-    assert "<td>Fresh link</td><td>e-mail</td><td>pending</td>" in page
+    assert "<td>Fresh link</td><td>e-mail</td><td>Waiting to go out</td>" in page
 
     # The scheduler sends it as any message: a new link that opens the survey; the old one still works.
     run_tick(app, db, clock.now())
@@ -336,7 +336,7 @@ def test_a_fresh_link_is_queued_sent_by_the_scheduler_and_audited(app, cora, db,
         assert tokens.resolve(link.rsplit("/", 1)[1], clock.now()).id == invitation.id
     assert Message.get_by_id(queued.id).state == Message.SENT
     assert Invitation.get_by_id(invitation.id).state == Invitation.SENT
-    assert "<td>Fresh link</td><td>e-mail</td><td>sent</td>" in cora.get(
+    assert "<td>Fresh link</td><td>e-mail</td><td>Sent</td>" in cora.get(
         response.headers["Location"]
     ).get_data(as_text=True)
 
