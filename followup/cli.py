@@ -351,8 +351,8 @@ def participants_import(file: str, programme_name: str) -> None:
     except ProgrammeError as exc:
         raise click.ClickException(str(exc)) from None
     except ImportRejected as exc:
-        for line, reason in exc.problems:
-            click.echo(f"{file}:{line}: {reason}" if line else f"{file}: {reason}", err=True)
+        for problem in exc.problems:
+            click.echo(f"{file}: {problem.describe()}", err=True)
         if exc.not_shown:
             click.echo(_l("... and %(count)d more problem(s).", count=exc.not_shown), err=True)
         raise click.ClickException(

@@ -58,7 +58,8 @@ def test_a_bad_file_lists_lines_imports_nothing_and_fails(runner, tmp_path):
     path = write_csv(tmp_path, "exit_date,email\n2025-13-01,a@example.org\n2025-01-01,nope\n")
     result = runner.invoke(args=["participants", "import", path, "--programme", "Steget"])
     assert result.exit_code == 1
-    assert "people.csv:2:" in result.output and "people.csv:3:" in result.output
+    assert "people.csv: line 2, column exit_date: The exit date '2025-13-01'" in result.output
+    assert "people.csv: line 3, column email: The e-mail address is not valid" in result.output
     assert "Nothing was imported" in result.output
     assert "Traceback" not in result.output
     assert Participant.select().count() == 0

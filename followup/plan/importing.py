@@ -9,6 +9,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -77,16 +78,43 @@ PARTICIPANT_FIELDS = (
 CONTACT_FIELDS = (Contact.participant, Contact.email, Contact.phone, Contact.updated_at)
 
 
+class Problem(NamedTuple):
+    """One reason a file cannot be imported, and where: its line, and the column (header) it concerns.
+
+    A problem with a whole row (too many fields) or the whole file has no column; one with the
+    file as a whole (not UTF-8, empty) has no line either.
+    """
+
+    line: int | None
+    reason: str
+    column: str | None = None
+
+    def place(self) -> str:
+        """Return where the problem is, for a person: "line 7, column email", "line 7" or ""."""
+        if self.line and self.column:
+            return str(_l("line %(line)d, column %(column)s", line=self.line, column=self.column))
+        if self.line:
+            return str(_l("line %(line)d", line=self.line))
+        if self.column:
+            return str(_l("column %(column)s", column=self.column))
+        return ""
+
+    def describe(self) -> str:
+        """Return the problem in one line, its place first: "line 7, column email: The e-mail ..."."""
+        place = self.place()
+        return f"{place}: {self.reason}" if place else self.reason
+
+
 class ImportRejected(Exception):
-    """The file cannot be imported; `problems` lists the first (line number or None, reason) pairs.
+    """The file cannot be imported; `problems` lists the first problems found (see Problem).
 
     `total` counts every problem found, so a front end can say how many are not listed.
     """
 
-    def __init__(self, problems: list[tuple[int | None, str]], total: int | None = None) -> None:
+    def __init__(self, problems: list[Problem | tuple[int | None, str]], total: int | None = None) -> None:
         total = len(problems) if total is None else total
         super().__init__(f"{total} problem(s)")
-        self.problems = problems[:SHOWN_PROBLEMS]
+        self.problems = [Problem(*problem) for problem in problems[:SHOWN_PROBLEMS]]
         self.total = max(total, len(self.problems))
 
     @property
@@ -99,13 +127,13 @@ class _Problems:
     """Collect problems, keeping the first few to show and counting the rest."""
 
     def __init__(self) -> None:
-        self.shown: list[tuple[int | None, str]] = []
+        self.shown: list[Problem] = []
         self.total = 0
 
-    def add(self, line: int | None, reason: str) -> None:
+    def add(self, line: int | None, reason: str, column: str | None = None) -> None:
         self.total += 1
         if len(self.shown) < SHOWN_PROBLEMS:
-            self.shown.append((line, reason))
+            self.shown.append(Problem(line, reason, column))
 
     def raise_any(self) -> None:
         if self.total:
@@ -260,9 +288,10 @@ def _check_header(header: list[str], delimiter: str, problems: _Problems) -> Non
     for position, raw_name in enumerate(header, start=1):
         reason = _control_reason(raw_name, raw_name)
         if reason:
-            problems.add(1, reason)
+            problems.add(1, reason, _shown(raw_name))
             continue
         name = raw_name.strip().lower()
+        shown = _shown(raw_name.strip())
         if name in positions:
             problems.add(
                 1,
@@ -274,6 +303,7 @@ def _check_header(header: list[str], delimiter: str, problems: _Problems) -> Non
                         second=position,
                     )
                 ),
+                shown,
             )
             continue
         positions[name] = position
@@ -289,6 +319,7 @@ def _check_header(header: list[str], delimiter: str, problems: _Problems) -> Non
                         name=_shown(name),
                     )
                 ),
+                shown,
             )
             continue
         problems.add(
@@ -301,10 +332,11 @@ def _check_header(header: list[str], delimiter: str, problems: _Problems) -> Non
                     allowed=", ".join(KNOWN_COLUMNS),
                 )
             ),
+            shown,
         )
     for name in REQUIRED_COLUMNS:
         if name not in positions:
-            problems.add(1, str(_l("The column '%(name)s' is missing.", name=name)))
+            problems.add(1, str(_l("The column '%(name)s' is missing.", name=name)), name)
     if "email" not in positions and "phone" not in positions:
         problems.add(1, str(_l("The file needs an 'email' or a 'phone' column.")))
 
@@ -319,7 +351,7 @@ def _read_record(
     rows: list[Row],
     problems: _Problems,
 ) -> None:
-    """Check one CSV record and add it to `rows`, or its problems to `problems`."""
+    """Check one CSV record and add it to `rows`, or its problems (with their columns) to `problems`."""
     if len(record) > len(columns) and any(value.strip() for value in record[len(columns) :]):
         problems.add(line, str(_l("The row has more fields than the header.")))
         return
@@ -327,10 +359,10 @@ def _read_record(
     for column, value in zip(columns, record, strict=False):
         reason = _control_reason(value, column)
         if reason:
-            reasons.append(reason)
+            reasons.append((column, reason))
     if reasons:
-        for reason in reasons:
-            problems.add(line, reason)
+        for column, reason in reasons:
+            problems.add(line, reason, _shown(column))
         return
     values = {column: value.strip() for column, value in zip(columns, record, strict=False)}
     if not any(values.values()):
@@ -345,73 +377,87 @@ def _read_record(
                 seen[(kind, value)] = line
             elif kind == "code":
                 reasons.append(
-                    str(_l("The code %(code)s is also on line %(line)s.", code=value, line=earlier))
+                    (kind, str(_l("The code %(code)s is also on line %(line)s.", code=value, line=earlier)))
                 )
             else:
-                reasons.append(str(_DUPLICATE_CONTACT[kind] % {"line": earlier}))
-    for reason in reasons:
-        problems.add(line, reason)
+                reasons.append((kind, str(_DUPLICATE_CONTACT[kind] % {"line": earlier})))
+    for column, reason in reasons:
+        # A missing contact concerns the e-mail and the phone column, as many of them as the file has.
+        named = " / ".join(c for c in column if c in columns) if isinstance(column, tuple) else column
+        problems.add(line, reason, named)
     if row and not reasons:
         rows.append(row)
 
 
 def _parse_row(
     line: int, values: dict[str, str], activities: set[str], today: date
-) -> tuple[Row | None, list[str]]:
-    reasons: list[str] = []
+) -> tuple[Row | None, list[tuple[str | tuple[str, ...], str]]]:
+    """Return the row, or the (column, reason) pairs that say what is wrong with it."""
+    reasons: list[tuple[str | tuple[str, ...], str]] = []
     code = values.get("code") or None
     if code and not _CODE.match(code):
-        reasons.append(str(_l("The code may hold only letters, digits, - and _ (at most 40).")))
+        reasons.append(("code", str(_l("The code may hold only letters, digits, - and _ (at most 40)."))))
     exit_date, reason = _exit_date(values.get("exit_date", ""), today)
     if reason:
-        reasons.append(reason)
+        reasons.append(("exit_date", reason))
     email = values.get("email") or None
     if email and (reason := email_problem(email)):
-        reasons.append(reason)
+        reasons.append(("email", reason))
     phone = values.get("phone") or None
     if phone:
         phone, reason = sms_number(phone)
         if reason:
-            reasons.append(reason)
+            reasons.append(("phone", reason))
     if not email and not values.get("phone"):
-        reasons.append(str(_l("Give an e-mail address or a phone number.")))
+        reasons.append((("email", "phone"), str(_l("Give an e-mail address or a phone number."))))
     language = (values.get("language") or "sv").lower()
     if language not in LANGUAGES:
-        reasons.append(str(_l("The language must be sv or en.")))
+        reasons.append(("language", str(_l("The language must be sv or en."))))
     cohort = values.get("cohort") or None
     if cohort and len(cohort) > MAX_COHORT:
-        reasons.append(str(_l("The cohort name is longer than %(count)d characters.", count=MAX_COHORT)))
+        reasons.append(
+            ("cohort", str(_l("The cohort name is longer than %(count)d characters.", count=MAX_COHORT)))
+        )
     elif cohort and cohort.startswith(_FORMULA_STARTS):
         reasons.append(
-            str(
-                _l(
-                    "The cohort name '%(value)s' starts with =, +, - or @, which a spreadsheet reads as "
-                    "a formula; start it with a letter or a digit.",
-                    value=_shown(cohort),
-                )
+            (
+                "cohort",
+                str(
+                    _l(
+                        "The cohort name '%(value)s' starts with =, +, - or @, which a spreadsheet reads as "
+                        "a formula; start it with a letter or a digit.",
+                        value=_shown(cohort),
+                    )
+                ),
             )
         )
     activity = values.get("exit_activity") or None
     if activity and activity not in activities:
         reasons.append(
-            str(
-                _l(
-                    "Unknown exit activity '%(value)s'; use one of %(accepted)s.",
-                    value=_shown(activity),
-                    accepted=", ".join(sorted(activities)),
-                )
+            (
+                "exit_activity",
+                str(
+                    _l(
+                        "Unknown exit activity '%(value)s'; use one of %(accepted)s.",
+                        value=_shown(activity),
+                        accepted=", ".join(sorted(activities)),
+                    )
+                ),
             )
         )
     assistance_text = (values.get("exit_social_assistance") or "").lower()
     assistance = True if assistance_text in YES else False if assistance_text in NO else None
     if assistance_text and assistance is None:
         reasons.append(
-            str(
-                _l(
-                    "exit_social_assistance is '%(value)s'; write yes or no (ja or nej), or leave it "
-                    "empty when it is not known.",
-                    value=_shown(assistance_text),
-                )
+            (
+                "exit_social_assistance",
+                str(
+                    _l(
+                        "exit_social_assistance is '%(value)s'; write yes or no (ja or nej), or leave it "
+                        "empty when it is not known.",
+                        value=_shown(assistance_text),
+                    )
+                ),
             )
         )
     if reasons:
@@ -519,7 +565,7 @@ def import_participants(
         existing = _existing(programme)
         cohorts = {c.name: c.id for c in Cohort.select().where(Cohort.programme == programme)}
         waves = list(Wave.select().where(Wave.programme == programme))
-        problems: list[tuple[int | None, str]] = []
+        problems: list[Problem] = []
         new_rows, contacts, updates = [], [], []
         for row in rows:
             match = (
@@ -536,7 +582,7 @@ def import_participants(
             participant_id, exit_date, email, phone = match
             if exit_date != row.exit_date:
                 problems.append(
-                    (
+                    Problem(
                         row.line,
                         str(
                             _l(
@@ -545,6 +591,7 @@ def import_participants(
                                 date=exit_date.isoformat(),
                             )
                         ),
+                        "exit_date",
                     )
                 )
             elif (email, phone) == (row.email, row.phone) or (row.email is None and row.phone is None):

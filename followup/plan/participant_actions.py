@@ -1,14 +1,27 @@
-"""What a coordinator changes for one participant: contact, language, or erasing them altogether."""
+"""What a coordinator changes for one participant: contact, language, a fresh link, or erasing them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from peewee import Database
+from peewee import Database, fn
 
 from followup.i18n import _l
-from followup.models import Contact, Draft, Invitation, Message, Outcome, Participant, Response, Token
+from followup.models import (
+    Contact,
+    Draft,
+    Invitation,
+    Message,
+    Outcome,
+    Participant,
+    Programme,
+    Response,
+    Token,
+    Wave,
+    window_open,
+)
 from followup.plan.importing import LANGUAGES, email_problem, sms_number
+from followup.sending.queueing import RESEND, RESEND_INTERVAL, insert_messages, resend_row, usable_channels
 
 CONTACT_FIELDS = ("email", "phone")
 
@@ -70,3 +83,76 @@ def change_language(db: Database, participant: Participant, language: str) -> bo
             .where((Participant.id == participant.id) & (Participant.language != language))
             .execute()
         )
+
+
+def open_follow_ups(participant: Participant, now: datetime) -> list[int]:
+    """Return the months of the participant's follow-ups whose window is open now and still unanswered."""
+    if participant.opted_out_at is not None:
+        return []
+    return [
+        months
+        for (months,) in Invitation.select(Wave.offset_months)
+        .join(Wave)
+        .where(
+            (Invitation.participant == participant)
+            & Invitation.state.in_(Invitation.OPEN_STATES)
+            & (Invitation.due_at <= now)
+            & window_open(Invitation.expires_at, now)
+        )
+        .order_by(Wave.offset_months)
+        .tuples()
+    ]
+
+
+_TOO_SOON = _l("A fresh link was sent less than %(minutes)d minutes ago; wait before sending another.")
+_CLOSED_STATES = {
+    Invitation.ANSWERED: _l("This follow-up is answered already; no new link is needed."),
+    Invitation.DECLINED: _l("The participant chose to skip this follow-up; no new link is sent."),
+    Invitation.EXPIRED: _l("This follow-up has closed; a new link would not open the survey."),
+}
+
+
+def resend_link(db: Database, now: datetime, participant: Participant, months: int) -> list[str]:
+    """Queue the invitation of the `months` follow-up again, now; return the channels it goes by.
+
+    The message takes the scheduler's usual path: a new link is issued when it is sent, within the
+    sending hours, by the programme's channel policy and only to contacts that work.
+    """
+    with db.atomic():
+        participant = Participant.get_by_id(participant.id)  # as it is now, not as the page saw it
+        invitation = (
+            Invitation.select()
+            .join(Wave)
+            .where((Invitation.participant == participant) & (Wave.offset_months == months))
+            .first()
+        )
+        if invitation is None:
+            raise ActionRefused(str(_l("This participant has no %(months)d-month follow-up.", months=months)))
+        if participant.opted_out_at is not None:
+            raise ActionRefused(str(_l("This participant has opted out; no more messages go to them.")))
+        if invitation.state in _CLOSED_STATES:
+            raise ActionRefused(str(_CLOSED_STATES[invitation.state]))
+        if invitation.due_at > now:
+            raise ActionRefused(
+                str(_l("This follow-up has not opened yet; its invitation goes out when it does."))
+            )
+        if not window_open(invitation.expires_at, now):
+            raise ActionRefused(str(_CLOSED_STATES[Invitation.EXPIRED]))
+        messages = Message.select().where(Message.invitation == invitation)
+        if messages.where(Message.state.in_((Message.PENDING, Message.SENDING))).exists():
+            raise ActionRefused(str(_l("A message for this follow-up is already waiting to go out.")))
+        last = messages.select(fn.MAX(Message.created_at)).where(Message.kind == RESEND).scalar()
+        if last is not None and Message.created_at.python_value(last) > now - RESEND_INTERVAL:
+            minutes = int(RESEND_INTERVAL.total_seconds() // 60)
+            raise ActionRefused(str(_TOO_SOON % {"minutes": minutes}))
+        contact = Contact.get_or_none(Contact.participant == participant)
+        policy = Programme.select(Programme.channel_policy).where(Programme.id == participant.programme_id)
+        channels = usable_channels(policy.scalar(), contact, participant)
+        if not channels:
+            raise ActionRefused(
+                str(_l("No working e-mail address or phone number: correct the contact details first."))
+            )
+        if invitation.state == Invitation.SCHEDULED and not messages.exists():
+            raise ActionRefused(str(_l("The invitation has not gone out yet; it goes with the next send.")))
+        insert_messages(db, [resend_row(invitation.id, channel, now) for channel in channels])
+    return channels

@@ -14,6 +14,8 @@ def compose(
     kind: str, channel: str, language: str, link: str, optout: str, programme: str, last_day: date
 ) -> Composed:
     """Render one message; must run inside the application context."""
+    # A fresh link asked for by a coordinator carries the invitation's own words.
+    kind = "invitation" if kind == "resend" else kind
     context = {"link": link, "optout": optout, "programme": programme, "last_day": last_day.isoformat()}
     with force_locale(language):
         if channel == "sms":

@@ -32,6 +32,36 @@ def _channels(policy: str, email, email_failed_at, phone, phone_failed_at, sms_o
     return ["email"] if email_ok else ["sms"] if sms_ok else []
 
 
+def usable_channels(policy: str, contact: Contact | None, participant: Participant) -> list[str]:
+    """Return the channels a message to this person goes by under `policy`: working ones only."""
+    if contact is None:
+        return []
+    return _channels(
+        policy,
+        contact.email,
+        contact.email_failed_at,
+        contact.phone,
+        contact.phone_failed_at,
+        participant.sms_opted_out_at,
+    )
+
+
+RESEND = "resend"
+# A fresh link's key holds the stretch of time it was asked for in, so two clicks in one stretch
+# make one message even when they race (the interval check alone cannot see a concurrent click).
+RESEND_INTERVAL = timedelta(minutes=10)
+
+
+def resend_row(invitation_id: int, channel: str, now: datetime) -> dict:
+    """Return a pending fresh-link message: the invitation again, with a link issued when it goes."""
+    stretch = int(now.timestamp() // RESEND_INTERVAL.total_seconds())
+    return {
+        **message_row(invitation_id, 0, channel, now),
+        "key": f"{invitation_id}:{RESEND}{stretch}:{channel}",
+        "kind": RESEND,
+    }
+
+
 def message_row(invitation_id: int, sequence: int, channel: str, now: datetime) -> dict:
     """Return a new pending message; its key makes a second copy impossible."""
     return {

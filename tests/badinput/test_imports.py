@@ -235,5 +235,10 @@ def test_nothing_of_a_file_with_one_bad_row_among_good_ones_is_imported(runner, 
     rows = [row(code=f"A{n}", email=f"a{n}@example.org") for n in range(30)]
     rows[17] = row(code="A17", email="a17@example.org", phone="08-123 45 67")
     with unchanged(app_db):
-        refused(runner, tmp_path, csv_bytes(*rows), "people.csv:19: The phone number is a landline")
+        refused(
+            runner,
+            tmp_path,
+            csv_bytes(*rows),
+            "people.csv: line 19, column phone: The phone number is a landline",
+        )
     assert Participant.select().count() == 0

@@ -49,8 +49,8 @@ def test_every_bad_row_is_listed_and_nothing_is_imported(db, clock):
     with pytest.raises(ImportRejected) as caught:
         make_participants(db, clock.now(), programme, rows)
     problems = caught.value.problems
-    assert [line for line, _ in problems] == [2, 3, 4, 5, 6, 8, 9]
-    text = dict(problems)
+    assert [problem.line for problem in problems] == [2, 3, 4, 5, 6, 8, 9]
+    text = {problem.line: problem.reason for problem in problems}
     assert "2025-02-30" in text[2]
     assert "e-mail address or a phone number" in text[3]
     assert "e-mail address is not valid" in text[4]
@@ -61,11 +61,75 @@ def test_every_bad_row_is_listed_and_nothing_is_imported(db, clock):
     assert Participant.select().count() == 0 and Invitation.select().count() == 0
 
 
+EVERY_KIND = (
+    "code,exit_date,email,phone,language,cohort,exit_activity,exit_social_assistance\n"
+    "A1,2025-10-01,a1@example.org,,sv,G,,\n"
+    "A2,2025-10-01,not-an-address,,sv,G,,\n"  # line 3
+    "A3,2025-10-01,,08-123 456 78,sv,G,,\n"  # line 4
+    "A4,13 juni,a4@example.org,,sv,G,,\n"  # line 5
+    "A5,2025-10-01,a5@example.org,,sv,G,astronaut,\n"  # line 6
+    "A6,2025-10-01,a6@example.org,,sv,G,,kanske\n"  # line 7
+    "A1,2025-10-02,a7@example.org,,sv,G,,\n"  # line 8
+    "A8,2025-10-01,a8@example.org,,fi,G,,\n"  # line 9
+    "A9,2025-10-01,,,sv,G,,\n"  # line 10
+    "B1,2025-10-01,b1@example.org,,sv,G,,,surplus\n"  # line 11
+    "B2,2025-10-01,b2@example.org,,sv,=SUM(A1),,\n"  # line 12
+    "B 3,2025-10-01,b3@example.org,,sv,G,,\n"  # line 13
+)
+
+
+def test_every_problem_names_its_line_and_column():
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(EVERY_KIND.encode(), ACTS, TODAY)
+    found = {problem.line: problem for problem in caught.value.problems}
+    expected = {
+        3: ("email", "e-mail address is not valid"),
+        4: ("phone", "landline"),
+        5: ("exit_date", "'13 juni' is not a date"),
+        6: ("exit_activity", "Unknown exit activity 'astronaut'"),
+        7: ("exit_social_assistance", "'kanske'; write yes or no"),
+        8: ("code", "The code A1 is also on line 2"),
+        9: ("language", "sv or en"),
+        10: ("email / phone", "Give an e-mail address or a phone number"),
+        11: (None, "more fields than the header"),  # a row-level problem: the line only
+        12: ("cohort", "starts with =, +, - or @"),
+        13: ("code", "letters, digits"),
+    }
+    assert sorted(found) == sorted(expected)
+    for line, (column, words) in expected.items():
+        assert (found[line].column, words in found[line].reason) == (column, True), found[line]
+    assert found[3].describe().startswith("line 3, column email: The e-mail address is not valid")
+    assert found[11].describe().startswith("line 11: The row has more fields")
+
+
+def test_duplicate_contacts_without_codes_name_their_column():
+    raw = "exit_date;email;phone\n2025-10-01;a@example.org;\n2025-10-01;a@example.org;\n"
+    raw += "2025-10-01;;070-174 06 05\n2025-10-01;;0701740605\n"
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(raw.encode(), ACTS, TODAY)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(3, "email"), (5, "phone")]
+    assert "also on line 2" in caught.value.problems[0].reason
+
+
+def test_header_problems_are_on_line_1_with_the_column_as_written():
+    raw = b"Exit_Date,EMAIL,email,personnummer\n2025-10-01,a@example.org,,\n"
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(raw, ACTS, TODAY)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(1, "email"), (1, "personnummer")]
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(b"code,email\nX,x@example.org\n", ACTS, TODAY)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(1, "exit_date")]
+    with pytest.raises(ImportRejected) as caught:
+        read_rows("exit_date,email\n2025-01-01,å@example.org\n".encode("latin-1"), ACTS, TODAY)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, None)]
+
+
 def test_a_column_that_could_hold_names_is_refused(db, clock):
     with pytest.raises(ImportRejected) as caught:
         read_rows(b"name,exit_date,email\nAnna,2025-01-01,a@example.org\n", ACTS, TODAY)
-    assert caught.value.problems[0][0] == 1
-    assert "Unknown column 'name'" in caught.value.problems[0][1]
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (1, "name")
+    assert "Unknown column 'name'" in problem.reason
 
 
 @pytest.mark.parametrize(
@@ -81,7 +145,7 @@ def test_a_column_that_could_hold_names_is_refused(db, clock):
 def test_unusable_files_say_why(raw, message):
     with pytest.raises(ImportRejected) as caught:
         read_rows(raw, ACTS, TODAY)
-    assert message in " ".join(reason for _, reason in caught.value.problems)
+    assert message in " ".join(problem.reason for problem in caught.value.problems)
 
 
 def test_importing_the_same_file_twice_adds_no_one(db, clock):
@@ -107,7 +171,9 @@ def test_a_reimport_updates_contact_details_but_not_the_exit_date(db, clock):
     assert Contact.get().email == "new@example.org"
     with pytest.raises(ImportRejected) as caught:
         make_participants(db, clock.now(), programme, ["A1,2025-11-01,new@example.org,,sv,G"])
-    assert "exit date 2025-10-01 on record" in caught.value.problems[0][1]
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (2, "exit_date")
+    assert "exit date 2025-10-01 on record" in problem.reason
 
 
 def test_contacts_are_deleted_when_no_wave_needs_them(app, db, clock):

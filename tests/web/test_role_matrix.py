@@ -95,6 +95,7 @@ EXPECTED = {
     "staff.record_opt_out": {"POST": of_programme_a(303)},
     "staff.erase": {"POST": of_programme_a(400)},
     "staff.change_language_page": {"POST": of_programme_a(400)},
+    "staff.resend_link_page": {"POST": of_programme_a(400)},
     "staff.import_participants_page": {"GET": of_programme_a(200), "POST": of_programme_a(400)},
     "staff.confirm_import": {"POST": of_programme_a(303)},
     "staff.audit_csv": {"GET": only(COORDINATORS)},

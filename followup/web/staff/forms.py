@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import HiddenInput
 
 from followup.accounts.passwords import PasswordRejected, check_policy
 from followup.i18n import _l
@@ -23,6 +24,12 @@ class ContactChangeForm(FlaskForm):
         validators=[DataRequired()],
     )
     value = StringField(_l("The correct address or number"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResendForm(FlaskForm):
+    """Which follow-up a fresh link is for, named by its months after exit (one button each)."""
+
+    months = IntegerField(widget=HiddenInput(), validators=[DataRequired(), NumberRange(min=1, max=240)])
 
 
 class EraseForm(FlaskForm):

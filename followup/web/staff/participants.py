@@ -29,6 +29,8 @@ from followup.plan.participant_actions import (
     change_contact,
     change_language,
     erase_participant,
+    open_follow_ups,
+    resend_link,
 )
 from followup.plan.participant_record import contact_of, find_participant, mask_email, mask_phone, timeline
 from followup.web.roles import COORDINATOR, requires
@@ -45,6 +47,7 @@ from followup.web.staff.forms import (
     ContactChangeForm,
     EraseForm,
     LanguageForm,
+    ResendForm,
 )
 
 
@@ -90,6 +93,7 @@ def _participant_page(programme: Programme, found, revealed: bool = False, statu
             entries=timeline(found),
             zone=_runtime().settings.zone,
             revealed=revealed,
+            open_months=open_follow_ups(found, _now()),
             contact_form=extra.pop("contact_form", None) or ContactChangeForm(formdata=None),
             erase_form=extra.pop("erase_form", None) or EraseForm(formdata=None),
             language_form=extra.pop("language_form", None)
@@ -184,4 +188,28 @@ def change_language_page(programme: Programme, code: str):
             "participant.language_changed", programme=programme, code=found.code, language=form.language.data
         )
     flash(_l("The language is saved."))
+    return redirect(url_for("staff.participant", programme_id=programme.id, code=found.code), code=303)
+
+
+@bp.post("/programmes/<int:programme_id>/participants/<code>/resend")
+@requires(COORDINATOR)
+def resend_link_page(programme: Programme, code: str):
+    """Send the participant a fresh link for a follow-up whose window is open; audited with the wave."""
+    form = ResendForm()
+    valid = submitted(form)
+    found = find_participant(programme.id, code) or abort(404)
+    if not valid:
+        return _participant_page(programme, found, status=400, resend_error=_l("Choose a follow-up."))
+    months = form.months.data
+    try:
+        channels = resend_link(_db(), _now(), found, months)
+    except ActionRefused as exc:
+        return _participant_page(programme, found, status=400, resend_error=str(exc))
+    record("participant.link_resent", programme=programme, code=found.code, months=months, channels=channels)
+    flash(
+        _l(
+            "A fresh link for the %(months)d-month follow-up is queued to go out within the sending hours.",
+            months=months,
+        )
+    )
     return redirect(url_for("staff.participant", programme_id=programme.id, code=found.code), code=303)

@@ -9,7 +9,11 @@ import re
 import pyotp
 import pytest
 
-from tests.browser import tab_to
+from followup.models import Contact, Participant
+from followup.sending.delivery import Senders
+from followup.sending.delivery.email import SmtpEmail
+from tests.browser import scroll_width, tab_to
+from tests.factories import outbox_senders, run_tick
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -54,7 +58,7 @@ def sign_in_with_keyboard(page, email: str, password: str) -> None:
 
 
 def test_admin_coordinator_and_evaluator_journey(
-    runner, new_context, axe, outbox, clock, live_server, tmp_path
+    app, runner, new_context, axe, outbox, mailbox, clock, live_server, tmp_path
 ):
     assert runner.invoke(args=["programme", "create", "Steget"]).exit_code == 0
     created = runner.invoke(
@@ -113,7 +117,9 @@ def test_admin_coordinator_and_evaluator_journey(
     invitation_link = re.search(
         r"https?://\S+/staff/password/\S+", invitation.get_body(("plain",)).get_content()
     )
-    coordinator = new_context(bypass_csp=True, locale="sv").new_page()
+    coordinator = new_context(
+        bypass_csp=True, locale="sv", viewport={"width": 1280, "height": 800}
+    ).new_page()
     choose_password(coordinator, invitation_link.group(0), PASSWORDS["coordinator"])
     sign_in_with_keyboard(coordinator, "cora@example.org", PASSWORDS["coordinator"])
     assert path(coordinator) == "/staff/"
@@ -121,6 +127,7 @@ def test_admin_coordinator_and_evaluator_journey(
     assert coordinator.goto("/staff/users").status == 403
     axe.check(coordinator)
     coordinator_sets_up_a_programme(coordinator, axe, tmp_path)
+    coordinator_corrects_a_bounced_contact(coordinator, axe, app, mailbox, clock, tmp_path)
 
     # An evaluator is refused every staff page.
     made = runner.invoke(
@@ -135,7 +142,9 @@ def test_admin_coordinator_and_evaluator_journey(
 
 
 FIXED = "code;exit_date;email;phone;language;cohort\nST-01;2025-06-13;;070-174 06 05;sv;Grupp 1\n"
-FIXED += "ST-02;2025-06-13;deltagare2@example.org;;en;Grupp 1\nST-03;2024-06-10;d3@example.org;;sv;Grupp 2\n"
+# ST-02's address is one the test's SMTP server refuses (550): the first send bounces.
+FIXED += "ST-02;2025-06-13;bounce.deltagare2@example.org;;en;Grupp 1\n"
+FIXED += "ST-03;2024-06-10;d3@example.org;;sv;Grupp 2\n"
 BROKEN = FIXED + "ST-04;13 juni;d4@example.org;;sv;Grupp 2\nST-05;2025-06-13;;;sv;Grupp 2\n"
 
 
@@ -161,6 +170,14 @@ def coordinator_sets_up_a_programme(page, axe, tmp_path) -> None:
     page.get_by_label("Fil med deltagare").set_input_files(str(broken))
     page.get_by_role("button", name="Kontrollera filen").click()
     assert "Inget importeras: 2 fel" in loaded(page)
+    # Each problem by line and column; the missing contact concerns both contact columns.
+    problems = page.locator("table tbody tr")
+    assert [row.locator("td").all_inner_texts()[:2] for row in problems.all()] == [
+        ["5", "exit_date"],
+        ["6", "email / phone"],
+    ]
+    assert scroll_width(page) <= 1280
+    page.screenshot(path=tmp_path / "import-problems.png", full_page=True)
     axe.check(page)  # the import preview with its errors
     fixed = tmp_path / "deltagare-rättad.csv"
     fixed.write_text(FIXED, encoding="utf-8")
@@ -181,6 +198,59 @@ def coordinator_sets_up_a_programme(page, axe, tmp_path) -> None:
     axe.check(page)  # the participant page, contacts masked
     page.get_by_role("button", name="Visa kontaktuppgifterna (registreras i händelseloggen)").click()
     assert "+46701740605" in loaded(page)
+
+
+def send_through_smtp(app, mailbox, clock) -> None:
+    """Run the scheduler's real tick: e-mail to the test's SMTP server, SMS to the outbox."""
+    senders = Senders(
+        email=SmtpEmail("127.0.0.1", mailbox.port, "none", None, None, timeout=5), sms=outbox_senders(app).sms
+    )
+    run_tick(app, app.extensions["followup"].db, clock.now(), senders=senders)
+
+
+def coordinator_corrects_a_bounced_contact(page, axe, app, mailbox, clock, tmp_path) -> None:
+    # The invitations fall due; ST-02's address is refused, and the sender marks it not working.
+    send_through_smtp(app, mailbox, clock)
+    bounced = Contact.select().join(Participant).where(Participant.code == "ST-02").get()
+    assert bounced.email_failed_at == clock.now() and "550" in bounced.email_problem
+
+    page.get_by_role("link", name="Läge", exact=True).click()
+    to_fix = page.locator("h2:has-text('Kontaktuppgifter att rätta') + p + ul")
+    assert to_fix.get_by_role("link", name="ST-02").is_visible()
+    assert "e-post (SMTP 550" in to_fix.inner_text()
+    assert scroll_width(page) <= 1280
+    page.screenshot(path=tmp_path / "status-contact-to-fix.png", full_page=True)
+    axe.check(page)  # the status page with a contact to fix
+
+    to_fix.get_by_role("link", name="ST-02").click()
+    assert path(page).endswith("/participants/ST-02")
+    assert "b***@example.org · Kontakt fungerar inte" in loaded(page)
+    page.get_by_role("button", name="Visa kontaktuppgifterna (registreras i händelseloggen)").click()
+    assert "bounce.deltagare2@example.org · Kontakt fungerar inte" in loaded(page)
+    page.get_by_label("Vilken").select_option("email")
+    page.get_by_label("Rätt adress eller nummer").fill("deltagare2@example.org")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Spara rättelsen").click()
+    text = loaded(page)
+    assert "Kontaktuppgifterna är rättade." in text
+    assert "d***@example.org" in text and "Kontakt fungerar inte" not in text
+    assert scroll_width(page) <= 1280
+    axe.check(page)  # the participant page after the correction
+
+    # The corrected address gets the invitation again, with a fresh link, at the next send.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Skicka en ny länk till uppföljningen efter 6 månader").click()
+    assert "En ny länk till uppföljningen efter 6 månader står i kö" in loaded(page)
+    page.screenshot(path=tmp_path / "participant-fresh-link.png", full_page=True)
+    axe.check(page)
+    send_through_smtp(app, mailbox, clock)
+    assert [message.rcpt_tos for message in mailbox.received][-1] == ["deltagare2@example.org"]
+    page.reload()
+    assert "<td>Ny länk</td><td>e-post</td><td>Skickat</td>" in loaded(page)
+
+    page.get_by_role("link", name="Läge", exact=True).click()
+    assert "Inga kontaktuppgifter att rätta." in loaded(page)
+    assert page.get_by_role("link", name="ST-02").count() == 0
 
 
 def test_the_admin_signs_in_again_with_the_second_factor(runner, new_context, axe, clock, live_server, db):

@@ -1,10 +1,13 @@
+import html
 import io
+import re
 
 import pytest
 from openpyxl import Workbook
 
 from followup.models import AuditEvent, Participant, Role
 from tests.factories import at, csrf_of, make_programme, make_user, sign_in
+from tests.plan.test_importing import EVERY_KIND
 
 GOOD = "code;exit_date;email;phone;language;cohort\nST-01;2025-06-13;;070-174 06 05;sv;Grupp 1\n"
 GOOD += "ST-02;2025-06-13;deltagare2@example.org;;en;Grupp 1\nST-03;2024-06-10;d3@example.org;;sv;Grupp 2\n"
@@ -50,8 +53,37 @@ def test_bad_rows_are_listed_by_line_and_nothing_is_stored(cora, steget):
     text = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Nothing is imported: 2 problem(s) to fix in people.csv" in text
-    assert "<td>5</td>" in text and "<td>6</td>" in text
+    assert "<td>5</td><td>exit_date</td><td>The exit date &#39;13 juni&#39;" in text
+    assert "<td>6</td><td>email / phone</td><td>Give an e-mail address or a phone number.</td>" in text
     assert Participant.select().count() == 0
+
+
+def problem_rows(text: str) -> dict[int, tuple[str, str]]:
+    """Return the problems table of a page as {line: (column, reason)}."""
+    cells = re.findall(r"<tr><td>(\d+|—)</td><td>([^<]*)</td><td>([^<]*)</td></tr>", text)
+    return {int(line): (column, html.unescape(reason)) for line, column, reason in cells if line != "—"}
+
+
+def test_every_problem_is_listed_with_its_line_and_column(cora, steget):
+    response = upload(cora, steget, EVERY_KIND.encode())
+    assert response.status_code == 400
+    found = problem_rows(response.get_data(as_text=True))
+    expected = {
+        3: ("email", "e-mail address is not valid"),
+        4: ("phone", "landline"),
+        5: ("exit_date", "'13 juni' is not a date"),
+        6: ("exit_activity", "Unknown exit activity 'astronaut'"),
+        7: ("exit_social_assistance", "'kanske'; write yes or no"),
+        8: ("code", "The code A1 is also on line 2"),
+        9: ("language", "sv or en"),
+        10: ("email / phone", "Give an e-mail address or a phone number"),
+        11: ("—", "more fields than the header"),  # a row-level problem: no column
+        12: ("cohort", "starts with =, +, - or @"),
+        13: ("code", "letters, digits"),
+    }
+    assert sorted(found) == sorted(expected)
+    for line, (column, words) in expected.items():
+        assert found[line][0] == column and words in found[line][1], (line, found[line])
 
 
 def test_a_good_file_is_previewed_then_stored_on_confirmation(cora, steget):
@@ -84,10 +116,21 @@ def test_an_xlsx_file_goes_through_the_same_validation(cora, steget):
     for line in GOOD.strip().split("\n"):
         sheet.append(line.split(";"))
     sheet.append(["ST-09", "not a date", "x@example.org", "", "sv", "G"])
+    sheet.append(["ST-10", "2025-06-13", "x@example.org", "0812345678", "sv", "G"])
+    sheet.append(["ST-11", "2025-06-13", "y@example", "", "sv", "G"])
+    sheet.append(["ST-01", "2025-06-13", "z@example.org", "", "sv", "G"])
     content = io.BytesIO()
     book.save(content)
     response = upload(cora, steget, content.getvalue(), "people.xlsx")
-    assert response.status_code == 400 and "<td>5</td>" in response.get_data(as_text=True)
+    assert response.status_code == 400
+    found = problem_rows(response.get_data(as_text=True))
+    assert {line: column for line, (column, _) in found.items()} == {
+        5: "exit_date",
+        6: "phone",
+        7: "email",
+        8: "code",
+    }
+    assert "The code ST-01 is also on line 2" in found[8][1]
     book = Workbook()
     book.active.append(["code", "exit_date", "email"])
     book.active.append(["X1", at(2025, 6, 13).replace(tzinfo=None), "x1@example.org"])

@@ -1,7 +1,9 @@
 import json
+from datetime import timedelta
 
 import pytest
 
+from followup.answers import tokens
 from followup.models import (
     AuditEvent,
     Contact,
@@ -10,12 +12,27 @@ from followup.models import (
     Message,
     Outcome,
     Participant,
+    Programme,
     Response,
     Role,
     Token,
+    Wave,
 )
+from followup.plan.participant_actions import resend_link
+from followup.sending.queueing import insert_messages, resend_row
+from followup.sending.quiet_hours import parse_window
 from tests.badinput.conftest import unchanged  # noqa: F401  (the fixture)
-from tests.factories import at, csrf_of, make_participants, make_programme, make_user, run_tick, sign_in
+from tests.factories import (
+    LINK,
+    STOCKHOLM,
+    at,
+    csrf_of,
+    make_participants,
+    make_programme,
+    make_user,
+    run_tick,
+    sign_in,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -264,3 +281,194 @@ def test_a_language_elsewhere_unknown_or_forged_changes_nothing(app, cora, db, s
             403,
             404,
         )
+
+
+def resend(client, programme_id, code, months, token=None):
+    token = token or csrf_of(client.get(f"/staff/programmes/{programme_id}/participants/S2"))
+    return client.post(
+        f"/staff/programmes/{programme_id}/participants/{code}/resend",
+        data={"csrf_token": token, "months": months},
+    )
+
+
+def invitation_of(code, months):
+    return (
+        Invitation.select()
+        .join(Participant)
+        .switch(Invitation)
+        .join(Wave)
+        .where((Participant.code == code) & (Wave.offset_months == months))
+        .get()
+    )
+
+
+def links_to(outbox, address):
+    return [
+        LINK.search(e.get_body(("plain",)).get_content()).group(0)
+        for e in outbox.emails()
+        if e["To"] == address
+    ]
+
+
+def test_a_fresh_link_is_queued_sent_by_the_scheduler_and_audited(app, cora, db, clock, outbox, steget):
+    page = cora.get(f"/staff/programmes/{steget.id}/participants/S2").get_data(as_text=True)
+    assert "Send a fresh link for the 6-month follow-up" in page
+    assert "12-month" not in page  # not open yet
+    [first_link] = links_to(outbox, "s2@example.org")
+    response = resend(cora, steget.id, "S2", 6)
+    assert response.status_code == 303
+    invitation = invitation_of("S2", 6)
+    [queued] = Message.select().where((Message.invitation == invitation) & (Message.kind == "resend"))
+    assert (queued.state, queued.channel, queued.created_at) == (Message.PENDING, "email", clock.now())
+    event = AuditEvent.get(AuditEvent.action == "participant.link_resent")
+    assert event.programme_id == steget.id and event.participant_code == "S2"
+    assert json.loads(event.details) == {"months": 6, "channels": ["email"]}
+    assert "example.org" not in event.details
+    page = cora.get(response.headers["Location"]).get_data(as_text=True)
+    assert "A fresh link for the 6-month follow-up is queued to go out" in page
+    assert "<td>Fresh link</td><td>e-mail</td><td>Waiting to go out</td>" in page
+
+    # The scheduler sends it as any message: a new link that opens the survey; the old one still works.
+    run_tick(app, db, clock.now())
+    links = links_to(outbox, "s2@example.org")
+    assert len(links) == len(set(links)) == 2 and first_link in links
+    for link in links:
+        assert tokens.resolve(link.rsplit("/", 1)[1], clock.now()).id == invitation.id
+    assert Message.get_by_id(queued.id).state == Message.SENT
+    assert Invitation.get_by_id(invitation.id).state == Invitation.SENT
+    assert "<td>Fresh link</td><td>e-mail</td><td>Sent</td>" in cora.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
+
+
+def test_a_second_click_does_not_send_twice(app, cora, db, clock, outbox, steget):
+    token = csrf_of(cora.get(f"/staff/programmes/{steget.id}/participants/S2"))
+    assert resend(cora, steget.id, "S2", 6, token).status_code == 303
+    with unchanged_messages():
+        waiting = resend(cora, steget.id, "S2", 6, token)
+    assert waiting.status_code == 400
+    assert "already waiting to go out" in waiting.get_data(as_text=True)
+    run_tick(app, db, clock.now())
+    clock.set(clock.now() + timedelta(minutes=9))
+    with unchanged_messages():
+        soon = resend(cora, steget.id, "S2", 6, token)
+    assert soon.status_code == 400
+    assert "less than 10 minutes ago" in soon.get_data(as_text=True)
+    clock.set(clock.now() + timedelta(minutes=2))
+    assert resend(cora, steget.id, "S2", 6, token).status_code == 303
+    assert AuditEvent.select().where(AuditEvent.action == "participant.link_resent").count() == 2
+    assert Message.select().where(Message.kind == "resend").count() == 2
+
+
+class unchanged_messages:  # noqa: N801 (used as a context manager, read as a phrase)
+    def __enter__(self):
+        self.before = [(m.key, m.state) for m in Message.select().order_by(Message.id)]
+        self.events = AuditEvent.select().count()
+
+    def __exit__(self, *exc):
+        assert [(m.key, m.state) for m in Message.select().order_by(Message.id)] == self.before
+        assert AuditEvent.select().count() == self.events
+
+
+def test_the_same_stretch_of_time_makes_one_message_even_if_two_clicks_race(db, clock, steget):
+    s2 = Participant.get(Participant.code == "S2")
+    assert resend_link(db, clock.now(), s2, 6) == ["email"]
+    # A concurrent click that passed its checks before the first was stored: the key holds.
+    insert_messages(db, [resend_row(invitation_of("S2", 6).id, "email", clock.now() + timedelta(minutes=1))])
+    assert Message.select().where(Message.kind == "resend").count() == 1
+
+
+def test_quiet_hours_hold_a_fresh_link_until_the_window_opens(app, db, clock, outbox, steget):
+    clock.set(at(2026, 1, 24, 21))  # a Saturday evening, Stockholm
+    cora = client_of(app, "cora@example.org")
+    assert resend(cora, steget.id, "S2", 6).status_code == 303
+    weekdays = parse_window("mon-fri", "09-17", "SE", STOCKHOLM)
+    assert run_tick(app, db, clock.now(), window=weekdays).window_closed
+    assert len(links_to(outbox, "s2@example.org")) == 1
+    clock.set(at(2026, 1, 26, 9))
+    run_tick(app, db, clock.now(), window=weekdays)
+    assert len(links_to(outbox, "s2@example.org")) == 2
+
+
+def test_the_channel_policy_and_the_not_working_marks_choose_the_channel(app, cora, db, clock, steget):
+    # S1's e-mail bounced and its phone failed: nothing to send to.
+    refused = resend(cora, steget.id, "S1", 6)
+    assert refused.status_code == 400
+    assert "No working e-mail address or phone number" in refused.get_data(as_text=True)
+    assert not Message.select().where(Message.kind == "resend").exists()
+    # With the phone corrected, e-mail then SMS sends it by SMS; with the e-mail too, by e-mail.
+    assert change(cora, steget.id, "S1", "phone", "070-174 06 07").status_code == 303
+    assert resend(cora, steget.id, "S1", 6).status_code == 303
+    assert [m.channel for m in Message.select().where(Message.kind == "resend")] == ["sms"]
+    Programme.update(channel_policy=Programme.BOTH).where(Programme.id == steget.id).execute()
+    assert change(cora, steget.id, "S1", "email", "s1.new@example.org").status_code == 303
+    run_tick(app, db, clock.now())
+    clock.set(clock.now() + timedelta(minutes=11))
+    assert resend(cora, steget.id, "S1", 6).status_code == 303
+    assert json.loads(AuditEvent.select().order_by(AuditEvent.id.desc()).first().details)["channels"] == [
+        "email",
+        "sms",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("situation", "message"),
+    [
+        ("answered", "answered already"),
+        ("declined", "chose to skip"),
+        ("closed", "has closed"),
+        ("expired", "has closed"),
+        ("opted_out", "has opted out"),
+        ("not_open", "has not opened yet"),
+        ("no_wave", "has no 9-month follow-up"),
+    ],
+)
+def test_a_fresh_link_is_refused_when_it_would_not_help(
+    app,
+    db,
+    clock,
+    steget,
+    unchanged,  # noqa: F811
+    situation,
+    message,
+):
+    invitation, months = invitation_of("S2", 6), 6
+    if situation in ("answered", "declined", "expired"):
+        Invitation.update(state=situation).where(Invitation.id == invitation.id).execute()
+    elif situation == "closed":
+        clock.set(invitation.expires_at)  # from that instant it is closed
+    elif situation == "opted_out":
+        Participant.update(opted_out_at=clock.now()).where(Participant.code == "S2").execute()
+    months = {"not_open": 12, "no_wave": 9}.get(situation, months)
+    cora = client_of(app, "cora@example.org")  # signed in as of the clock
+    token = csrf_of(cora.get(f"/staff/programmes/{steget.id}/participants/S1"))
+    with unchanged(db):
+        response = resend(cora, steget.id, "S2", months, token)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    if situation not in ("no_wave", "not_open"):
+        assert "Send a fresh link for the 6-month follow-up" not in response.get_data(as_text=True)
+
+
+def test_an_invitation_that_has_not_gone_out_is_left_to_the_scheduler(app, db, clock, steget, unchanged):  # noqa: F811
+    make_participants(db, clock.now(), steget, ["S3,2025-07-21,s3@example.org,,sv,Grupp 1"])
+    clock.set(invitation_of("S3", 6).due_at)
+    cora = client_of(app, "cora@example.org")
+    token = csrf_of(cora.get(f"/staff/programmes/{steget.id}/participants/S1"))
+    with unchanged(db):
+        response = resend(cora, steget.id, "S3", 6, token)
+    assert response.status_code == 400
+    assert "has not gone out yet" in response.get_data(as_text=True)
+
+
+def test_a_fresh_link_elsewhere_forged_or_without_a_wave_changes_nothing(app, cora, db, steget, unchanged):  # noqa: F811
+    token = csrf_of(cora.get(f"/staff/programmes/{steget.id}/participants/S1"))
+    bert, eva = client_of(app, "bert@example.org"), client_of(app, "eva@example.org")
+    with unchanged(db):
+        assert resend(cora, steget.id, "B1", 6, token).status_code == 404
+        assert resend(cora, steget.id, "NOPE", 6, token).status_code == 404
+        assert resend(cora, steget.id, "S2", 6, "forged").status_code == 400
+        assert resend(cora, steget.id, "S2", "", token).status_code == 400
+        assert resend(cora, steget.id, "S2", "sex", token).status_code == 400
+        assert resend(bert, steget.id, "S2", 6, csrf_of(bert.get("/staff/sign-in"))).status_code == 404
+        assert resend(eva, steget.id, "S2", 6, csrf_of(eva.get("/staff/sign-in"))).status_code in (403, 404)
