@@ -321,7 +321,7 @@ def list_grants() -> list[ResearchGrant]:
 
 
 @dataclass(frozen=True)
-class Request:
+class MicrodataRequest:
     """What the admin asked for: the grant, the programmes, the format and its details."""
 
     grant: ResearchGrant
@@ -336,7 +336,7 @@ def export_microdata(
     db: Database,
     now: datetime,
     zone: ZoneInfo,
-    wanted: Request,
+    wanted: MicrodataRequest,
     stream: IO[bytes],
     threshold: int,
     survey: Survey | None,
@@ -400,7 +400,7 @@ def _already_made(grant: ResearchGrant, zone: ZoneInfo):
     )
 
 
-def _about(wanted: Request, summary: Summary, now: datetime, zone: ZoneInfo, threshold: int) -> list:
+def _about(wanted: MicrodataRequest, summary: Summary, now: datetime, zone: ZoneInfo, threshold: int) -> list:
     grant = wanted.grant
     small = sorted(
         (programme, cohort or str(_l("(no cohort)")), n)

@@ -21,7 +21,7 @@ from followup.results.microdata import (
     COLUMNS,
     DATA_FILE,
     MicrodataRefused,
-    Request,
+    MicrodataRequest,
     export_microdata,
     record_grant,
     rows,
@@ -137,7 +137,7 @@ def make_file(app, db, grant, programme, admin, fmt="csv", replace=False, draw=N
             db,
             MADE,
             STOCKHOLM,
-            Request(grant, [programme], fmt, "en", separator, replace),
+            MicrodataRequest(grant, [programme], fmt, "en", separator, replace),
             stream,
             5,
             SURVEY,
@@ -352,3 +352,32 @@ def test_the_other_programmes_people_stay_out(app, db, programme, admin, clock):
     run_tick(app, db, at(2026, 1, 21))
     body, summary = make_file(app, db, grant_of(db, admin), programme, admin)
     assert summary.persons == 4 and b"Annan" not in body
+
+
+def test_the_command_line_writes_the_same_file_through_the_same_function(
+    app, db, programme, runner, tmp_path
+):
+    app.config["LANGUAGE"] = "en"
+    out = tmp_path / "grant.zip"
+    args = ["microdata", "--programme", "Steget Ö", "--grant", "Dnr 9", "--out", str(out)]
+    new_without_details = runner.invoke(args=args)
+    assert new_without_details.exit_code == 1 and "--recipient" in new_without_details.output
+    assert not out.exists() and ResearchGrant.select().count() == 0
+    first = runner.invoke(args=[*args, "--recipient", "KI", "--agreed-on", "2026-08-15"])
+    assert first.exit_code == 0, first.output
+    assert "file 1): 4 people, 8 rows" in first.output
+    assert out.stat().st_mode & 0o077 == 0  # personal data: the owner's only
+    table, book, _data, _text = read_zip(out.read_bytes())
+    assert sorted(codes_of(by_person(table)).values()) == sorted(CODES)
+    assert ["Grant reference", "Dnr 9"] in book and ["Recipient", "KI"] in book
+    written = out.read_bytes()
+    again = runner.invoke(args=args)
+    assert again.exit_code == 1 and "already made" in again.output
+    assert out.read_bytes() == written and not (tmp_path / "grant.zip.part").exists()
+    replaced = runner.invoke(args=[*args, "--replace", "--format", "xlsx"])
+    assert replaced.exit_code == 0 and "file 2)" in replaced.output
+    assert openpyxl.load_workbook(io.BytesIO(out.read_bytes())).sheetnames == ["About", "Codebook", "Data"]
+    events = AuditEvent.select().where(AuditEvent.action == "microdata.exported").order_by(AuditEvent.id)
+    assert [(e.user_id, json.loads(e.details)["file"]) for e in events] == [(None, 1), (None, 2)]
+    other = runner.invoke(args=[*args[:-2], "--recipient", "Other", "--out", str(tmp_path / "x.zip")])
+    assert other.exit_code == 1 and "recorded with recipient KI" in other.output
