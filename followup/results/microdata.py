@@ -502,7 +502,7 @@ def _write_xlsx(wanted, made_rows, summary, stream, now, zone, threshold, survey
     )
     bold = book.add_format({"bold": True})
     # The sheets are added in reading order; the about sheet is written last, when the counts are known.
-    about = book.add_worksheet(str(_l("About")))
+    about = book.add_worksheet(str(_l("About this file")))
     book_sheet = book.add_worksheet(str(_l("Codebook")))
     data = book.add_worksheet(str(_l("Data")))
     for c, name in enumerate(COLUMNS):

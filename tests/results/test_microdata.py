@@ -125,6 +125,12 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def english(app):
+    """Messages to the admin in English (the file's own language is chosen per file)."""
+    app.config["LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def admin(db, clock):
     return make_user(db, clock.now(), "admin@example.org", "admin", password="")
@@ -321,14 +327,14 @@ def test_comma_separated_csv_reads_back(app, db, programme, admin):
 def test_xlsx_reads_back_with_numbers_as_numbers(app, db, programme, admin, tmp_path):
     body, _summary = make_file(app, db, grant_of(db, admin), programme, admin, fmt="xlsx")
     book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
-    assert book.sheetnames == ["About", "Codebook", "Data"]
+    assert book.sheetnames == ["About this file", "Codebook", "Data"]
     data = [list(r) for r in book["Data"].iter_rows(values_only=True)]
     assert tuple(data[0]) == COLUMNS
     as_text = [["" if v is None else str(v) for v in row] for row in data]
     assert sorted(codes_of(by_person(as_text)).values()) == sorted(CODES)
     assert all(isinstance(row[1], int) and isinstance(row[7], int) for row in data[1:])
     assert {row[2] for row in data[1:]} == {"Grupp 1", "'" + FORMULA_COHORT}
-    about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True)}
+    about = {r[0]: r[1] for r in book["About this file"].iter_rows(values_only=True)}
     assert about["Grant reference"] == "Dnr 2026/123" and about["Persons"] == "4"
     every = [v for sheet in book for row in sheet.iter_rows(values_only=True) for v in row]
     assert not any(isinstance(v, str) and v.startswith(("=", "+", "-", "@")) for v in every)
@@ -376,8 +382,29 @@ def test_the_command_line_writes_the_same_file_through_the_same_function(
     assert out.read_bytes() == written and not (tmp_path / "grant.zip.part").exists()
     replaced = runner.invoke(args=[*args, "--replace", "--format", "xlsx"])
     assert replaced.exit_code == 0 and "file 2)" in replaced.output
-    assert openpyxl.load_workbook(io.BytesIO(out.read_bytes())).sheetnames == ["About", "Codebook", "Data"]
+    assert openpyxl.load_workbook(io.BytesIO(out.read_bytes())).sheetnames == [
+        "About this file",
+        "Codebook",
+        "Data",
+    ]
     events = AuditEvent.select().where(AuditEvent.action == "microdata.exported").order_by(AuditEvent.id)
     assert [(e.user_id, json.loads(e.details)["file"]) for e in events] == [(None, 1), (None, 2)]
     other = runner.invoke(args=[*args[:-2], "--recipient", "Other", "--out", str(tmp_path / "x.zip")])
     assert other.exit_code == 1 and "recorded with recipient KI" in other.output
+
+
+def test_in_swedish_the_codebook_speaks_swedish_and_the_survey_words_are_its_own(app, db, programme, admin):
+    grant = grant_of(db, admin)
+    stream = io.BytesIO()
+    with app.app_context():
+        wanted = MicrodataRequest(grant, [programme], "xlsx", "sv")
+        export_microdata(db, MADE, STOCKHOLM, wanted, stream, 5, SURVEY, admin)
+    book = openpyxl.load_workbook(io.BytesIO(stream.getvalue()), read_only=True)
+    assert book.sheetnames == ["Om filen", "Kodbok", "Data"]
+    about = {r[0]: r[1] for r in book["Om filen"].iter_rows(values_only=True)}
+    assert about["Avtalets diarienummer"] == "Dnr 2026/123" and about["Personer"] == "4"
+    lines = [list(r) for r in book["Kodbok"].iter_rows(values_only=True)]
+    assert lines[0] == ["Variabel", "Beskrivning", "Kod", "Betydelse"]
+    assert ["who5_1", "Jag har känt mig glad och på gott humör", None, None] in lines
+    assert [None, None, 5, "Hela tiden"] in lines and [None, None, 1, "Ja"] in lines
+    assert tuple(next(book["Data"].iter_rows(values_only=True))) == COLUMNS  # names stay as they are

@@ -96,7 +96,7 @@ def test_a_second_file_for_a_grant_only_replaces_the_first(app, db, clock, progr
     replaced = client.post(PAGE, data=form(client, programme, fmt="xlsx", replace="y"))
     assert replaced.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(replaced.get_data()), read_only=True)
-    assert book.sheetnames == ["About", "Codebook", "Data"]
+    assert book.sheetnames == ["About this file", "Codebook", "Data"]
     rows = list(book["Data"].iter_rows(values_only=True))
     assert rows[0] == COLUMNS and len(rows) == 23
     files = [
