@@ -408,3 +408,25 @@ def test_in_swedish_the_codebook_speaks_swedish_and_the_survey_words_are_its_own
     assert ["who5_1", "Jag har känt mig glad och på gott humör", None, None] in lines
     assert [None, None, 5, "Hela tiden"] in lines and [None, None, 1, "Ja"] in lines
     assert tuple(next(book["Data"].iter_rows(values_only=True))) == COLUMNS  # names stay as they are
+
+
+def test_several_programmes_in_one_file_each_audited_with_its_own_counts(app, db, programme, admin, clock):
+    other = make_programme(db, clock.now(), "Annan", offsets=[6])
+    make_participants(db, clock.now(), other, ["ANNAN-1,2025-07-20,annan@example.org,,en,X,,"], header=HEADER)
+    run_tick(app, db, at(2026, 1, 21))
+    grant = grant_of(db, admin)
+    stream = io.BytesIO()
+    with app.app_context():
+        wanted = MicrodataRequest(grant, [programme, other], "csv", "en")
+        summary = export_microdata(db, MADE, STOCKHOLM, wanted, stream, 5, SURVEY, admin)
+    table, book, _data, _text = read_zip(stream.getvalue())
+    assert (summary.persons, summary.rows) == (5, 9)
+    annan = [row for row in table[1:] if row[0] == "Annan"]
+    assert len(annan) == 1 and annan[0][2:9] == ["X", "2025-07", "", "", "en", "6", "2026-01"]
+    assert sorted({row[1] for row in table[1:]}) == ["1", "2", "3", "4", "5"]
+    assert ["Programmes", "Annan, Steget Ö"] in book
+    events = AuditEvent.select().where(AuditEvent.action == "microdata.exported").order_by(AuditEvent.id)
+    counts = {
+        e.programme_id: (json.loads(e.details)["persons"], json.loads(e.details)["rows"]) for e in events
+    }
+    assert counts == {other.id: (1, 1), programme.id: (4, 8)}
