@@ -45,6 +45,7 @@ from followup.answers.surveys import Survey
 from followup.cells import neutralise
 from followup.i18n import _l
 from followup.models import (
+    AuditEvent,
     Cohort,
     Invitation,
     Outcome,
@@ -58,6 +59,7 @@ from followup.models import (
 from followup.results.measures import ACTIVITY_LABELS, HELPED_LABELS, NEXT_STEP_LABELS, SA_LABELS
 
 FORMATS = ("csv", "xlsx")
+EXPORTED = "microdata.exported"  # the audit log's action for a file made
 CHUNK = 500  # people read from the database at a time
 DATA_FILE = "microdata.csv"
 CODEBOOK_FILE = "codebook.csv"
@@ -317,6 +319,49 @@ def list_grants() -> list[ResearchGrant]:
     return list(ResearchGrant.select().order_by(ResearchGrant.agreed_on.desc(), ResearchGrant.id.desc()))
 
 
+@dataclass(frozen=True)
+class FileMade:
+    """One programme's part of a file made for a grant, as the audit log recorded it."""
+
+    at: datetime
+    by: str
+    grant: str
+    file: int
+    programme: str
+    persons: int
+    rows: int
+    format: str
+
+
+def files_made(limit: int = 200) -> list[FileMade]:
+    """Return the microdata files recorded in the audit log, newest first: which went to which grant."""
+    events = (
+        AuditEvent.select(AuditEvent, User, Programme)
+        .join(User, JOIN.LEFT_OUTER)
+        .switch(AuditEvent)
+        .join(Programme, JOIN.LEFT_OUTER)
+        .where(AuditEvent.action == EXPORTED)
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
+    found = []
+    for event in events:
+        details = json.loads(event.details)
+        found.append(
+            FileMade(
+                at=event.at,
+                by=event.user.display_name if event.user_id else "",
+                grant=details.get("grant", ""),
+                file=details.get("file", 0),
+                programme=event.programme.name if event.programme_id else "",
+                persons=details.get("persons", 0),
+                rows=details.get("rows", 0),
+                format=details.get("format", ""),
+            )
+        )
+    return found
+
+
 # -- the file -----------------------------------------------------------------------------------
 
 
@@ -374,7 +419,7 @@ def export_microdata(
             audit.record(
                 db,
                 now,
-                "microdata.exported",
+                EXPORTED,
                 user,
                 programme,
                 grant=grant.reference,

@@ -26,6 +26,7 @@ from followup.results.microdata import (
     MicrodataRefused,
     MicrodataRequest,
     export_microdata,
+    files_made,
     list_grants,
     record_grant,
 )
@@ -154,6 +155,7 @@ def page():
             form=form,
             error=error,
             grants=list_grants(),
+            files=files_made(),
             zone=_runtime().settings.zone,
             threshold=current_app.config["SUPPRESSION_THRESHOLD"],
         ),

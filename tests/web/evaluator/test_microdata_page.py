@@ -85,6 +85,9 @@ def test_the_admin_downloads_the_file_and_it_names_no_one(app, db, clock, progra
     page = client.get(PAGE).get_data(as_text=True)
     assert "Dnr 2026/77" in page and "Göteborgs universitet" in page
     assert 'href="/staff/audit?action=microdata.exported"' in page
+    made = page[page.index("Files made") :]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", made[: made.index("</table>")])
+    assert cells == ["Dnr 2026/77", "1", "2026-09-01 12:00", "Admin", "Steget Ö", "11", "22", "CSV"]
 
 
 def test_a_second_file_for_a_grant_only_replaces_the_first(app, db, clock, programme, people):
