@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import io
 import logging
+import os
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,11 +22,11 @@ from followup.accounts.links import issue_link
 from followup.accounts.roles import RoleError
 from followup.accounts.users import UserError, create_user, list_users
 from followup.answers.answering import check_fingerprints
-from followup.answers.surveys import SurveyError
+from followup.answers.surveys import SurveyError, latest
 from followup.clock import FixedClock
 from followup.i18n import _l
 from followup.instance import private_folder
-from followup.models import Message, OneTimeLink, Participant, Programme, Role, day_list
+from followup.models import Message, OneTimeLink, Participant, Programme, ResearchGrant, Role, day_list
 from followup.plan.importing import (
     MAX_FILE_BYTES,
     ImportRejected,
@@ -37,6 +38,7 @@ from followup.plan.programmes import ProgrammeError, create_programme, find_prog
 from followup.plan.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
 from followup.results.exports import as_json, write_csv, write_xlsx
 from followup.results.measures import ACTIVITIES
+from followup.results.microdata import MicrodataRefused, MicrodataRequest, export_microdata, record_grant
 from followup.results.reporting import assumptions_for, make_report
 from followup.sending.scheduler_lock import SchedulerBusy
 
@@ -141,6 +143,7 @@ def commands() -> list[click.Command]:
         participants,
         tick_command,
         report,
+        microdata,
         status_command,
         contacts_command,
         serve,
@@ -504,6 +507,109 @@ def report(programme_name: str, fmt: str, language: str | None, separator: str, 
             written.write(content.getvalue())
     except OSError:
         raise click.ClickException(str(_l("%(file)s cannot be written.", file=out))) from None
+
+
+@click.command(
+    cls=Command,
+    help=_l("Write pseudonymised microdata for a research agreement (one file per grant), audited."),
+)
+@option(
+    "--programme",
+    "programme_names",
+    required=True,
+    multiple=True,
+    metavar=_l("NAME"),
+    help=_l("The programme's name (repeat for several)."),
+)
+@option("--grant", "reference", required=True, metavar=_l("REFERENCE"), help=_l("The agreement's reference."))
+@option("--recipient", default="", metavar=_l("NAME"), help=_l("The organisation receiving the file."))
+@option(
+    "--agreed-on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    metavar=_l("YYYY-MM-DD"),
+    help=_l("The date of the agreement."),
+)
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx"]),
+    default="csv",
+    show_default=True,
+    help=_l("csv: a ZIP of the data and its codebook; xlsx: one workbook."),
+)
+@option("--language", type=click.Choice(["sv", "en"]), default=None, help=_l("The language of the labels."))
+@option("--separator", type=click.Choice([";", ","]), default=";", show_default=True, help=_l("CSV only."))
+@option("--replace", is_flag=True, help=_l("Replace the file already made for this grant."))
+@option(
+    "--out",
+    "--output",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    metavar=_l("FILE"),
+    help=_l("The file to write."),
+)
+@with_appcontext
+def microdata(
+    programme_names: tuple[str, ...],
+    reference: str,
+    recipient: str,
+    agreed_on: datetime | None,
+    fmt: str,
+    language: str | None,
+    separator: str,
+    replace: bool,
+    out: str,
+) -> None:
+    """Write pseudonymised microdata for a research agreement (one file per grant), audited."""
+    runtime = _connected()
+    config = current_app.config
+    now = runtime.clock.now()
+    found = [_programme(name) for name in dict.fromkeys(programme_names)]
+    known = ResearchGrant.get_or_none(ResearchGrant.reference == " ".join(reference.split()))
+    if known is None and (not recipient or agreed_on is None):
+        raise click.ClickException(str(_l("A new grant needs --recipient and --agreed-on.")))
+    part = Path(out + ".part")
+    try:
+        grant = record_grant(
+            runtime.db,
+            now,
+            reference,
+            recipient or known.recipient,
+            agreed_on.date() if agreed_on else known.agreed_on,
+            None,
+        )
+        wanted = MicrodataRequest(grant, found, fmt, language or config["LANGUAGE"], separator, replace)
+        # Personal data: readable by the owner only, and in place only once the file is recorded.
+        with open(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as stream:
+            summary = export_microdata(
+                runtime.db,
+                now,
+                runtime.settings.zone,
+                wanted,
+                stream,
+                config["SUPPRESSION_THRESHOLD"],
+                latest(runtime.surveys, "standard"),
+                None,
+            )
+        part.replace(out)
+    except MicrodataRefused as exc:
+        part.unlink(missing_ok=True)
+        raise click.ClickException(str(exc)) from None
+    except OSError:
+        part.unlink(missing_ok=True)
+        raise click.ClickException(str(_l("%(file)s cannot be written.", file=out))) from None
+    click.echo(
+        _l(
+            "Wrote %(file)s for grant %(reference)s (file %(number)d): %(persons)d people, %(rows)d rows.",
+            file=out,
+            reference=grant.reference,
+            number=summary.file_number,
+            persons=summary.persons,
+            rows=summary.rows,
+        )
+    )
 
 
 @click.command(cls=Command, help=_l("Run the web server and the scheduler together (the embedded default)."))

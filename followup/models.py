@@ -313,6 +313,22 @@ class AuditEvent(BaseModel):
     details = TextField(default="{}")
 
 
+class ResearchGrant(BaseModel):
+    """A research agreement (its reference, recipient and date) and the microdata files made for it.
+
+    One file per grant: a second is made only when the admin says it replaces the first.
+    Which file went when, with its counts, is in the audit log (action microdata.exported).
+    """
+
+    reference = CharField(unique=True)  # the agreement's reference, such as its diarienummer
+    recipient = CharField()  # the organisation that receives the file
+    agreed_on = DateField()
+    recorded_at = UTCDateTimeField()
+    recorded_by = ForeignKeyField(User, null=True, backref="grants", on_delete="SET NULL")
+    files = IntegerField(default=0)
+    last_file_at = UTCDateTimeField(null=True)
+
+
 MODELS = [
     Programme,
     Wave,
@@ -332,4 +348,5 @@ MODELS = [
     OneTimeLink,
     StaffSession,
     AuditEvent,
+    ResearchGrant,
 ]

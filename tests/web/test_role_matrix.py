@@ -103,6 +103,7 @@ EXPECTED = {
     "results.overview": {"GET": results_of_programme_a(200)},
     "results.chart_image": {"GET": results_of_programme_a(200)},
     "results.download": {"GET": results_of_programme_a(200)},
+    "microdata.page": {"GET": only({"admin": 200}), "POST": only({"admin": 400})},
 }
 
 

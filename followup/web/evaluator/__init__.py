@@ -1,4 +1,5 @@
-"""The evaluator's results pages: published figures of a programme, its charts and its files."""
+"""The evaluator's results pages: published figures of a programme, its charts and its files; and the
+admin's microdata for a research agreement."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the results pages."""
-    from followup.web.evaluator import routes
+    from followup.web.evaluator import microdata, routes
 
     app.register_blueprint(routes.bp)
+    app.register_blueprint(microdata.bp)
