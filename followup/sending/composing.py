@@ -4,17 +4,33 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 
+from followup.plan.organiser import organiser_for
 from followup.sending.sender import Composed
 
 
 def compose(
-    kind: str, channel: str, language: str, link: str, optout: str, programme: str, last_day: date
+    kind: str,
+    channel: str,
+    language: str,
+    link: str,
+    optout: str,
+    programme: str,
+    last_day: date,
+    programme_id: int | None = None,
 ) -> Composed:
-    """Render one message; must run inside the application context."""
-    context = {"link": link, "optout": optout, "programme": programme, "last_day": last_day.isoformat()}
+    """Render one message, naming the organiser of programme `programme_id`, in the app context."""
+    config = current_app.config
+    organisation = organiser_for(programme_id, config["WHO_IS_ASKING"], config["BASE_URL"])
+    context = {
+        "link": link,
+        "optout": optout,
+        "programme": programme,
+        "last_day": last_day.isoformat(),
+        "organisation": organisation,
+    }
     with force_locale(language):
         if channel == "sms":
             return Composed(text=render_template(f"sms/{kind}.txt", **context).strip())
@@ -22,4 +38,5 @@ def compose(
             subject=render_template(f"emails/{kind}_subject.txt", **context).strip(),
             text=render_template(f"emails/{kind}.txt", **context),
             html=render_template(f"emails/{kind}.html", **context),
+            sender_name=organisation.sender or "",
         )
