@@ -20,10 +20,13 @@ def compose(
     programme: str,
     last_day: date,
     programme_id: int | None = None,
+    base_url: str | None = None,
 ) -> Composed:
     """Render one message, naming the organiser of programme `programme_id`, in the app context."""
     config = current_app.config
-    organisation = organiser_for(programme_id, config["WHO_IS_ASKING"], config["BASE_URL"])
+    # The notice's address starts as the links' do (the sending settings' base URL).
+    base = config["BASE_URL"] if base_url is None else base_url
+    organisation = organiser_for(programme_id, config["WHO_IS_ASKING"], base)
     context = {
         "link": link,
         "optout": optout,

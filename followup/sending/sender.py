@@ -49,8 +49,9 @@ class Composed:
     sender_name: str = ""  # an e-mail's From display name; empty: that of the configured sender
 
 
-# compose(kind, channel, language, link, opt-out link, programme name, last day to answer, programme id)
-Composer = Callable[[str, str, str, str, str, str, date, int], Composed]
+# compose(kind, channel, language, link, opt-out link, programme name, last day to answer, programme id,
+# base URL)
+Composer = Callable[[str, str, str, str, str, str, date, int, str], Composed]
 
 
 @dataclass
@@ -351,6 +352,7 @@ class Sending:
                 job.programme,
                 last_day,
                 job.programme_id,
+                base,
             )
         return replace(
             words,
