@@ -551,3 +551,12 @@ def test_the_notice_address_is_the_route_s(app, two_organisers):
     own, _plain, _links = two_organisers
     with app.test_request_context():
         assert url_for("participant.privacy", programme_id=own.id) == notice_path(own.id)
+
+
+def test_the_closed_link_page_names_the_programme_s_organiser(app, two_organisers, clock):
+    _own, _plain, links = two_organisers
+    clock.set(NOW + timedelta(days=61))
+    closed = app.test_client().get(links["N1"])
+    assert closed.status_code == 410
+    assert "Uppföljningen görs av Samordningsförbundet Norr." in text_of(closed)
+    assert "Samordningsförbundet Exempel" not in text_of(closed)
