@@ -34,7 +34,14 @@ from followup.plan.importing import (
     import_participants,
     read_rows,
 )
-from followup.plan.programmes import ProgrammeError, create_programme, find_programme, list_programmes
+from followup.plan.programmes import (
+    DetailsError,
+    ProgrammeError,
+    clean_details,
+    create_programme,
+    find_programme,
+    list_programmes,
+)
 from followup.plan.scheduling import DEFAULT_OFFSETS, DEFAULT_WINDOW_DAYS, add_months
 from followup.results.exports import as_json, write_csv, write_xlsx
 from followup.results.measures import ACTIVITIES
@@ -217,13 +224,40 @@ def programme() -> None:
     metavar=_l("DAYS"),
     help=_l("Days after the invitation to remind, comma separated; empty for none."),
 )
+@option(
+    "--organisation",
+    default="",
+    metavar=_l("NAME"),
+    help=_l("The organisation participants see; without it, FOLLOWUP_ORGANISATION."),
+)
+@option("--contact-email", default="", metavar=_l("EMAIL"), help=_l("The contact person's e-mail address."))
+@option("--contact-phone", default="", metavar=_l("PHONE"), help=_l("The contact person's phone number."))
+@option("--sender-name", default="", metavar=_l("NAME"), help=_l("The sender's name on the e-mails."))
 @with_appcontext
-def programme_create(name: str, waves: str, window_days: int, channels: str, reminders: str) -> None:
+def programme_create(
+    name: str,
+    waves: str,
+    window_days: int,
+    channels: str,
+    reminders: str,
+    organisation: str,
+    contact_email: str,
+    contact_phone: str,
+    sender_name: str,
+) -> None:
     """Create a programme with its follow-up waves and contact plan."""
     runtime = _connected()
     try:
         offsets = day_list(waves)
         reminder_days = day_list(reminders)
+        details = clean_details(
+            {
+                "organisation": organisation,
+                "contact_email": contact_email,
+                "contact_phone": contact_phone,
+                "sender_name": sender_name,
+            }
+        )
         found = create_programme(
             runtime.db,
             runtime.clock.now(),
@@ -232,10 +266,15 @@ def programme_create(name: str, waves: str, window_days: int, channels: str, rem
             window_days,
             channel_policy=channels,
             reminder_days=reminder_days,
+            details=details,
         )
     except ValueError:
         raise click.BadParameter(
             str(_l("--waves and --reminders take whole numbers such as 6,12,24"))
+        ) from None
+    except DetailsError as exc:
+        raise click.ClickException(
+            " ".join(f"--{name.replace('_', '-')}: {message}" for name, message in exc.errors.items())
         ) from None
     except ProgrammeError as exc:
         raise click.ClickException(str(exc)) from None

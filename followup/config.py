@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from followup.instance import private_folder, write_private
+from followup.plan.organiser import Organisation
 from followup.sending.delivery.email import check_sender
 
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
@@ -55,20 +55,10 @@ SETTINGS: list[tuple[str, object, type]] = [
     ("ORGANISATION", None, str),
     ("CONTACT_EMAIL", None, str),
     ("CONTACT_PHONE", None, str),
-    ("PRIVACY_URL", None, str),
+    ("PRIVACY_URL", None, str),  # these four: the default for programmes that name no organiser
     ("STAFF_IDLE_MINUTES", 30, int),
     ("STAFF_LIFETIME_HOURS", 12, int),
 ]
-
-
-@dataclass(frozen=True)
-class Organisation:
-    """Who is asking: named on the pages and in every message, until programmes carry their own."""
-
-    name: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    privacy_url: str | None = None
 
 
 class ConfigError(Exception):

@@ -55,6 +55,18 @@ class Programme(BaseModel):
     reminder_days = CharField(max_length=64, default="7,14")
     # Activity ids that count as self-sufficiency here, comma-separated; empty: the default definition.
     self_sufficiency = CharField(max_length=255, default="")
+    # Who is asking, as participants see it; empty: the instance's FOLLOWUP_ORGANISATION and the rest.
+    organisation = CharField(max_length=200, default="")
+    contact_email = CharField(max_length=254, default="")
+    contact_phone = CharField(max_length=32, default="")  # E.164
+    sender_name = CharField(max_length=100, default="")  # the From display name of the e-mails
+    # The privacy notice (GDPR art. 13) shown on /integritet/<id>; empty: FOLLOWUP_PRIVACY_URL.
+    privacy_controller = TextField(default="")
+    privacy_purpose = TextField(default="")
+    privacy_legal_basis = TextField(default="")
+    privacy_retention = TextField(default="")
+    privacy_rights = TextField(default="")
+    privacy_dpo = TextField(default="")
 
 
 def day_list(text: str) -> list[int]:

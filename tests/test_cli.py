@@ -150,6 +150,27 @@ def test_programme_create_sets_the_contact_plan(runner):
     assert late.exit_code == 1 and "inside the response window" in late.output
 
 
+def test_programme_create_names_its_organiser(runner):
+    created = runner.invoke(
+        args=[
+            "programme", "create", "Steget", "--organisation", "Samordningsförbundet Norr",
+            "--contact-email", "norr@example.org", "--contact-phone", "0911-123 45",
+            "--sender-name", "Steget",
+        ]
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    stored = Programme.get()
+    assert (stored.organisation, stored.contact_email, stored.contact_phone, stored.sender_name) == (
+        "Samordningsförbundet Norr",
+        "norr@example.org",
+        "+4691112345",
+        "Steget",
+    )
+    wrong = runner.invoke(args=["programme", "create", "X", "--contact-phone", "12", "--contact-email", "x"])
+    assert wrong.exit_code == 1 and "--contact-phone:" in wrong.output and "--organisation:" in wrong.output
+    assert Programme.select().count() == 1
+
+
 def test_status_and_contacts_for_staff(runner, tmp_path):
     path = write_csv(
         tmp_path, "code,exit_date,email\nA1,2025-10-01,a@example.org\nA2,2025-10-01,b@example.org\n"

@@ -75,3 +75,26 @@ def test_migration_0005_carries_existing_responses_over_as_countable_answers(dat
     finally:
         database.close()
         database.close_all()
+
+
+def test_migration_0007_leaves_existing_programmes_with_the_instance_s_organiser(database_url):
+    from followup.db import bind, migration_runner, open_database
+    from followup.models import Programme
+    from followup.plan.organiser import Organisation, organiser_for
+
+    database = bind(open_database(database_url))
+    database.connect()
+    try:
+        migration_runner(database).up(target="0006_staff_accounts")
+        database.execute_sql(
+            "INSERT INTO programme (name, created_at, channel_policy, reminder_days, self_sufficiency) "
+            "VALUES ('Steget', '2026-01-15 12:00:00', 'email_only', '7', '')"
+        )
+        migrate(database)
+        programme = Programme.get()
+        assert (programme.organisation, programme.contact_phone, programme.privacy_controller) == ("", "", "")
+        instance = Organisation("Förbundet", "info@example.org", "08-12 34 56", "https://example.org/pu")
+        assert organiser_for(programme.id, instance, "https://f.example.org") == instance
+    finally:
+        database.close()
+        database.close_all()

@@ -4,19 +4,38 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import render_template
+from flask import current_app, render_template
 from flask_babel import force_locale
 
+from followup.plan.organiser import organiser_for
 from followup.sending.sender import Composed
 
 
 def compose(
-    kind: str, channel: str, language: str, link: str, optout: str, programme: str, last_day: date
+    kind: str,
+    channel: str,
+    language: str,
+    link: str,
+    optout: str,
+    programme: str,
+    last_day: date,
+    programme_id: int | None = None,
+    base_url: str | None = None,
 ) -> Composed:
-    """Render one message; must run inside the application context."""
+    """Render one message, naming the organiser of programme `programme_id`, in the app context."""
     # A fresh link asked for by a coordinator carries the invitation's own words.
     kind = "invitation" if kind == "resend" else kind
-    context = {"link": link, "optout": optout, "programme": programme, "last_day": last_day.isoformat()}
+    config = current_app.config
+    # The notice's address starts as the links' do (the sending settings' base URL).
+    base = config["BASE_URL"] if base_url is None else base_url
+    organisation = organiser_for(programme_id, config["WHO_IS_ASKING"], base)
+    context = {
+        "link": link,
+        "optout": optout,
+        "programme": programme,
+        "last_day": last_day.isoformat(),
+        "organisation": organisation,
+    }
     with force_locale(language):
         if channel == "sms":
             return Composed(text=render_template(f"sms/{kind}.txt", **context).strip())
@@ -24,4 +43,5 @@ def compose(
             subject=render_template(f"emails/{kind}_subject.txt", **context).strip(),
             text=render_template(f"emails/{kind}.txt", **context),
             html=render_template(f"emails/{kind}.html", **context),
+            sender_name=organisation.sender or "",
         )

@@ -25,7 +25,7 @@ from followup.answers import tokens
 from followup.db import statement
 from followup.models import Contact, Invitation, Message, Participant, Programme, Token, window_open
 from followup.sending.delivery import Senders
-from followup.sending.delivery.email import Email, build_email, list_id
+from followup.sending.delivery.email import Email, build_email, list_id, with_display_name
 from followup.sending.delivery.pacing import Pacer
 from followup.sending.delivery.transport import (
     DeliveryError,
@@ -46,10 +46,12 @@ class Composed:
     text: str
     subject: str = ""
     html: str = ""
+    sender_name: str = ""  # an e-mail's From display name; empty: that of the configured sender
 
 
-# compose(kind, channel, language, link, opt-out link, programme name, last day to answer)
-Composer = Callable[[str, str, str, str, str, str, date], Composed]
+# compose(kind, channel, language, link, opt-out link, programme name, last day to answer, programme id,
+# base URL)
+Composer = Callable[[str, str, str, str, str, str, date, int, str], Composed]
 
 
 @dataclass
@@ -161,6 +163,7 @@ class _Job:
     participant_id: int
     language: str
     programme: str
+    programme_id: int
     address: str
     token: str
     optout_token: str = ""
@@ -182,6 +185,7 @@ def _job_sql() -> str:
             Participant.opted_out_at,
             Participant.sms_opted_out_at,
             Programme.name.alias("programme"),
+            Programme.id.alias("programme_id"),
             Contact.email,
             Contact.phone,
         )
@@ -292,6 +296,7 @@ class Sending:
             participant_id=row["participant_id"],
             language=row["language"],
             programme=row["programme"],
+            programme_id=row["programme_id"],
             address=address,
             token=token,
             optout_token=optout,
@@ -334,7 +339,7 @@ class Sending:
 
     def _words_for(self, job: _Job) -> Composed:
         last_day = (job.expires_at - timedelta(seconds=1)).astimezone(self.settings.zone).date()
-        key = (job.kind, job.channel, job.language, job.programme, last_day)
+        key = (job.kind, job.channel, job.language, job.programme_id, job.programme, last_day)
         words = self._words.get(key)
         if words is None:
             base = self.settings.base_url
@@ -346,6 +351,8 @@ class Sending:
                 f"{base}/u/{_OPTOUT_SLOT}",
                 job.programme,
                 last_day,
+                job.programme_id,
+                base,
             )
         return replace(
             words,
@@ -357,7 +364,7 @@ class Sending:
     def _email_for(self, job: _Job, now: datetime) -> Email:
         words = self._words_for(job)
         return build_email(
-            sender=self.settings.mail_from,
+            sender=with_display_name(self.settings.mail_from, words.sender_name),
             to=job.address,
             subject=words.subject,
             text=words.text,

@@ -6,6 +6,7 @@ the browser is sent on to /enkat, so the token stays out of history and Referer 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from babel.dates import format_date
@@ -29,10 +30,12 @@ from followup.answers.responses import record_response
 from followup.answers.surveys import AnswerError, Page, Survey, latest
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken, UnknownToken, lookup, resolve
 from followup.i18n import use_language
-from followup.models import Invitation, Token, window_open
+from followup.models import Invitation, Programme, Token, window_open
+from followup.plan.organiser import has_notice, organiser_of, organiser_of_participant
 from followup.plan.scheduling import what_comes_next
 from followup.web.forms import CsrfForm, error_messages, page_fields, render_fields, submitted_answers
 from followup.web.redirects import local_path
+from followup.web.roles import PUBLIC, requires
 
 bp = Blueprint("participant", __name__)
 # The pages print the token with csrf_token() rather than through a form object: cheaper, and a
@@ -62,6 +65,34 @@ def favicon():
 def accessibility():
     """Show the accessibility statement."""
     return render_template("participant/accessibility.html")
+
+
+@bp.get("/integritet/<int:programme_id>")
+@requires(PUBLIC)
+def privacy(programme_id: int):
+    """Show a programme's privacy notice: who holds the data, why, on what ground, how long, one's rights.
+
+    Addressed by the programme, not by the participant: it says nothing about anyone who answers,
+    and the survey pages link to it without their session or link showing in the address.
+    """
+    programme = Programme.get_or_none(Programme.id == programme_id)
+    if programme is None or not has_notice(programme):
+        abort(404)
+    return render_template(
+        "participant/privacy.html",
+        programme=programme,
+        # This page is the notice: no link to itself.
+        organisation=replace(organiser_of(programme, _default_organiser(), None), privacy_url=None),
+    )
+
+
+def _default_organiser():
+    return current_app.config["WHO_IS_ASKING"]
+
+
+def _organiser(participant_id: int):
+    """Return who is asking this participant: their programme's organiser, else the instance's."""
+    return organiser_of_participant(participant_id, _default_organiser())
 
 
 @bp.get("/sprak/<language>")
@@ -224,7 +255,11 @@ def stop_all():
     if request.method == "POST" and form.validate_on_submit():
         runtime = _runtime()
         opt_out(runtime.db, visit.participant_id, runtime.clock.now(), "survey")
-        return render_template("participant/stopped.html", programme=visit.programme)
+        return render_template(
+            "participant/stopped.html",
+            programme=visit.programme,
+            organisation=_organiser(visit.participant_id),
+        )
     return _render("participant/stop_all.html", visit, survey)
 
 
@@ -236,14 +271,24 @@ def stop(token: str):
         abort(404)
     participant = invitation.participant
     use_language(session.get("lang") or participant.language)
+    context = {
+        "programme": participant.programme.name,
+        "organisation": organiser_of(
+            participant.programme, _default_organiser(), _notice(participant.programme_id)
+        ),
+    }
     if request.method == "POST":
         one_click = request.form.get("List-Unsubscribe") == "One-Click"
         runtime = _runtime()
         opt_out(runtime.db, participant.id, runtime.clock.now(), "one-click" if one_click else "link")
-        return render_template("participant/stopped.html", programme=participant.programme.name)
+        return render_template("participant/stopped.html", **context)
     if participant.opted_out_at is not None:
-        return render_template("participant/stopped.html", programme=participant.programme.name)
-    return render_template("participant/stop.html", programme=participant.programme.name)
+        return render_template("participant/stopped.html", **context)
+    return render_template("participant/stop.html", **context)
+
+
+def _notice(programme_id: int) -> str:
+    return url_for("participant.privacy", programme_id=programme_id)
 
 
 def _current(allow_answered: bool = False) -> tuple[Visit, Survey]:
@@ -286,6 +331,7 @@ def _render(template: str, visit: Visit, survey: Survey, **context):
         survey=survey,
         language=language,
         programme=visit.programme,
+        organisation=_organiser(visit.participant_id),
         last_day=(visit.expires_at - timedelta(seconds=1)).astimezone(zone).date(),
         **context,
     )
@@ -328,7 +374,8 @@ def _keep_valid(current: Page, submitted: dict, answers: dict) -> dict:
 
 def _closed_page(kind: str, status: int, invitation: Invitation | None = None):
     use_language(session.get("lang") or (invitation.participant.language if invitation else None))
-    return make_response(render_template(f"participant/{kind}_closed.html"), status)
+    context = {"organisation": _organiser(invitation.participant_id)} if invitation else {}
+    return make_response(render_template(f"participant/{kind}_closed.html", **context), status)
 
 
 def unknown_link(response) -> bool:

@@ -8,7 +8,8 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from followup.answers.optout import keyword, opt_in_sms, opt_out_sms
-from followup.models import Contact, Participant
+from followup.models import Contact, Invitation, Message, Participant
+from followup.plan.organiser import organiser_of_participant
 from followup.sending.tracking import record_status
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -52,13 +53,38 @@ def inbound():
     elif word == "start":
         opt_in_sms(runtime.db, sender)
     elif word == "help":
-        language = (
-            Participant.select(Participant.language).join(Contact).where(Contact.phone == sender).scalar()
-            or current_app.config["LANGUAGE"]
+        participant = _texted(sender)
+        language = participant.language if participant else current_app.config["LANGUAGE"]
+        config = current_app.config
+        organisation = (
+            organiser_of_participant(participant.id, config["WHO_IS_ASKING"], config["BASE_URL"])
+            if participant
+            else config["WHO_IS_ASKING"]
         )
         with force_locale(language):
-            reply.message(render_template("sms/help.txt").strip())
+            reply.message(render_template("sms/help.txt", organisation=organisation).strip())
     return Response(str(reply), mimetype="application/xml")
+
+
+def _texted(phone: str) -> Participant | None:
+    """Return the participant with this number who was sent an SMS last (any with it if none was)."""
+    last_texted = (
+        Participant.select(Participant.id, Participant.language)
+        .join(Contact)
+        .switch(Participant)
+        .join(Invitation)
+        .join(Message)
+        .where((Contact.phone == phone) & (Message.channel == "sms") & Message.sent_at.is_null(False))
+        .order_by(Message.sent_at.desc(), Message.id.desc())
+        .first()
+    )
+    return last_texted or (
+        Participant.select(Participant.id, Participant.language)
+        .join(Contact)
+        .where(Contact.phone == phone)
+        .order_by(Participant.id.desc())
+        .first()
+    )
 
 
 @bp.errorhandler(403)

@@ -94,3 +94,131 @@ def test_an_unknown_programme_is_named_in_swedish_by_default(app, db):
     with app.test_request_context(), pytest.raises(ProgrammeError) as caught:
         find_programme("Steget Fram")
     assert str(caught.value) == "Det finns ingen insats som heter 'Steget Fram'."
+
+
+# --- the organiser and the privacy notice -------------------------------------------------------
+
+NOTICE = {
+    "privacy_controller": "Samordningsförbundet Exempel, Box 1, 821 00 Bollnäs",
+    "privacy_purpose": "To learn how participants are doing after the programme.",
+    "privacy_legal_basis": "Public interest (GDPR art. 6.1 e).",
+    "privacy_retention": "Contact details until the last follow-up; answers for ten years.",
+    "privacy_rights": "You may ask to see, correct or erase your data.",
+}
+
+
+def test_details_are_cleaned_the_phone_kept_in_e164():
+    from followup.plan.programmes import clean_details
+
+    details = clean_details(
+        {
+            "organisation": " Samordningsförbundet Exempel ",
+            "contact_email": "uppfoljning@example.org",
+            "contact_phone": "0650-55 55 55",
+            "sender_name": "Steget, Bollnäs",
+            **NOTICE,
+            "privacy_rights": "Line one\r\nline two",
+        }
+    )
+    assert details.organisation == "Samordningsförbundet Exempel"
+    assert details.contact_phone == "+46650555555"
+    assert details.privacy_rights == "Line one\nline two"
+    assert details.privacy_dpo == ""  # the officer is optional
+    assert clean_details({}) == type(details)()  # nothing given: the instance's defaults apply
+
+
+@pytest.mark.parametrize(
+    ("given", "wrong"),
+    [
+        ({"organisation": "X", "contact_email": "uppfoljning"}, {"contact_email"}),
+        ({"organisation": "X", "contact_email": "a@b.se, c@d.se"}, {"contact_email"}),
+        ({"organisation": "X", "contact_phone": "12"}, {"contact_phone"}),
+        ({"organisation": "X", "contact_phone": "ring mig"}, {"contact_phone"}),
+        ({"contact_email": "a@example.org"}, {"organisation"}),  # whose contact is it?
+        ({"organisation": "Två\nrader"}, {"organisation"}),
+        ({"sender_name": "x" * 101}, {"sender_name"}),
+        ({"privacy_controller": "Kommunen"}, set(list(NOTICE)[1:])),  # a notice needs every part
+        ({"privacy_dpo": "dso@example.org"}, set(NOTICE)),
+        ({**NOTICE, "privacy_purpose": "x" * 4001}, {"privacy_purpose"}),
+    ],
+)
+def test_wrong_details_are_named_field_by_field(given, wrong):
+    from followup.plan.programmes import DetailsError, clean_details
+
+    with pytest.raises(DetailsError) as raised:
+        clean_details(given)
+    assert set(raised.value.errors) == wrong
+
+
+def test_a_programme_is_created_with_its_details_and_renamed_with_them(db, clock):
+    from followup.plan.programmes import DetailsError, clean_details, details_of, update_programme
+
+    details = clean_details({"organisation": "Förbundet", "contact_phone": "070-174 06 05", **NOTICE})
+    created = create_programme(db, clock.now(), "Steget", details=details)
+    assert details_of(Programme.get_by_id(created.id)) == details
+    create_programme(db, clock.now(), "Steget Fram")
+
+    changed = clean_details({**details.__dict__, "contact_phone": "0701740606", "sender_name": "Steget"})
+    change = update_programme(db, created, "Steget Bollnäs", changed)
+    stored = Programme.get_by_id(created.id)
+    assert (stored.name, stored.contact_phone, stored.sender_name) == (
+        "Steget Bollnäs",
+        "+46701740606",
+        "Steget",
+    )
+    assert change["changed"] == ["name", "contact_phone", "sender_name"]
+    assert change["before"] == {"name": "Steget", "sender_name": ""}
+    assert change["after"] == {"name": "Steget Bollnäs", "sender_name": "Steget"}
+    assert "0701740606" not in repr(change) and "+46" not in repr(change)  # never a phone number
+    assert update_programme(db, created, "Steget Bollnäs", changed) == {}
+    with pytest.raises(DetailsError) as taken:
+        update_programme(db, created, "Steget Fram", changed)
+    assert set(taken.value.errors) == {"name"}
+    assert Programme.get_by_id(created.id).name == "Steget Bollnäs"
+
+
+def test_a_programme_s_own_organiser_replaces_the_instance_s_as_a_whole(db, clock):
+    from followup.plan.organiser import Organisation, organiser_for, organiser_of_participant
+    from followup.plan.programmes import clean_details, update_programme
+    from tests.factories import make_participant
+
+    instance = Organisation("Instansen", "info@example.org", "08-123 456 78", "https://example.org/pu", None)
+    own = create_programme(db, clock.now(), "Steget")
+    plain = create_programme(db, clock.now(), "Steget Fram")
+    make_participant(db, clock.now(), own, code="P1")
+    make_participant(db, clock.now(), plain, code="P2")
+    assert organiser_for(plain.id, instance, "https://f.example.org") == instance
+    assert organiser_for(None, instance) == instance
+
+    update_programme(
+        db, own, "Steget", clean_details({"organisation": "Förbundet", "contact_phone": "0650555555"})
+    )
+    found = organiser_for(own.id, instance, "https://f.example.org")
+    # Nothing of the instance's contact is mixed in; the privacy page is still the instance's.
+    assert (found.name, found.email, found.phone) == ("Förbundet", None, "0650-55 55 55")
+    assert found.tel == "0650555555" and found.privacy_url == "https://example.org/pu"
+
+    update_programme(db, plain, "Steget Fram", clean_details({**NOTICE, "sender_name": "Steget Fram"}))
+    found = organiser_for(plain.id, instance, "https://f.example.org")
+    assert (found.name, found.email, found.sender) == ("Instansen", "info@example.org", "Steget Fram")
+    assert found.privacy_url == f"https://f.example.org/integritet/{plain.id}"
+    p2 = plain.participants.get()
+    assert organiser_of_participant(p2.id, instance).privacy_url == f"/integritet/{plain.id}"
+    assert organiser_of_participant(own.participants.get().id, instance).name == "Förbundet"
+
+
+def test_the_list_counts_cohorts_and_participants_and_can_be_limited(db, clock):
+    from followup.plan.programmes import list_programmes
+    from tests.factories import make_participant
+
+    a = create_programme(db, clock.now(), "A", offsets=[6, 12])
+    b = create_programme(db, clock.now(), "B")
+    make_participant(db, clock.now(), a, code="P1", cohort="G1")
+    make_participant(db, clock.now(), a, code="P2", cohort="G2")
+    make_participant(db, clock.now(), a, code="P3", cohort="G2")
+    listed = {s.name: s for s in list_programmes()}
+    assert (listed["A"].id, listed["A"].cohorts, listed["A"].participants) == (a.id, 2, 3)
+    assert listed["A"].wave_months == [6, 12]
+    assert (listed["B"].cohorts, listed["B"].participants) == (0, 0)
+    assert [s.name for s in list_programmes({b.id})] == ["B"]
+    assert list_programmes(set()) == []

@@ -54,3 +54,44 @@ def test_an_sms_names_the_organisation_and_goes_on_in_capitals(app, kind, langua
 
 def test_the_english_sms_without_an_organisation_goes_on_in_capitals(app):
     assert message(app, "invitation", "sms", "en").text.startswith("Steget: How are you doing now?")
+
+
+def test_each_programme_s_messages_name_its_own_organiser_and_sender(app, db, clock, outbox):
+    from followup.plan.programmes import clean_details, update_programme
+    from tests.factories import at, make_participants, make_programme, run_tick
+
+    app.config["WHO_IS_ASKING"] = WHO
+    own = make_programme(db, clock.now(), "Steget", channel_policy="both")
+    plain = make_programme(db, clock.now(), "Steget Fram", channel_policy="both")
+    details = {
+        "organisation": "Samordningsförbundet Norr",
+        "contact_email": "norr@example.org",
+        "sender_name": "Steget, Samordningsförbundet Norr",
+        "privacy_controller": "Samordningsförbundet Norr",
+        "privacy_purpose": "Uppföljning.",
+        "privacy_legal_basis": "Allmänt intresse.",
+        "privacy_retention": "Till sista uppföljningen.",
+        "privacy_rights": "Se, rätta, radera.",
+    }
+    update_programme(db, own, "Steget", clean_details(details))
+    make_participants(db, clock.now(), own, ["N1,2025-07-20,n1@example.org,0701740605,sv,G"])
+    make_participants(db, clock.now(), plain, ["F1,2025-07-20,f1@example.org,0701740606,sv,G"])
+    run_tick(app, db, at(2026, 1, 21), base_url="https://followup.example.org")
+
+    emails = {e["To"]: e for e in outbox.emails()}
+    north, other = emails["n1@example.org"], emails["f1@example.org"]
+    assert north["From"].addresses[0].display_name == "Steget, Samordningsförbundet Norr"
+    assert (
+        north["From"].addresses[0].addr_spec == other["From"].addresses[0].addr_spec == "followup@example.org"
+    )
+    assert other["From"].addresses[0].display_name == ""  # as FOLLOWUP_MAIL_FROM has it
+    for body in (north.get_body(("plain",)).get_content(), north.get_body(("html",)).get_content()):
+        assert "Steget, Samordningsförbundet Norr" in body and "norr@example.org" in body
+        assert f"https://followup.example.org/integritet/{own.id}" in body
+        assert "Samordningsförbundet Exempel" not in body and "0650-55 55 55" not in body
+    for body in (other.get_body(("plain",)).get_content(), other.get_body(("html",)).get_content()):
+        assert "Steget Fram, Samordningsförbundet Exempel" in body
+        assert "https://example.org/personuppgifter" in body and "/integritet/" not in body
+    texts = {t.split("\n", 1)[0]: t for t in outbox.sms()}
+    assert "Steget (Samordningsförbundet Norr): Hur går det för dig nu?" in texts["To: +46701740605"]
+    assert "Steget Fram (Samordningsförbundet Exempel): Hur går det" in texts["To: +46701740606"]

@@ -131,10 +131,34 @@ def answer_survey(page, language: str, answers: dict) -> None:
     assert path(page) == "/enkat/granska"
 
 
+NOTICE = {
+    "organisation": "Samordningsförbundet Södra Hälsingland",
+    "contact_email": "uppfoljning@example.org",
+    "contact_phone": "0278-123 45",
+    "privacy_controller": "Samordningsförbundet Södra Hälsingland, Box 1, 821 00 Bollnäs",
+    "privacy_purpose": "Att följa upp hur det går efter insatsen.\n\nSvaren redovisas som statistik.",
+    "privacy_legal_basis": "Uppgift av allmänt intresse (GDPR artikel 6.1 e).",
+    "privacy_retention": "Kontaktuppgifterna raderas efter den sista uppföljningen; svaren sparas i tio år.",
+    "privacy_rights": "Du kan begära att få se, rätta eller radera dina uppgifter, och klaga hos IMY.",
+    "privacy_dpo": "dataskyddsombud@example.org",
+}
+
+
+def give_a_notice(db) -> int:
+    """Give the links' programme its own organiser and privacy notice; return the programme's id."""
+    from followup.models import Programme
+    from followup.plan.programmes import clean_details, update_programme
+
+    programme = Programme.get()
+    update_programme(db, programme, programme.name, clean_details(NOTICE))
+    return programme.id
+
+
 @pytest.mark.parametrize("language", ["sv", "en"])
-def test_every_page_and_state_passes_axe(new_context, axe, links, optout_links, clock, language):
+def test_every_page_and_state_passes_axe(new_context, axe, links, optout_links, clock, db, language):
     page = new_context(bypass_csp=True, locale=language).new_page()
     words = WORDS[language]
+    notice = f"/integritet/{give_a_notice(db)}"
 
     def check(path=None, status=200):
         if path is not None:
@@ -144,11 +168,13 @@ def test_every_page_and_state_passes_axe(new_context, axe, links, optout_links, 
 
     check("/")
     check("/tillganglighet")
+    check(notice)  # the programme's privacy notice
     check("/s/" + "A" * 43, 404)
     check("/enkat", 403)  # no session: opened without the link, or after a long pause
 
     check(links[FIRST[language]])
     assert path(page) == "/enkat"
+    assert page.locator(f'a[href="{notice}"]').count() == 1
     follow(page.get_by_role("link", name=words["start"]))
     check()  # a single choice
     follow(page.get_by_role("button", name=words["next"]))
@@ -398,7 +424,7 @@ WHO_IS_ASKING = Organisation(
 
 @pytest.mark.parametrize("width", [320, 1280])
 def test_every_participant_page_fits_a_320_px_phone(
-    app, new_context, links, optout_links, clock, tmp_path, width
+    app, new_context, links, optout_links, clock, db, tmp_path, width
 ):
     # Screenshots of each page land in tmp_path (run with --basetemp to keep them and look).
     app.config["WHO_IS_ASKING"] = WHO_IS_ASKING  # the longest texts: a long name and address
@@ -414,6 +440,7 @@ def test_every_participant_page_fits_a_320_px_phone(
 
     check("start", "/")
     check("accessibility", "/tillganglighet")
+    check("privacy-notice", f"/integritet/{give_a_notice(db)}")
     check("not-found", "/s/" + "A" * 43, 404)
     check("no-session", "/enkat", 403)
     check("intro", links["S1"])
@@ -445,7 +472,7 @@ def test_every_participant_page_fits_a_320_px_phone(
     for _ in range(10):
         page.goto("/s/" + "B" * 43)
     check("too-many", "/s/" + "C" * 43, 429)
-    assert len(shown) == 21
+    assert len(shown) == 22
 
 
 def test_back_comes_before_next_and_enter_still_goes_forward(new_context, links):

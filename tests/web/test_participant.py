@@ -404,3 +404,147 @@ def test_a_closed_link_says_so_in_the_persons_language(client, links, clock):
     assert english.status_code == 410 and "This follow-up has closed" in english.get_data(as_text=True)
     swedish = client.get(links["E1"])
     assert swedish.status_code == 410 and "This follow-up has closed" not in swedish.get_data(as_text=True)
+
+
+# --- each programme's own organiser and privacy notice -------------------------------------------
+
+NOTICE = {
+    "privacy_controller": "Samordningsförbundet Norr, Storgatan 1, 941 00 Piteå",
+    "privacy_purpose": "Att följa upp hur det går för deltagarna.\n\nSvaren redovisas bara som statistik.",
+    "privacy_legal_basis": "Allmänt intresse (GDPR art. 6.1 e).",
+    "privacy_retention": "Kontaktuppgifterna till sista uppföljningen.",
+    "privacy_rights": "Du kan begära att få se, rätta eller radera dina uppgifter.",
+    "privacy_dpo": "dataskyddsombud@norr.example.org",
+}
+
+
+@pytest.fixture
+def two_organisers(app, db, clock, outbox):
+    """Steget with its own organiser and notice, Steget Fram without: one participant each."""
+    from followup.plan.programmes import clean_details, update_programme
+
+    app.config["WHO_IS_ASKING"] = WHO
+    own = make_programme(db, clock.now(), "Steget")
+    plain = make_programme(db, clock.now(), "Steget Fram")
+    details = clean_details(
+        {"organisation": "Samordningsförbundet Norr", "contact_phone": "0911-123 45", **NOTICE}
+    )
+    update_programme(db, own, "Steget", details)
+    make_participants(db, clock.now(), own, ["N1,2025-07-20,n1@example.org,,sv,G"])
+    make_participants(db, clock.now(), plain, ["F1,2025-07-20,f1@example.org,,sv,G"])
+    clock.set(NOW)
+    run_tick(app, db, NOW)
+    links = {
+        code: outbox.link_for(f"{code.lower()}@example.org").removeprefix("http://localhost")
+        for code in ("N1", "F1")
+    }
+    return own, plain, links
+
+
+def test_a_programme_s_own_organiser_replaces_the_global_one_on_its_pages(app, two_organisers):
+    own, plain, links = two_organisers
+    client = app.test_client()
+    client.get(links["N1"])
+    intro = text_of(client.get("/enkat"))
+    assert "Frågorna kommer från Steget hos Samordningsförbundet Norr." in intro
+    assert "0911-123 45" in intro and "Samordningsförbundet Exempel" not in intro
+    assert "uppfoljning@example.org" not in intro  # nothing of the global organiser mixed in
+    html = client.get("/enkat/sida/now").get_data(as_text=True)
+    assert "Uppföljningen görs av Samordningsförbundet Norr." in text_of(client.get("/enkat/sida/now"))
+    assert f'href="/integritet/{own.id}"' in html and "example.org/personuppgifter" not in html
+    thanks = client.get(answer_survey(client, links["N1"], FULL).headers["Location"])
+    assert "Samordningsförbundet Norr" in text_of(thanks) and "Samordningsförbundet Exempel" not in text_of(
+        thanks
+    )
+
+    other = app.test_client()  # on the same database, the other programme keeps the global organiser
+    other.get(links["F1"])
+    intro = text_of(other.get("/enkat"))
+    assert "Frågorna kommer från Steget Fram hos Samordningsförbundet Exempel." in intro
+    assert "Samordningsförbundet Norr" not in intro
+    html = other.get("/enkat/sida/now").get_data(as_text=True)
+    assert 'href="https://example.org/personuppgifter"' in html and "/integritet/" not in html
+
+
+def test_the_stopped_page_names_the_programme_s_organiser(app, two_organisers, outbox):
+    own, _plain, links = two_organisers
+    client = app.test_client()
+    client.get(links["N1"])
+    form = {"csrf_token": csrf_of(client.get("/enkat/avsluta"))}
+    stopped = client.post("/enkat/avsluta", data=form)
+    assert "Samordningsförbundet Norr" in text_of(stopped)
+    assert "<title>Meddelandena är stoppade</title>" in stopped.get_data(as_text=True)
+    optout = next(e for e in outbox.emails() if e["To"] == "f1@example.org")["List-Unsubscribe"].strip("<>")
+    page = app.test_client().get(optout.removeprefix("http://localhost"))
+    assert "Samordningsförbundet Exempel" in text_of(page)
+
+
+@pytest.mark.parametrize(
+    ("language", "headings"),
+    [
+        (
+            "sv",
+            [
+                "Vem som ansvarar för dina uppgifter (personuppgiftsansvarig)",
+                "Dina rättigheter",
+                "Dataskyddsombud",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Who is responsible for your data (the data controller)",
+                "Your rights",
+                "Data protection officer",
+            ],
+        ),
+    ],
+)
+def test_the_privacy_notice_page_holds_every_part_and_nothing_about_anyone(
+    app, two_organisers, language, headings
+):
+    own, plain, links = two_organisers
+    client = app.test_client()
+    client.get(links["N1"])
+    client.get(f"/sprak/{language}")
+    page = client.get(f"/integritet/{own.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and f'<html lang="{language}">' in html
+    for heading in headings:
+        assert f">{heading}</h2>" in html
+    for part in NOTICE.values():
+        for paragraph in part.split("\n\n"):
+            assert paragraph in text_of(page)
+    assert "Samordningsförbundet Norr" in html
+    token = links["N1"].rsplit("/", 1)[1]
+    for secret in ("N1", "n1@example.org", token, f'href="/integritet/{own.id}"'):
+        assert secret not in html  # nobody's code, address or link; and no link to itself
+    # The same page for a visitor without any session: nothing in it depends on who asks.
+    assert (
+        app.test_client()
+        .get(f"/integritet/{own.id}", headers={"Accept-Language": language})
+        .get_data(as_text=True)
+        == html
+    )
+    # A programme without a notice, or none at all: not found.
+    assert client.get(f"/integritet/{plain.id}").status_code == 404
+    assert client.get("/integritet/999999").status_code == 404
+
+
+def test_the_notice_address_is_the_route_s(app, two_organisers):
+    from flask import url_for
+
+    from followup.plan.organiser import notice_path
+
+    own, _plain, _links = two_organisers
+    with app.test_request_context():
+        assert url_for("participant.privacy", programme_id=own.id) == notice_path(own.id)
+
+
+def test_the_closed_link_page_names_the_programme_s_organiser(app, two_organisers, clock):
+    _own, _plain, links = two_organisers
+    clock.set(NOW + timedelta(days=61))
+    closed = app.test_client().get(links["N1"])
+    assert closed.status_code == 410
+    assert "Uppföljningen görs av Samordningsförbundet Norr." in text_of(closed)
+    assert "Samordningsförbundet Exempel" not in text_of(closed)

@@ -110,3 +110,23 @@ def test_the_help_reply_says_who_we_are_and_how_to_reach_us(app, signed, sms_sen
     )
     assert "Samordningsförbundet Exempel" in body
     assert "0650-55 55 55, uppfoljning@example.org" in body and "STOP" in body
+
+
+def test_the_help_reply_names_the_organiser_of_the_programme_that_texted_last(
+    app, db, clock, signed, sms_sent
+):
+    from followup.plan.programmes import clean_details, update_programme
+
+    app.config["WHO_IS_ASKING"] = Organisation(name="Samordningsförbundet Exempel", phone="0650-55 55 55")
+    programme = sms_sent.invitation.participant.programme
+    update_programme(
+        db,
+        programme,
+        programme.name,
+        clean_details({"organisation": "Förbundet Norr", "contact_phone": "0911-123 45"}),
+    )
+    body = signed("/webhooks/twilio/inbound", {"From": "+46701740605", "Body": "HELP"}).get_data(as_text=True)
+    assert "Förbundet Norr" in body and "0911-123 45" in body and "Exempel" not in body
+    # An unknown number gets the service's own organiser.
+    body = signed("/webhooks/twilio/inbound", {"From": "+46701740699", "Body": "HELP"}).get_data(as_text=True)
+    assert "Samordningsförbundet Exempel" in body and "Norr" not in body

@@ -118,13 +118,23 @@ def check_sender(sender: str) -> None:
 
 # These are cached: the sender is the same in every e-mail, a subject in very many, and encoding
 # a header or parsing an address takes longer than writing the rest of the e-mail.
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def _sender(sender: str) -> tuple[str, str]:
     """Return the envelope address and the From header's value."""
     name, address = parseaddr(sender)
     if _BREAKS.search(sender) or "@" not in address or not address.isascii():
         raise ValueError("the sender must be one ASCII e-mail address, optionally with a name")
     return address, formataddr((name, address), charset="utf-8")
+
+
+@lru_cache(maxsize=64)
+def with_display_name(sender: str, name: str) -> str:
+    """Return `sender` ("Name <address>" or an address) with `name` as its display name, if one is given."""
+    if not name:
+        return sender
+    if _BREAKS.search(name):
+        raise ValueError("the sender's name must be one line")
+    return formataddr((name, parseaddr(sender)[1]))
 
 
 @lru_cache(maxsize=8)

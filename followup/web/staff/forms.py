@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
@@ -137,7 +147,33 @@ class PlanForm(FlaskForm):
     confirm = HiddenField()
 
 
-class ProgrammeForm(PlanForm):
+class DetailsFields(FlaskForm):
+    """Who participants are told is asking, and the privacy notice (clean_details checks them)."""
+
+    organisation = StringField(
+        _l("Organisation that participants see (such as Samordningsförbundet Södra Hälsingland)"),
+        validators=[Length(max=200)],
+    )
+    contact_email = EmailField(_l("Contact person's e-mail address"), validators=[Length(max=254)])
+    contact_phone = TelField(_l("Contact person's phone number"), validators=[Length(max=40)])
+    sender_name = StringField(_l("Sender name on the e-mails"), validators=[Length(max=100)])
+    privacy_controller = TextAreaField(
+        _l("Data controller: who is responsible for the data, with address"), validators=[Length(max=4000)]
+    )
+    privacy_purpose = TextAreaField(_l("Purpose: why the data is processed"), validators=[Length(max=4000)])
+    privacy_legal_basis = TextAreaField(_l("Legal basis"), validators=[Length(max=4000)])
+    privacy_retention = TextAreaField(_l("How long the data is kept"), validators=[Length(max=4000)])
+    privacy_rights = TextAreaField(_l("The participant's rights"), validators=[Length(max=4000)])
+    privacy_dpo = TextAreaField(
+        _l("How to reach the data protection officer (if there is one)"), validators=[Length(max=4000)]
+    )
+
+
+class ProgrammeForm(PlanForm, DetailsFields):
+    name = StringField(_l("Name of the programme"), validators=[DataRequired(), Length(max=200)])
+
+
+class DetailsForm(DetailsFields):
     name = StringField(_l("Name of the programme"), validators=[DataRequired(), Length(max=200)])
 
 

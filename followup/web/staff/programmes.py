@@ -13,18 +13,29 @@ from flask import (
 )
 from flask_login import current_user
 
-from followup.accounts.roles import grant_role, programmes_for
+from followup.accounts.roles import grant_role, is_admin, programme_ids, programmes_for
 from followup.accounts.totp import (
     remaining_recovery_codes,
 )
 from followup.i18n import _l
 from followup.models import Programme, Role, day_list
 from followup.plan.calendar import preview
+from followup.plan.organiser import shown_phone
 from followup.plan.overview import (
     next_days,
     status_rows,
 )
-from followup.plan.programmes import ProgrammeError, create_programme
+from followup.plan.programmes import (
+    DETAIL_FIELDS,
+    DetailsError,
+    ProgrammeError,
+    clean_details,
+    create_programme,
+    details_audit,
+    details_of,
+    list_programmes,
+    update_programme,
+)
 from followup.plan.replanning import Plan, affected_invitations, apply_plan, check_plan, current_plan
 from followup.plan.status import contacts_to_fix
 from followup.web.roles import COORDINATOR, requires
@@ -38,6 +49,7 @@ from followup.web.staff.common import (
 )
 from followup.web.staff.forms import (
     CHANNEL_LABELS,
+    DetailsForm,
     PlanForm,
     PreviewForm,
     ProgrammeForm,
@@ -64,6 +76,21 @@ def _days(text: str) -> tuple[int, ...]:
     return tuple(day_list(text or ""))
 
 
+def _show_errors(form, exc: DetailsError) -> None:
+    """Put each of the domain's complaints beside its field."""
+    for name, message in exc.errors.items():
+        form[name].errors = [*form[name].errors, message]
+
+
+@bp.get("/programmes")
+@requires(COORDINATOR)
+def programmes():
+    """List the programmes this user coordinates (an admin: all), with cohorts, participants and waves."""
+    user = current_user.user
+    only = None if is_admin(user) else programme_ids(user, COORDINATOR)
+    return render_template("staff/programmes.html", programmes=list_programmes(only))
+
+
 @bp.route("/programmes/new", methods=["GET", "POST"])
 @requires(COORDINATOR)
 def new_programme():
@@ -75,6 +102,7 @@ def new_programme():
     if submitted(form):
         db, now = _db(), _now()
         try:
+            details = clean_details({name: form[name].data for name in DETAIL_FIELDS})
             with db.atomic():
                 programme = create_programme(
                     db,
@@ -84,15 +112,51 @@ def new_programme():
                     form.window_days.data,
                     channel_policy=form.channel_policy.data,
                     reminder_days=_days(form.reminders.data),
+                    details=details,
                 )
                 grant_role(db, current_user.user, Role.COORDINATOR, programme)
-                record("programme.created", programme=programme, plan=current_plan(programme).__dict__)
+                record(
+                    "programme.created",
+                    programme=programme,
+                    plan=current_plan(programme).__dict__,
+                    details=details_audit(details),
+                )
+        except DetailsError as exc:
+            _show_errors(form, exc)
+            error = _l("Something needs to be fixed: see the fields marked below.")
         except ProgrammeError as exc:
             error = str(exc)
         else:
             return redirect(url_for("staff.programme", programme_id=programme.id), code=303)
     status = 400 if request.method == "POST" else 200
     return render_template("staff/programme_new.html", form=form, error=error), status
+
+
+@bp.route("/programmes/<int:programme_id>/details", methods=["GET", "POST"])
+@requires(COORDINATOR)
+def edit_details(programme: Programme):
+    """Change the programme's name, the organiser participants see and its privacy notice."""
+    form = DetailsForm(obj=details_of(programme)) if request.method == "GET" else DetailsForm()
+    if request.method == "GET":
+        form.name.data = programme.name
+    error = None
+    if submitted(form):
+        try:
+            details = clean_details({name: form[name].data for name in DETAIL_FIELDS})
+            with _db().atomic():
+                change = update_programme(_db(), programme, form.name.data, details)
+                if change:
+                    record("programme.details_changed", programme=programme, **change)
+        except DetailsError as exc:
+            _show_errors(form, exc)
+            error = _l("Something needs to be fixed: see the fields marked below.")
+        else:
+            flash(_l("The programme's details are saved.") if change else _l("Nothing was changed."))
+            return redirect(url_for("staff.programme", programme_id=programme.id), code=303)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "staff/programme_details.html", programme=programme, form=form, error=error
+    ), status
 
 
 @bp.get("/programmes/<int:programme_id>")
@@ -108,6 +172,8 @@ def programme(programme: Programme):
     return render_template(
         "staff/programme.html",
         programme=programme,
+        details=details_of(programme),
+        shown_phone=shown_phone,
         plan=current_plan(programme),
         form=form,
         sends=sends,

@@ -164,6 +164,34 @@ def coordinator_sets_up_a_programme(page, axe, tmp_path) -> None:
     assert "2025-12-29 09:00" in loaded(page)
     axe.check(page)  # the plan with the preview calendar
 
+    # Who is asking and the privacy notice, with an error first.
+    page.get_by_role("link", name="Ändra uppgifterna").click()
+    page.get_by_label("Organisation som deltagarna ser").fill("Samordningsförbundet Södra Hälsingland")
+    page.get_by_label("Kontaktpersonens telefonnummer").fill("12")
+    page.get_by_label("Personuppgiftsansvarig").fill("Samordningsförbundet Södra Hälsingland, Bollnäs")
+    page.get_by_role("button", name="Spara uppgifterna").click()
+    assert "Telefonnumret är inte giltigt" in loaded(page)
+    assert "Integritetsmeddelandet behöver också den här delen." in loaded(page)
+    axe.check(page)  # the details form with its errors
+    page.get_by_label("Kontaktpersonens telefonnummer").fill("0278-123 45")
+    for label, text in (
+        ("Ändamål", "Att följa upp hur det går."),
+        ("Rättslig grund", "Allmänt intresse."),
+        ("Hur länge uppgifterna sparas", "Till sista uppföljningen."),
+        ("Deltagarens rättigheter", "Se, rätta och radera."),
+    ):
+        page.get_by_label(label).fill(text)
+    page.get_by_role("button", name="Spara uppgifterna").click()
+    assert "0278-123 45" in loaded(page)
+    page.get_by_role("link", name="Se det som deltagarna ser det").click()
+    assert "Vem som ansvarar för dina uppgifter" in loaded(page)
+    page.go_back()
+    page.get_by_role("link", name="Insatser", exact=True).click()
+    assert path(page) == "/staff/programmes"
+    assert page.get_by_role("link", name="Steget Fram", exact=True).is_visible()
+    axe.check(page)  # the programme list
+    page.get_by_role("link", name="Steget Fram", exact=True).click()
+
     page.get_by_role("link", name="Importera").click()
     broken = tmp_path / "deltagare.csv"
     broken.write_text(BROKEN, encoding="utf-8")

@@ -1,3 +1,5 @@
+import json
+import re
 from datetime import date
 
 import pytest
@@ -135,3 +137,123 @@ def test_preview_runs_on_the_scheduler_s_due_moments(db, clock):
     assert sends[0].goes_out == at(2025, 9, 3, 10)  # a Wednesday
     assert [s.kind for s in sends[:3]] == ["invitation", "reminder", "reminder"]
     assert all(window.is_open(s.goes_out) for s in sends)
+
+
+# --- the programme list and the programme's details ---------------------------------------------
+
+DETAILS = {
+    "organisation": "Samordningsförbundet Exempel",
+    "contact_email": "uppfoljning@example.org",
+    "contact_phone": "0650-55 55 55",
+    "sender_name": "Steget, Bollnäs",
+    "privacy_controller": "Samordningsförbundet Exempel, Box 1, 821 00 Bollnäs",
+    "privacy_purpose": "To learn how participants are doing.",
+    "privacy_legal_basis": "Public interest.",
+    "privacy_retention": "Until the last follow-up.",
+    "privacy_rights": "See, correct, erase.",
+    "privacy_dpo": "dso@example.org",
+}
+
+
+def test_the_programme_list_shows_a_coordinator_theirs_and_an_admin_all(app, coordinator, db, clock):
+    steget = Programme.get(Programme.name == "Steget")
+    other = make_programme(db, clock.now(), "Annan insats", offsets=(3,))
+    make_participants(
+        db, clock.now(), steget, ["A,2025-07-01,a@example.org,,sv,G1", "B,2025-07-01,b@example.org,,sv,G2"]
+    )
+    page = coordinator.get("/staff/programmes")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert f'href="/staff/programmes/{steget.id}/status"' in html and "Annan insats" not in html
+    row = html.split(f'href="/staff/programmes/{steget.id}"')[1].split("</tr>")[0]
+    assert [cell for cell in re.findall(r"<td>([^<]*)</td>", row)] == ["—", "2", "2", "6, 12, 24"]
+    assert 'href="/staff/programmes"' in coordinator.get("/staff/").get_data(as_text=True)
+
+    make_user(db, clock.now(), "admin@example.org", Role.ADMIN)
+    admin = app.test_client()
+    sign_in(admin, "admin@example.org")
+    html = admin.get("/staff/programmes").get_data(as_text=True)
+    assert f'href="/staff/programmes/{other.id}/status"' in html and "Steget" in html
+
+
+def test_a_coordinator_sets_the_organiser_and_the_notice(coordinator, db):
+    steget = Programme.get(Programme.name == "Steget")
+    path = f"/staff/programmes/{steget.id}/details"
+    page = coordinator.get(path)
+    assert page.status_code == 200 and 'value="Steget"' in page.get_data(as_text=True)
+    saved = coordinator.post(path, data={"csrf_token": csrf_of(page), "name": "Steget", **DETAILS})
+    assert saved.status_code == 303
+    stored = Programme.get_by_id(steget.id)
+    assert (stored.organisation, stored.contact_phone, stored.sender_name) == (
+        "Samordningsförbundet Exempel",
+        "+46650555555",
+        "Steget, Bollnäs",
+    )
+    shown = coordinator.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "0650-55 55 55" in shown and f'href="/integritet/{steget.id}"' in shown
+    event = AuditEvent.get(AuditEvent.action == "programme.details_changed")
+    details = json.loads(event.details)
+    assert event.programme_id == steget.id
+    assert details["before"] == {"organisation": "", "sender_name": ""}
+    assert details["after"] == {
+        "organisation": "Samordningsförbundet Exempel",
+        "sender_name": "Steget, Bollnäs",
+    }
+    assert "contact_email" in details["changed"] and "privacy_dpo" in details["changed"]
+    assert "@" not in event.details and "555" not in event.details  # no e-mail address, no phone number
+    # The same form again changes nothing and logs nothing.
+    again = coordinator.post(path, data={"csrf_token": csrf_of(page), "name": "Steget", **DETAILS})
+    assert again.status_code == 303
+    assert AuditEvent.select().where(AuditEvent.action == "programme.details_changed").count() == 1
+
+
+def test_wrong_details_are_shown_by_their_fields_and_nothing_is_stored(coordinator, db, clock):
+    steget = Programme.get(Programme.name == "Steget")
+    make_programme(db, clock.now(), "Steget Fram")
+    path = f"/staff/programmes/{steget.id}/details"
+    page = coordinator.get(path)
+    wrong = {
+        **DETAILS,
+        "contact_email": "uppfoljning",
+        "contact_phone": "12",
+        "privacy_rights": "",
+    }
+    response = coordinator.post(path, data={"csrf_token": csrf_of(page), "name": "Steget", **wrong})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    for field in ("contact_email", "contact_phone", "privacy_rights"):
+        assert f'id="{field}-error"' in html and f'aria-describedby="{field}-error"' in html
+    assert 'id="organisation-error"' not in html
+    assert "The e-mail address is not valid" in html and "A privacy notice needs this part too." in html
+    assert 'value="uppfoljning"' in html  # what was typed stays, to be corrected
+    taken = coordinator.post(path, data={"csrf_token": csrf_of(page), "name": "Steget Fram", **DETAILS})
+    assert taken.status_code == 400 and 'id="name-error"' in taken.get_data(as_text=True)
+    assert Programme.get_by_id(steget.id).organisation == ""
+    assert Programme.get_by_id(steget.id).name == "Steget"
+    assert not AuditEvent.select().where(AuditEvent.action == "programme.details_changed").exists()
+
+
+def test_a_new_programme_can_name_its_organiser_at_once(coordinator, db):
+    page = coordinator.get("/staff/programmes/new")
+    form = {
+        "csrf_token": csrf_of(page),
+        "name": "Steget Fram",
+        "waves": "6,12",
+        "window_days": "45",
+        "channel_policy": "email_only",
+        "reminders": "7",
+    }
+    wrong = coordinator.post("/staff/programmes/new", data={**form, "contact_email": "a@example.org"})
+    assert wrong.status_code == 400 and 'id="organisation-error"' in wrong.get_data(as_text=True)
+    assert not Programme.select().where(Programme.name == "Steget Fram").exists()
+    created = coordinator.post("/staff/programmes/new", data={**form, **DETAILS})
+    assert created.status_code == 303
+    programme = Programme.get(Programme.name == "Steget Fram")
+    assert (programme.organisation, programme.privacy_dpo) == (
+        "Samordningsförbundet Exempel",
+        "dso@example.org",
+    )
+    logged = json.loads(AuditEvent.get(AuditEvent.action == "programme.created").details)
+    assert logged["details"]["organisation"] == "Samordningsförbundet Exempel"
+    assert "contact_email" in logged["details"]["given"]
+    assert "@" not in json.dumps(logged)
