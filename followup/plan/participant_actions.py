@@ -7,7 +7,7 @@ from datetime import datetime
 from peewee import Database
 
 from followup.i18n import _l
-from followup.models import Contact, Draft, Invitation, Message, Outcome, Participant, Response, Token
+from followup.models import Contact, Draft, Invitation, Message, Outcome, Participant, Quote, Response, Token
 from followup.plan.importing import LANGUAGES, email_problem, sms_number
 
 CONTACT_FIELDS = ("email", "phone")
@@ -53,6 +53,8 @@ def erase_participant(db: Database, participant: Participant, typed_code: str) -
         invitations = Invitation.select(Invitation.id).where(Invitation.participant == participant)
         # Each table by name rather than through ON DELETE CASCADE: the erasure must not depend on
         # how a database or an old migration declared its foreign keys.
+        responses = Response.select(Response.id).where(Response.invitation.in_(invitations))
+        Quote.delete().where(Quote.response.in_(responses)).execute()
         for model in (Token, Message, Draft, Outcome, Response):
             model.delete().where(model.invitation.in_(invitations)).execute()
         Invitation.delete().where(Invitation.participant == participant).execute()

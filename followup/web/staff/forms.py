@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import (
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
@@ -36,6 +45,13 @@ class LanguageForm(FlaskForm):
         _l("Language"),
         choices=[SelectChoice("sv", _l("Swedish")), SelectChoice("en", _l("English"))],
         validators=[DataRequired()],
+    )
+
+
+class ApproveQuoteForm(FlaskForm):
+    text = TextAreaField(
+        _l("Text to publish, with names, places and anything else that could identify anyone removed"),
+        validators=[DataRequired(), Length(max=2000)],
     )
 
 
