@@ -145,6 +145,12 @@ class Survey:
         """Return the pages that have at least one question to show, given the answers so far."""
         return [page for page in self.pages if any(q.is_shown(answers) for q in page.questions)]
 
+    def may_bring_in_pages(self, page: Page) -> bool:
+        """Tell whether an answer on `page` can bring in a later page (one that asks about it)."""
+        asked_here = {q.id for q in page.questions}
+        later = self.pages[self.pages.index(page) + 1 :]
+        return any(q.show_if and q.show_if.question in asked_here for p in later for q in p.questions)
+
     def clean_page(self, page: Page, submitted: dict, answers: dict) -> dict:
         """Return `answers` updated with one page's submission, or raise AnswerError for that page."""
         return _clean_into(page.questions, submitted, dict(answers))
