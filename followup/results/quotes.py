@@ -13,32 +13,33 @@ from followup.models import Invitation, Quote, Response, Wave
 from followup.results.tables import PublishedQuote
 
 
-def answers_per_wave(programme_id: int) -> dict[int, int]:
-    """Return the number of responses per wave (months after exit) of the programme."""
+def answers_per_wave(wave_ids: set[int]) -> dict[int, int]:
+    """Return the number of responses in each of the waves `wave_ids` (by wave id)."""
     query = (
-        Wave.select(Wave.offset_months, fn.COUNT(Response.id).alias("answered"))
-        .join(Invitation)
+        Invitation.select(Invitation.wave, fn.COUNT(Response.id))
         .join(Response)
-        .where(Wave.programme == programme_id)
-        .group_by(Wave.offset_months)
+        .where(Invitation.wave.in_(wave_ids))
+        .group_by(Invitation.wave)
     )
-    return {row.offset_months: row.answered for row in query}
+    return dict(query.tuples())
 
 
 def published_quotes(programme_id: int, threshold: int) -> list[PublishedQuote]:
     """Return the programme's approved quotes, labelled with a wave only where it has enough answers."""
-    answered = answers_per_wave(programme_id)
-    query = (
-        Quote.select(Quote.approved_text, Wave.offset_months)
+    approved = list(
+        Quote.select(Quote.approved_text, Wave.id, Wave.offset_months)
         .join(Wave)
         .where((Quote.programme == programme_id) & (Quote.state == Quote.APPROVED))
     )
+    if not approved:
+        return []  # most reports: no counting at all
+    answered = answers_per_wave({quote.wave.id for quote in approved})
     quotes = [
         PublishedQuote(
             quote.approved_text,
-            quote.wave.offset_months if answered.get(quote.wave.offset_months, 0) >= threshold else None,
+            quote.wave.offset_months if answered.get(quote.wave.id, 0) >= threshold else None,
         )
-        for quote in query
+        for quote in approved
     ]
     # Ordered by what is shown, never by arrival: an unlabelled quote's place says nothing of its wave.
     return sorted(quotes, key=lambda q: (q.months is None, q.months or 0, q.text))
