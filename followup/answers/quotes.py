@@ -61,11 +61,12 @@ class QuoteForReview:
 
 def quotes_for_review(programme_id: int, state: str) -> list[QuoteForReview]:
     """Return the programme's quotes in `state`, by wave and then by text (no order of arrival)."""
+    shown = Quote.approved_text if state == Quote.APPROVED else Quote.submitted_text
     query = (
         Quote.select(Quote.id, Quote.submitted_text, Quote.approved_text, Quote.state, Wave.offset_months)
         .join(Wave)
         .where((Quote.programme == programme_id) & (Quote.state == state))
-        .order_by(Wave.offset_months, Quote.submitted_text, Quote.id)
+        .order_by(Wave.offset_months, shown, Quote.id)
     )
     return [
         QuoteForReview(
