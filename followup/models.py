@@ -341,6 +341,31 @@ class ResearchGrant(BaseModel):
     last_file_at = UTCDateTimeField(null=True)
 
 
+class Quote(BaseModel):
+    """A comment its author agreed may be quoted: waiting for a coordinator, approved or rejected.
+
+    Tied to the response only so that erasing the participant erases it; no page shows it beside
+    the code, a date or any other answer. `approved_text` is what is published, names removed.
+    """
+
+    WAITING = "waiting"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    STATES = (WAITING, APPROVED, REJECTED)
+
+    response = ForeignKeyField(Response, unique=True, backref="quote", on_delete="CASCADE")
+    programme = ForeignKeyField(Programme, backref="quotes", on_delete="CASCADE")
+    wave = ForeignKeyField(Wave, backref="quotes", on_delete="CASCADE")
+    submitted_text = TextField()
+    approved_text = TextField(null=True)
+    state = CharField(max_length=16, default=WAITING)
+    reviewed_by = ForeignKeyField(User, null=True, backref="reviewed_quotes", on_delete="SET NULL")
+    reviewed_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("programme", "state"), False),)
+
+
 MODELS = [
     Programme,
     Wave,
@@ -361,4 +386,5 @@ MODELS = [
     StaffSession,
     AuditEvent,
     ResearchGrant,
+    Quote,
 ]

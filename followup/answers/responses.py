@@ -8,6 +8,7 @@ from datetime import datetime
 from peewee import Database, IntegrityError
 
 from followup.answers.answering import remember_fingerprint
+from followup.answers.quotes import queue_quote
 from followup.answers.surveys import Survey
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken
 from followup.models import Draft, Invitation, Outcome, Response, window_open
@@ -37,13 +38,15 @@ def record_response(
             Draft.delete().where(Draft.invitation == invitation_id).execute()
             remember_fingerprint(survey)
             Outcome.create(invitation=invitation_id, **countable(cleaned))
-            return Response.create(
+            response = Response.create(
                 invitation=invitation_id,
                 survey=survey.id,
                 survey_version=survey.version,
                 submitted_at=now,
                 answers=json.dumps(cleaned, ensure_ascii=False, sort_keys=True),
             )
+            queue_quote(response, cleaned)
+            return response
     except IntegrityError:
         raise AlreadyAnswered() from None
 

@@ -40,10 +40,19 @@ class Option:
 
 @dataclass(frozen=True)
 class Condition:
-    """Show a question only when an earlier one was answered with one of `values`."""
+    """Show a question only when an earlier one was answered with one of `values`, or at all."""
 
     question: str
-    values: tuple
+    values: tuple = ()
+    answered: bool = False  # any answer will do: for a question about a text just written
+
+    def holds(self, answers: dict) -> bool:
+        """Tell whether the answers so far meet the condition."""
+        given = answers.get(self.question)
+        if self.answered:
+            return given not in (None, "", [])
+        given = given if isinstance(given, list) else [given]
+        return any(value in self.values for value in given)
 
 
 @dataclass(frozen=True)
@@ -64,11 +73,7 @@ class Question:
 
     def is_shown(self, answers: dict) -> bool:
         """Tell whether the question applies, given the answers so far."""
-        if self.show_if is None:
-            return True
-        given = answers.get(self.show_if.question)
-        given = given if isinstance(given, list) else [given]
-        return any(value in self.show_if.values for value in given)
+        return self.show_if is None or self.show_if.holds(answers)
 
     def clean(self, value):
         """Return the answer in its stored form (None when unanswered), or raise ValueError(reason)."""
@@ -139,6 +144,12 @@ class Survey:
     def shown_pages(self, answers: dict) -> list[Page]:
         """Return the pages that have at least one question to show, given the answers so far."""
         return [page for page in self.pages if any(q.is_shown(answers) for q in page.questions)]
+
+    def may_bring_in_pages(self, page: Page) -> bool:
+        """Tell whether an answer on `page` can bring in a later page (one that asks about it)."""
+        asked_here = {q.id for q in page.questions}
+        later = self.pages[self.pages.index(page) + 1 :]
+        return any(q.show_if and q.show_if.question in asked_here for p in later for q in p.questions)
 
     def clean_page(self, page: Page, submitted: dict, answers: dict) -> dict:
         """Return `answers` updated with one page's submission, or raise AnswerError for that page."""
@@ -390,8 +401,13 @@ class _Parser:
     def condition(self, raw, qid: str) -> Condition | None:
         if raw is None:
             return None
-        if not isinstance(raw, dict) or not isinstance(raw.get("values"), list) or not raw["values"]:
-            raise self.fail("'show_if' needs a 'question' and a list of 'values'", qid)
+        answered = isinstance(raw, dict) and raw.get("answered") is True and "values" not in raw
+        if not isinstance(raw, dict) or not (
+            answered or (isinstance(raw.get("values"), list) and raw["values"] and "answered" not in raw)
+        ):
+            raise self.fail(
+                "'show_if' needs a 'question' and either a list of 'values' or 'answered = true'", qid
+            )
         target = self.seen.get(raw.get("question"))
         if target is None:
             raise self.fail(
@@ -402,6 +418,8 @@ class _Parser:
             raise self.fail(
                 f"'show_if' refers to {target.id!r} on the same page; put it on an earlier page", qid
             )
+        if answered:
+            return Condition(target.id, answered=True)
         unknown = [v for v in raw["values"] if v not in target.option_values()]
         if not target.options or unknown:
             raise self.fail(

@@ -15,6 +15,7 @@ from followup.models import (
     Outcome,
     Participant,
     Programme,
+    Quote,
     Response,
     Token,
     Wave,
@@ -66,6 +67,8 @@ def erase_participant(db: Database, participant: Participant, typed_code: str) -
         invitations = Invitation.select(Invitation.id).where(Invitation.participant == participant)
         # Each table by name rather than through ON DELETE CASCADE: the erasure must not depend on
         # how a database or an old migration declared its foreign keys.
+        responses = Response.select(Response.id).where(Response.invitation.in_(invitations))
+        Quote.delete().where(Quote.response.in_(responses)).execute()
         for model in (Token, Message, Draft, Outcome, Response):
             model.delete().where(model.invitation.in_(invitations)).execute()
         Invitation.delete().where(Invitation.participant == participant).execute()

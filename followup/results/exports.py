@@ -96,6 +96,31 @@ def disclosure_rule(publication: Publication):
     )
 
 
+QUOTES_TITLE = _l("In their own words")
+
+
+def quotes_description(publication: Publication):
+    """Return what the quotes are and how they were chosen, as said in every file and on the page."""
+    return _l(
+        "Comments whose authors agreed that they may be quoted, approved by a coordinator after removing "
+        "anything that could identify anyone. The wave is given only where at least %(threshold)d people "
+        "answered it; no code, date or cohort is given.",
+        threshold=publication.threshold,
+    )
+
+
+def _quote_lines(publication: Publication) -> Iterator[list]:
+    """Yield the quotes' section of the CSV file (none when no quote is approved)."""
+    if not publication.quotes:
+        return
+    yield []
+    yield [str(QUOTES_TITLE)]
+    yield [str(quotes_description(publication))]
+    yield [str(_l("Wave (months after exit)")), str(_l("Quote"))]
+    for quote in publication.quotes:
+        yield [quote.months, quote.text]
+
+
 def _lines(publication: Publication, language: str) -> Iterator[list]:
     """Yield the rows of the CSV file: what it is, then each table under its title."""
     for name, value in _about(publication, language):
@@ -110,6 +135,7 @@ def _lines(publication: Publication, language: str) -> Iterator[list]:
         for row in table.rows:
             first = [row.wave] + ([row.since] if _has_since(table) else []) + [_group(row, language)]
             yield first + _values(table, row)
+    yield from _quote_lines(publication)
 
 
 def write_csv(publication: Publication, stream: IO[str], language: str = "sv", separator: str = ";") -> None:
@@ -182,6 +208,8 @@ def write_xlsx(publication: Publication, stream: IO[bytes], language: str = "sv"
                     else:
                         sheet.write_number(r, c, value)
             sheet.set_column(0, offset - 1, 14)
+        if publication.quotes:
+            _quotes_sheet(book, publication, used, bold)
         definitions = book.add_worksheet(_sheet_name(str(_l("Definitions")), used))
         for r, (term, explanation) in enumerate(publication.definitions):
             definitions.write_string(r, 0, neutralise(text(term, language)), bold)
@@ -189,6 +217,22 @@ def write_xlsx(publication: Publication, stream: IO[bytes], language: str = "sv"
         definitions.set_column(0, 0, 28)
         definitions.set_column(1, 1, 120)
         book.close()
+
+
+def _quotes_sheet(book: xlsxwriter.Workbook, publication: Publication, used: set[str], bold) -> None:
+    sheet = book.add_worksheet(_sheet_name(str(QUOTES_TITLE), used))
+    used.add(sheet.name)
+    wrapped = book.add_format({"text_wrap": True, "valign": "top"})
+    sheet.write_string(0, 0, neutralise(str(QUOTES_TITLE)), bold)
+    sheet.write_string(1, 0, neutralise(str(quotes_description(publication))))
+    sheet.write_string(3, 0, neutralise(str(_l("Wave (months after exit)"))), bold)
+    sheet.write_string(3, 1, neutralise(str(_l("Quote"))), bold)
+    for r, quote in enumerate(publication.quotes, start=4):
+        if quote.months is not None:
+            sheet.write_number(r, 0, quote.months)
+        sheet.write_string(r, 1, neutralise(quote.text), wrapped)
+    sheet.set_column(0, 0, 14)
+    sheet.set_column(1, 1, 100)
 
 
 def _sheet_name(title: str, used: set[str]) -> str:
@@ -216,7 +260,7 @@ def as_json(publication: Publication, language: str = "sv") -> str:
                 {"term": text(t, language), "text": text(e, language)} for t, e in publication.definitions
             ],
             "tables": [_json_table(t, language) for t in publication.tables],
-            "quotes": publication.quotes,
+            "quotes": [{"wave": quote.months, "text": quote.text} for quote in publication.quotes],
         }
         return json.dumps(document, ensure_ascii=False, indent=1)
 

@@ -9,6 +9,7 @@ from peewee import Database
 from followup.models import Programme
 from followup.results.disclosure import protect
 from followup.results.measures import Assumptions, collect, self_sufficiency_of, survey_versions, tabulate
+from followup.results.quotes import published_quotes
 from followup.results.tables import Publication
 
 
@@ -22,7 +23,9 @@ def assumptions_for(programme: Programme, monthly_norm: int, months: int) -> Ass
 def make_report(
     db: Database, programme: Programme, now: datetime, threshold: int, assumptions: Assumptions
 ) -> Publication:
-    """Return every table of the programme's report, with sensitive figures hidden."""
+    """Return every table of the programme's report, sensitive figures hidden, and its approved quotes."""
     counts = collect(db, programme.id)
     publication = tabulate(counts, assumptions, programme.name, now, survey_versions(programme.id))
-    return protect(publication, threshold)
+    publication = protect(publication, threshold)
+    publication.quotes = published_quotes(programme.id, threshold)
+    return publication

@@ -79,6 +79,14 @@ class Table:
     rows: list[Row] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class PublishedQuote:
+    """An approved quote as published: its text, and its wave only if that wave had enough answers."""
+
+    text: str
+    months: int | None
+
+
 @dataclass
 class Publication:
     programme: str
@@ -90,7 +98,7 @@ class Publication:
     variables: dict[tuple, Variable]
     equations: list[Equation]
     information_loss: float = 0.0
-    quotes: list[str] = field(default_factory=list)
+    quotes: list[PublishedQuote] = field(default_factory=list)
 
     def table(self, table_id: str) -> Table:
         """Return the table with this id."""

@@ -355,6 +355,8 @@ def _page(visit: Visit, survey: Survey, current: Page, answers: dict, errors=Non
         stale=stale,
         position=position + 1,
         total=len(pages),
+        # The way on is the review only when no later page can still come in with this page's answers.
+        last=position + 1 == len(pages) and not survey.may_bring_in_pages(current),
     )
     return response, status
 

@@ -104,12 +104,88 @@ def test_every_question_type_loads(tmp_path):
 
 def test_the_standard_survey_uses_the_format():
     survey = latest(load_surveys(), "standard")
-    assert [p.id for p in survey.pages] == ["now", "support", "wellbeing", "programme", "more"]
+    assert [p.id for p in survey.pages] == ["now", "support", "wellbeing", "programme", "more", "quote"]
     assert [f"who5_{n}" for n in range(1, 6)] == [q.id for q in survey.pages[2].questions]
     assert survey.question("who5_1").option_values() == [5, 4, 3, 2, 1, 0]
     assert len(survey.question("main_activity").options) == 11
     assert survey.question("work_hours").show_if.question == "main_activity"
     assert not survey.question("comment").required
+    consent = survey.question("quote_consent")
+    assert not consent.required and consent.option_values() == ["yes", "no"]
+    assert consent.show_if.question == "comment" and consent.show_if.answered
+
+
+def test_version_3_is_version_2_and_the_consent_to_quote_after_a_comment():
+    versions = load_surveys()["standard"]
+    v2, v3 = versions[2], versions[3]
+    assert latest(load_surveys(), "standard") is not v2 and latest(load_surveys(), "standard").version == 3
+    assert v3.pages[:-1] == v2.pages and (v3.title, v3.intro) == (v2.title, v2.intro)
+    assert [q.id for q in v3.pages[-1].questions] == ["quote_consent"]
+    for language in ("sv", "en"):
+        assert "citera" in v3.question("quote_consent").text["sv"]
+        assert v3.question("quote_consent").help[language]
+
+
+def test_the_consent_is_asked_only_after_a_comment_and_dropped_with_it():
+    survey = load_surveys()["standard"][3]
+    answered = {"comment": "Bra stöd", "quote_consent": "yes"}
+    assert survey.shown_pages({})[-1].id == "more"
+    assert survey.shown_pages({"comment": "Bra stöd"})[-1].id == "quote"
+    page = survey.pages[-1]
+    assert survey.clean_page(page, {"quote_consent": "yes"}, {"comment": "x"})["quote_consent"] == "yes"
+    assert "quote_consent" not in survey.clean_page(page, {"quote_consent": "yes"}, {})
+    # Taking the comment back takes the consent with it: there is nothing left to quote.
+    more = survey.question("comment")
+    assert more.is_shown(answered) and survey.question("quote_consent").is_shown(answered)
+    cleaned = _cleaned_without_comment(survey, answered)
+    assert "quote_consent" not in cleaned and "comment" not in cleaned
+
+
+def _cleaned_without_comment(survey, answers):
+    complete = {
+        "main_activity": "work",
+        "social_assistance": "no",
+        **{f"who5_{n}": 3 for n in range(1, 6)},
+        "next_step_start": "not_yet",
+        "programme_helped": "a_little",
+    }
+    return survey.clean({**complete, **answers, "comment": "   "})
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        'show_if = { question = "word", answered = false }',
+        'show_if = { question = "word", answered = true, values = ["x"] }',
+        'show_if = { question = "word" }',
+    ],
+)
+def test_an_answered_condition_is_true_or_a_list_of_values(tmp_path, condition):
+    text = (
+        GOOD
+        + f"""
+[[pages]]
+id = "third"
+
+[[pages.questions]]
+id = "quote_ok"
+type = "single_choice"
+required = false
+text = {{ sv = "Citat?", en = "Quote?" }}
+{condition}
+options = [
+  {{ value = "yes", text = {{ sv = "Ja", en = "Yes" }} }},
+  {{ value = "no", text = {{ sv = "Nej", en = "No" }} }},
+]
+"""
+    )
+    with pytest.raises(SurveyError, match="'show_if' needs a 'question' and either a list of 'values' or"):
+        load_survey(write(tmp_path, text))
+    good = load_survey(
+        write(tmp_path, text.replace(condition, 'show_if = { question = "word", answered = true }'))
+    )
+    assert good.question("quote_ok").is_shown({"word": "hej"})
+    assert not good.question("quote_ok").is_shown({"word": ""}) and not good.question("quote_ok").is_shown({})
 
 
 MALFORMED = [

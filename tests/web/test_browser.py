@@ -12,7 +12,7 @@ import pytest
 
 from followup.answers.surveys import latest, load_surveys
 from followup.config import Organisation
-from followup.models import Invitation, Participant, Response
+from followup.models import Invitation, Participant, Quote, Response
 from tests.browser import has_focus, scroll_width, tab_to
 from tests.factories import at, make_participants, make_programme, run_tick
 
@@ -119,7 +119,7 @@ def answer_page(page, language: str, answers: dict) -> None:
             choose(page, language, question.id, answers[question.id])
         else:
             page.get_by_label(question.text[language]).fill(str(answers[question.id]))
-    last = current.id == SURVEY.shown_pages(answers)[-1].id
+    last = current.id == SURVEY.shown_pages(answers)[-1].id and not SURVEY.may_bring_in_pages(current)
     follow(page.get_by_role("button", name=WORDS[language]["review" if last else "next"], exact=True))
 
 
@@ -233,6 +233,41 @@ def test_a_whole_survey_answered_by_clicking(new_context, links, language):
     assert stored_answers(code) == answers
 
 
+@pytest.mark.parametrize("language", ["sv", "en"])
+def test_after_a_comment_and_only_then_the_person_is_asked_whether_it_may_be_quoted(
+    new_context, axe, links, language
+):
+    page = new_context(bypass_csp=True, locale=language).new_page()
+    page.goto(links[FIRST[language]])
+    follow(page.get_by_role("link", name=WORDS[language]["start"]))
+    answers = {**ANSWERS, "comment": WORDS[language]["comment"]}
+    while path(page) != "/enkat/sida/more":
+        answer_page(page, language, answers)
+    answer_page(page, language, answers)
+    assert path(page) == "/enkat/sida/quote"
+    consent = SURVEY.question("quote_consent")
+    group = page.get_by_role("group", name=consent.text[language])
+    assert group.is_visible() and page.get_by_text(consent.help[language]).is_visible()
+    assert not group.get_by_role("radio").first.is_checked()  # nothing is chosen for the person
+    axe.check(page)
+    answer_page(page, language, {**answers, "quote_consent": "yes"})
+    assert path(page) == "/enkat/granska"
+    assert page.get_by_text(consent.options[0].text[language], exact=True).is_visible()
+    axe.check(page)
+    follow(page.get_by_role("button", name=WORDS[language]["send"]))
+    assert [(q.submitted_text, q.state) for q in Quote.select()] == [
+        (WORDS[language]["comment"], Quote.WAITING)
+    ]
+
+    # Without a comment there is nothing to quote: the question is not asked.
+    other = new_context(bypass_csp=True, locale=language).new_page()
+    other.goto(links[SECOND[language]])
+    follow(other.get_by_role("link", name=WORDS[language]["start"]))
+    answer_survey(other, language, ANSWERS)
+    assert "/enkat/sida/quote" not in [p.id for p in SURVEY.shown_pages(ANSWERS)]
+    assert other.get_by_text(consent.text[language]).count() == 0
+
+
 def test_the_language_can_be_switched_midway(new_context, links):
     page = new_context().new_page()
     page.goto(links["S1"])
@@ -337,11 +372,15 @@ def test_a_whole_survey_with_only_the_keyboard(new_context, links):
 
     tab_to(page, page.get_by_label(SURVEY.question("comment").text["sv"]))
     keys.type("Bra stöd, tack.")
+    forward()
+
+    # After a comment: may it be quoted? "Nej" is the second answer.
+    pick("quote_consent", "no")
     forward("Titta igenom dina svar")
     assert path(page) == "/enkat/granska"
     forward("Skicka mina svar")
     assert path(page) == "/enkat/tack"
-    assert stored_answers("S1") == {**ANSWERS, "comment": "Bra stöd, tack."}
+    assert stored_answers("S1") == {**ANSWERS, "comment": "Bra stöd, tack.", "quote_consent": "no"}
 
 
 def test_a_phone_320_px_wide_needs_no_sideways_scrolling(new_context, links, tmp_path):
@@ -388,7 +427,7 @@ def test_text_zoomed_to_200_percent_fits(new_context, links):
         answer_page(page, "en", answers)
     follow(page.get_by_role("button", name="Next"))
     assert page.get_by_role("alert").is_visible() and zoomed()
-    for _ in range(3):
+    for _ in range(4):  # the last: whether the comment may be quoted
         answer_page(page, "en", answers)
         assert zoomed()
     assert path(page) == "/enkat/granska"

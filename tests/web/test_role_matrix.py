@@ -10,7 +10,7 @@ import pytest
 
 from followup.accounts.roles import grant_role
 from followup.accounts.sessions import start_session
-from followup.models import Invitation, Participant, Response, Role, User
+from followup.models import Invitation, Participant, Quote, Response, Role, User
 from followup.web.roles import PUBLIC
 from tests.factories import csrf_of, make_participant, make_programme, make_user, sign_in
 
@@ -102,6 +102,9 @@ EXPECTED = {
     "staff.import_participants_page": {"GET": of_programme_a(200), "POST": of_programme_a(400)},
     "staff.confirm_import": {"POST": of_programme_a(303)},
     "staff.audit_csv": {"GET": only(COORDINATORS)},
+    "staff.quotes": {"GET": of_programme_a(200)},
+    "staff.approve": {"POST": of_programme_a(400)},
+    "staff.reject": {"POST": of_programme_a(303)},
     "results.programmes": {"GET": signed_in(200)},
     "results.overview": {"GET": results_of_programme_a(200)},
     "results.chart_image": {"GET": results_of_programme_a(200)},
@@ -127,6 +130,13 @@ def world(app, db, clock):
     Invitation.update(state=Invitation.ANSWERED, answered_at=clock.now()).where(
         Invitation.id == invitation.id
     ).execute()
+    # A comment its author agreed may be quoted: its coordinators see it for review, nobody else.
+    quote = Quote.create(
+        response=Response.get(Response.invitation == invitation),
+        programme=a,
+        wave=invitation.wave_id,
+        submitted_text="CONSENTED-QUOTE-TEXT",
+    )
     users = {
         "admin": make_user(db, clock.now(), "admin@example.org", Role.ADMIN, password=""),
         "coordinator": make_user(db, clock.now(), "coord@example.org", Role.COORDINATOR, a, password=""),
@@ -137,7 +147,7 @@ def world(app, db, clock):
     }
     grant_role(db, users["other_coordinator"], Role.EVALUATOR, a)
     target = make_user(db, clock.now(), "target@example.org", Role.COORDINATOR, a, password="")
-    return {"a": a, "b": b, "users": users, "target": target}
+    return {"a": a, "b": b, "users": users, "target": target, "quote": quote}
 
 
 def url_for_rule(rule, world) -> str:
@@ -151,6 +161,7 @@ def url_for_rule(rule, world) -> str:
         "code": "P-SECRET1",
         "table_id": "self_sufficiency",
         "fmt": "csv",
+        "quote_id": world["quote"].id,
     }
     path = rule.rule
     for name in rule.arguments:
@@ -208,6 +219,9 @@ def test_the_matrix(app, db, clock, world):
                     body = body.replace(path, "")  # the address they typed, echoed in the language links
                     assert "P-SECRET1" not in body and "secret.person" not in body, f"{method} {path}"
                 assert "SECRET-ANSWER-TEXT" not in body, f"an answer on {method} {path}"
+                if "CONSENTED-QUOTE-TEXT" in body:  # only on the review page, for its coordinators
+                    assert endpoints.get(method) in ("staff.quotes", "staff.approve"), f"{method} {path}"
+                    assert visitor in ("admin", "coordinator") and "P-SECRET1" not in body, visitor
     assert not wrong, "\n".join(wrong)
 
 

@@ -16,7 +16,16 @@ from werkzeug.utils import secure_filename
 from followup.accounts.roles import programmes_for
 from followup.models import Programme
 from followup.results.charts import CHARTED, chart, shown_rows
-from followup.results.exports import LEGEND, as_json, disclosure_rule, header, text, write_csv, write_xlsx
+from followup.results.exports import (
+    LEGEND,
+    as_json,
+    disclosure_rule,
+    header,
+    quotes_description,
+    text,
+    write_csv,
+    write_xlsx,
+)
 from followup.results.key_figures import key_figures
 from followup.results.measures import DEPRESSION, MEANINGFUL, POOR
 from followup.results.reporting import assumptions_for, make_report
@@ -92,6 +101,7 @@ def overview(programme: Programme):
         tables=tables,
         legend=LEGEND,
         disclosure=disclosure_rule(publication),
+        quotes_description=quotes_description(publication),
         definitions=[(text(t, language), text(e, language)) for t, e in publication.definitions],
         cut_offs={"poor": POOR, "depression": DEPRESSION, "meaningful": MEANINGFUL},
         made_at=publication.made_at.astimezone(_zone()),

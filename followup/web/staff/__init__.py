@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the staff pages, their sign-in and their rate limits."""
-    from followup.web.staff import audit, imports, participants, programmes, signin, users  # noqa: F401
+    from followup.web.staff import audit, imports, participants, programmes, quotes, signin, users  # noqa: F401
     from followup.web.staff.common import bp, doors, install_limits, login_manager
 
     login_manager.init_app(app)

@@ -56,6 +56,13 @@ class LanguageForm(FlaskForm):
     )
 
 
+class ApproveQuoteForm(FlaskForm):
+    text = TextAreaField(
+        _l("Text to publish, with names, places and anything else that could identify anyone removed"),
+        validators=[DataRequired(), Length(max=2000)],
+    )
+
+
 class SignInForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])

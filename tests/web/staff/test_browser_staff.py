@@ -9,11 +9,21 @@ import re
 import pyotp
 import pytest
 
-from followup.models import Contact, Participant
+from followup.answers.responses import record_response
+from followup.answers.surveys import load_surveys
+from followup.models import Contact, Invitation, Participant, Role
 from followup.sending.delivery import Senders
 from followup.sending.delivery.email import SmtpEmail
 from tests.browser import scroll_width, tab_to
-from tests.factories import outbox_senders, run_tick
+from tests.factories import (
+    PASSWORD,
+    at,
+    make_participants,
+    make_programme,
+    make_user,
+    outbox_senders,
+    run_tick,
+)
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -303,3 +313,61 @@ def test_the_admin_signs_in_again_with_the_second_factor(runner, new_context, ax
     for other in ("/staff/forgot-password", "/staff/nowhere"):
         page.goto(other)
         axe.check(page)
+
+
+def test_the_review_of_quotes_and_the_quote_in_the_results(new_context, axe, app, db, clock):
+    programme = make_programme(db, clock.now(), "Steget", offsets=[6])
+    codes = [f"QB-{i}" for i in range(5)]
+    make_participants(
+        db, clock.now(), programme, [f"{c},2025-07-20,{c.lower()}@example.org,,sv,G" for c in codes]
+    )
+    complete = {
+        "main_activity": "studies",
+        "social_assistance": "no",
+        **{f"who5_{n}": 3 for n in range(1, 6)},
+        "next_step_start": "not_yet",
+        "programme_helped": "a_little",
+    }
+    comments = {"QB-0": "Maria i Luleå fick mig att våga.", "QB-1": "Ett bra år.\nTack!"}
+    for code in codes:
+        invitation = Invitation.select().join(Participant).where(Participant.code == code).get()
+        given = {"comment": comments[code], "quote_consent": "yes"} if code in comments else {}
+        record_response(
+            db, invitation.id, load_surveys()["standard"][3], {**complete, **given}, at(2026, 1, 21)
+        )
+    make_user(db, clock.now(), "cora@example.org", Role.COORDINATOR, programme, password=PASSWORD)
+    make_user(db, clock.now(), "eva@example.org", Role.EVALUATOR, programme, password=PASSWORD)
+    clock.set(at(2026, 9, 1))
+
+    page = new_context(bypass_csp=True, locale="sv").new_page()
+    sign_in_with_keyboard(page, "cora@example.org", PASSWORD)
+    page.goto(f"/staff/programmes/{programme.id}")
+    page.get_by_role("link", name="Citat", exact=True).click()
+    assert path(page) == f"/staff/programmes/{programme.id}/quotes"
+    assert "Väntar på granskning (2)" in loaded(page)
+    axe.check(page)  # two comments waiting, each with its text box and buttons
+
+    first = page.get_by_role("region", name="Kommentar 2, 6 månader efter avslut")
+    box = first.get_by_role("textbox")
+    assert box.input_value() == comments["QB-0"]
+    box.fill("  ")
+    with page.expect_navigation():
+        first.get_by_role("button", name="Godkänn den här texten").click()
+    assert "Skriv texten som ska publiceras" in loaded(page)
+    axe.check(page)  # the refused approval with its message
+    first = page.get_by_role("region", name="Kommentar 2, 6 månader efter avslut")
+    first.get_by_role("textbox").fill("[Handledaren] fick mig att våga.")
+    with page.expect_navigation():
+        first.get_by_role("button", name="Godkänn den här texten").click()
+    assert "Citatet är godkänt" in loaded(page) and "Godkända citat (1)" in loaded(page)
+    axe.check(page)  # one waiting, one approved with its withdraw button
+
+    evaluator = new_context(bypass_csp=True, locale="sv").new_page()
+    sign_in_with_keyboard(evaluator, "eva@example.org", PASSWORD)
+    evaluator.goto(f"/staff/results/{programme.id}/")
+    words = evaluator.get_by_role("region", name="Med egna ord")
+    assert words.get_by_text("[Handledaren] fick mig att våga.").is_visible()
+    assert words.get_by_text("6 månader efter avslut").is_visible()
+    assert "Luleå" not in loaded(evaluator) and "Ett bra år" not in loaded(evaluator)
+    axe.check(evaluator)
+    assert evaluator.goto(f"/staff/programmes/{programme.id}/quotes").status == 404

@@ -13,6 +13,7 @@ from followup.models import (
     Outcome,
     Participant,
     Programme,
+    Quote,
     Response,
     Role,
     Token,
@@ -206,6 +207,7 @@ def kept_for(participant_id):
         model.__name__: model.select().where(model.invitation.in_(invitations)).count()
         for model in (Token, Message, Draft, Outcome, Response)
     }
+    counts["Quote"] = Quote.select().join(Response).where(Response.invitation.in_(invitations)).count()
     counts["Invitation"] = invitations.count()
     counts["Contact"] = Contact.select().where(Contact.participant == participant_id).count()
     counts["Participant"] = Participant.select().where(Participant.id == participant_id).count()
@@ -216,9 +218,15 @@ def test_erasing_removes_everything_kept_about_the_participant_and_only_them(cor
     s1, s2 = Participant.get(Participant.code == "S1"), Participant.get(Participant.code == "S2")
     invitation = Invitation.select().where(Invitation.participant == s1).order_by(Invitation.due_at).first()
     Draft.create(invitation=invitation, answers="{}", updated_at=clock.now())
-    Response.create(
-        invitation=invitation, survey="standard", survey_version=1, submitted_at=clock.now(), answers="{}"
-    )
+    for person in (s1, s2):
+        # Each one's comment waits for review as a quote: erasing S1 takes S1's quote, not S2's.
+        first = (
+            Invitation.select().where(Invitation.participant == person).order_by(Invitation.due_at).first()
+        )
+        answered = Response.create(
+            invitation=first, survey="standard", survey_version=3, submitted_at=clock.now(), answers="{}"
+        )
+        Quote.create(response=answered, programme=steget, wave=first.wave_id, submitted_text=person.code)
     Outcome.create(invitation=invitation, who5=60)
     before = kept_for(s1.id)
     assert all(before.values()), before  # every kind of row exists, so its removal is tested
@@ -227,7 +235,8 @@ def test_erasing_removes_everything_kept_about_the_participant_and_only_them(cor
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/staff/programmes/{steget.id}/participants")
     assert not any(kept_for(s1.id).values())
-    assert kept_for(s2.id) == others
+    assert kept_for(s2.id) == others and others["Quote"] == 1
+    assert [q.submitted_text for q in Quote.select()] == ["S2"]
     event = AuditEvent.get(AuditEvent.action == "participant.erased")
     assert event.programme_id == steget.id and event.participant_code == "S1"
     assert json.loads(event.details) == {}
