@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN, fn
+from peewee import JOIN, Case, fn
 
 from followup.models import (
     Cohort,
@@ -71,7 +71,7 @@ def contact_failed():
 def status_rows(programme_id: int) -> list[StatusRow]:
     """Return per wave a total row followed by one row per cohort.
 
-    Five grouped queries whatever the programme's size: one pass over the invitations for the states,
+    Four grouped queries whatever the programme's size: one pass over the invitations for the states,
     and the rest starting from what is rare (messages delivered or failed, contacts not working,
     opt-outs) through indexes, rather than testing each invitation against them.
     """
@@ -81,18 +81,18 @@ def status_rows(programme_id: int) -> list[StatusRow]:
         return []
     counted: dict[tuple[int, int | None], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
 
-    def add(query, name: str | None = None) -> None:
+    def add(query, *names: str) -> None:
         for wave_id, cohort_id, *rest in query.tuples():
             counts = counted[(wave_id, cohort_id)]
-            if name is None:
+            if not names:
                 state, invited, sent = rest
                 counts["invited"] += invited
                 # "sent" counts every invitation that went out, whatever happened after; others are states.
                 counts["sent"] += sent
                 if state in COUNTS and state != "sent":
                     counts[state] += invited
-            else:
-                counts[name] += rest[0]
+            for name, value in zip(names, rest, strict=False):
+                counts[name] += int(value or 0)
 
     in_programme = Invitation.wave.in_(list(waves))
     # One index covers the invitations' side (wave, state, participant, sent_at): no invitation row is read.
@@ -108,22 +108,38 @@ def status_rows(programme_id: int) -> list[StatusRow]:
         .where(in_programme)
         .group_by(Invitation.wave, Participant.cohort, Invitation.state)
     )
-    other = Message.alias("other")
-    went_out = other.select(other.id).where(
-        (other.invitation == Invitation.id) & other.state.in_((Message.SENT, Message.DELIVERED))
-    )
-    for name, condition in (
-        ("delivered", Message.state == Message.DELIVERED),
-        ("failed", (Message.state == Message.FAILED) & ~fn.EXISTS(went_out)),
-    ):
-        add(
-            Message.select(Invitation.wave, Participant.cohort, fn.COUNT(Message.invitation.distinct()))
-            .join(Invitation)
-            .join(Participant)
-            .where(condition & in_programme)
-            .group_by(Invitation.wave, Participant.cohort),
-            name,
+
+    # One pass over the messages that went out or failed, one row per invitation: delivered if any
+    # message was, failed if one failed and none went out.
+    def having(condition):
+        return fn.MAX(Case(None, [(condition, 1)], 0))
+
+    per_invitation = (
+        Message.select(
+            Message.invitation.alias("invitation_id"),
+            having(Message.state == Message.DELIVERED).alias("delivered"),
+            having(Message.state == Message.FAILED).alias("failed"),
+            having(Message.state != Message.FAILED).alias("went_out"),
         )
+        .where(Message.state.in_((Message.SENT, Message.DELIVERED, Message.FAILED)))
+        .group_by(Message.invitation)
+        .alias("per_invitation")
+    )
+    failed_only = (per_invitation.c.failed == 1) & (per_invitation.c.went_out == 0)
+    add(
+        Invitation.select(
+            Invitation.wave,
+            Participant.cohort,
+            fn.SUM(per_invitation.c.delivered),
+            fn.SUM(Case(None, [(failed_only, 1)], 0)),
+        )
+        .join(per_invitation, on=(Invitation.id == per_invitation.c.invitation_id))
+        .join_from(Invitation, Participant)
+        .where(in_programme)
+        .group_by(Invitation.wave, Participant.cohort),
+        "delivered",
+        "failed",
+    )
     failed_contacts = Contact.select(Contact.participant).where(contact_failed())
     add(
         Participant.select(Invitation.wave, Participant.cohort, fn.COUNT(Invitation.id))
