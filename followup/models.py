@@ -126,6 +126,19 @@ class Contact(BaseModel):
     phone_problem = CharField(null=True)
 
 
+# Partial indexes hold only the rare rows the status page starts from: contacts not working, opt-outs.
+Contact.add_index(
+    Contact.index(Contact.participant, name="contact_failed").where(
+        Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False)
+    )
+)
+Participant.add_index(
+    Participant.index(Participant.programme, name="participant_opted_out").where(
+        Participant.opted_out_at.is_null(False) | Participant.sms_opted_out_at.is_null(False)
+    )
+)
+
+
 class Invitation(BaseModel):
     """One participant in one wave: when it falls due, until when it can be answered, its state."""
 
@@ -149,6 +162,9 @@ class Invitation(BaseModel):
         indexes = (
             (("participant", "wave"), True),
             (("state", "due_at"), False),
+            # Covers counting a programme's invitations by wave and state (the status page) and
+            # finding those of one wave in one state (the participant list's filter).
+            (("wave", "state", "participant", "sent_at"), False),
         )
 
 
@@ -248,7 +264,11 @@ class Message(BaseModel):
     status_at = UTCDateTimeField(null=True)
 
     class Meta:
-        indexes = ((("state", "created_at"), False),)
+        indexes = (
+            (("state", "created_at"), False),
+            # Covers finding the invitations with a message delivered or failed (the status page).
+            (("state", "invitation"), False),
+        )
 
 
 class User(BaseModel):

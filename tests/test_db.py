@@ -14,7 +14,8 @@ def test_migrations_alone_build_the_schema_the_models_describe(db):
         for name, field in fields.items():
             assert columns[name].null == field.null, f"{model.__name__}.{name} nullability"
         indexes = {tuple(i.columns): i.unique for i in db.get_indexes(model._meta.table_name)}
-        for columns_, unique in model._meta.indexes:
+        # Partial indexes (ModelIndex) are compared by name by diff_models above.
+        for columns_, unique in (i for i in model._meta.indexes if isinstance(i, tuple)):
             names = tuple(model._meta.fields[c].column_name for c in columns_)
             assert indexes.get(names) == unique, f"{model.__name__} index {names}"
 

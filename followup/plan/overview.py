@@ -12,7 +12,18 @@ from zoneinfo import ZoneInfo
 
 from peewee import JOIN, Case, fn
 
-from followup.models import Cohort, Contact, Invitation, Message, Participant, Wave
+from followup.models import (
+    Cohort,
+    Contact,
+    Invitation,
+    Message,
+    Participant,
+    Programme,
+    Wave,
+    day_list,
+    window_open,
+)
+from followup.sending.quiet_hours import SendWindow
 
 COUNTS = (
     "invited",
@@ -43,44 +54,114 @@ class StatusRow:
         return self.counts["answered"] / reached if reached else None
 
 
-def _share(condition) -> fn:
-    return fn.SUM(Case(None, [(condition, 1)], 0))
+def unindexed(column):
+    """Return `column` in a form no index matches, so the database starts from a rarer condition.
+
+    Without statistics (SQLite's are never gathered here) a planner takes an index on the programme
+    for a few rows, when it holds all 100,000; "+ 0" is the customary way to steer it away.
+    """
+    return column + 0
+
+
+def contact_failed():
+    """A condition true for contacts whose e-mail or phone is marked not working (a partial index)."""
+    return Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False)
 
 
 def status_rows(programme_id: int) -> list[StatusRow]:
-    """Return per wave a total row followed by one row per cohort (one pass over the invitations)."""
-    rows: dict[tuple[int, str | None], StatusRow] = {}
-    delivered = Message.select(Message.invitation).where(Message.state == Message.DELIVERED)
-    failed = Message.select(Message.invitation).where(Message.state == Message.FAILED)
-    reached = Message.select(Message.invitation).where(Message.state.in_((Message.SENT, Message.DELIVERED)))
-    measures = {
-        "invited": fn.COUNT(Invitation.id),
-        "sent": _share(Invitation.sent_at.is_null(False)),
-        "delivered": _share(Invitation.id.in_(delivered)),
-        "failed": _share(Invitation.id.in_(failed) & Invitation.id.not_in(reached)),
-        "bounced": _share(Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False)),
-        "opted_out": _share(
-            Participant.opted_out_at.is_null(False) | Participant.sms_opted_out_at.is_null(False)
-        ),
-    }
-    query = (
-        Invitation.select(Wave.offset_months, Cohort.name, Invitation.state, *measures.values())
-        .join(Wave)
-        .switch(Invitation)
+    """Return per wave a total row followed by one row per cohort.
+
+    Four grouped queries whatever the programme's size: one pass over the invitations for the states,
+    and the rest starting from what is rare (messages delivered or failed, contacts not working,
+    opt-outs) through indexes, rather than testing each invitation against them.
+    """
+    waves = dict(Wave.select(Wave.id, Wave.offset_months).where(Wave.programme == programme_id).tuples())
+    cohorts = dict(Cohort.select(Cohort.id, Cohort.name).where(Cohort.programme == programme_id).tuples())
+    if not waves:
+        return []
+    counted: dict[tuple[int, int | None], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
+
+    def add(query, *names: str) -> None:
+        for wave_id, cohort_id, *rest in query.tuples():
+            counts = counted[(wave_id, cohort_id)]
+            if not names:
+                state, invited, sent = rest
+                counts["invited"] += invited
+                # "sent" counts every invitation that went out, whatever happened after; others are states.
+                counts["sent"] += sent
+                if state in COUNTS and state != "sent":
+                    counts[state] += invited
+            for name, value in zip(names, rest, strict=False):
+                counts[name] += int(value or 0)
+
+    in_programme = Invitation.wave.in_(list(waves))
+    # One index covers the invitations' side (wave, state, participant, sent_at): no invitation row is read.
+    add(
+        Invitation.select(
+            Invitation.wave,
+            Participant.cohort,
+            Invitation.state,
+            fn.COUNT(Invitation.id),
+            fn.COUNT(Invitation.sent_at),
+        )
         .join(Participant)
-        .join(Cohort, JOIN.LEFT_OUTER)
-        .switch(Participant)
-        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
-        .where(Wave.programme == programme_id)
-        .group_by(Wave.offset_months, Cohort.name, Invitation.state)
-        .tuples()
+        .where(in_programme)
+        .group_by(Invitation.wave, Participant.cohort, Invitation.state)
     )
-    for months, cohort, state, *values in query:
-        counts = dict(zip(measures, (int(v or 0) for v in values), strict=True))
-        # "sent" counts every invitation that went out, whatever happened after; the others are states.
-        if state in COUNTS and state != "sent":
-            counts[state] = counts["invited"]
-        for key in ((months, None), (months, cohort or "")):
+
+    # One pass over the messages that went out or failed, one row per invitation: delivered if any
+    # message was, failed if one failed and none went out.
+    def having(condition):
+        return fn.MAX(Case(None, [(condition, 1)], 0))
+
+    per_invitation = (
+        Message.select(
+            Message.invitation.alias("invitation_id"),
+            having(Message.state == Message.DELIVERED).alias("delivered"),
+            having(Message.state == Message.FAILED).alias("failed"),
+            having(Message.state != Message.FAILED).alias("went_out"),
+        )
+        .where(Message.state.in_((Message.SENT, Message.DELIVERED, Message.FAILED)))
+        .group_by(Message.invitation)
+        .alias("per_invitation")
+    )
+    failed_only = (per_invitation.c.failed == 1) & (per_invitation.c.went_out == 0)
+    add(
+        Invitation.select(
+            Invitation.wave,
+            Participant.cohort,
+            fn.SUM(per_invitation.c.delivered),
+            fn.SUM(Case(None, [(failed_only, 1)], 0)),
+        )
+        .join(per_invitation, on=(Invitation.id == per_invitation.c.invitation_id))
+        .join_from(Invitation, Participant)
+        .where(in_programme)
+        .group_by(Invitation.wave, Participant.cohort),
+        "delivered",
+        "failed",
+    )
+    failed_contacts = Contact.select(Contact.participant).where(contact_failed())
+    add(
+        Participant.select(Invitation.wave, Participant.cohort, fn.COUNT(Invitation.id))
+        .join(Invitation)
+        .where(Participant.id.in_(failed_contacts) & (unindexed(Participant.programme) == programme_id))
+        .group_by(Invitation.wave, Participant.cohort),
+        "bounced",
+    )
+    add(
+        Participant.select(Invitation.wave, Participant.cohort, fn.COUNT(Invitation.id))
+        .join(Invitation)
+        .where(
+            (Participant.programme == programme_id)
+            & (Participant.opted_out_at.is_null(False) | Participant.sms_opted_out_at.is_null(False))
+        )
+        .group_by(Invitation.wave, Participant.cohort),
+        "opted_out",
+    )
+    rows: dict[tuple[int, str | None], StatusRow] = {}
+    for (wave_id, cohort_id), counts in counted.items():
+        months = waves[wave_id]
+        for key in ((months, None), (months, cohorts.get(cohort_id, ""))):
             row = rows.setdefault(key, StatusRow(months, key[1]))
             for name, count in counts.items():
                 row.counts[name] += count
@@ -89,29 +170,113 @@ def status_rows(programme_id: int) -> list[StatusRow]:
 
 @dataclass(frozen=True)
 class PlannedDay:
+    """How many invitations and reminders of one wave go out on one local day."""
+
     day: date
     months: int
-    invitations: int
+    invitations: int = 0
+    reminders: int = 0
 
 
-def next_days(programme_id: int, now: datetime, zone: ZoneInfo, days: int = 14) -> list[PlannedDay]:
-    """Return the invitations planned to fall due in the next `days` days, per local day and wave."""
-    query = (
-        Invitation.select(Invitation.due_at, Wave.offset_months, fn.COUNT(Invitation.id))
-        .join(Wave)
-        .where(
-            (Wave.programme == programme_id)
-            & (Invitation.state == Invitation.SCHEDULED)
-            & (Invitation.due_at >= now)
-            & (Invitation.due_at < now + timedelta(days=days))
+# How long a send window can stay shut (Easter, Christmas and a weekend), bounding what is looked at:
+# something due longer ago than this has gone out already or never will.
+LONGEST_CLOSED = timedelta(days=14)
+
+
+def next_days(
+    programme: Programme, now: datetime, zone: ZoneInfo, window: SendWindow | None, days: int = 14
+) -> list[PlannedDay]:
+    """Return the invitations and reminders planned to go out in the next `days` days, per local day and wave.
+
+    The same rules as the scheduler: an invitation goes out when the send window first opens at or
+    after it falls due, each reminder `reminder_days` after the invitation went out (again at the
+    next open moment), and nothing once the wave's response window has closed. Only participants
+    who have not opted out and can be reached on a channel the programme uses are counted; a
+    reminder assumes the participant has not answered by then.
+    """
+    horizon = now + timedelta(days=days)
+    offsets = [timedelta(days=n) for n in day_list(programme.reminder_days)]
+    first, last = (min(offsets), max(offsets)) if offsets else (timedelta(0), timedelta(0))
+    goes_out = _going_out(window)
+    counts: dict[tuple[date, int], list[int]] = defaultdict(lambda: [0, 0])
+
+    def count(moment: datetime, closes: datetime, months: int, kind: int, number: int) -> bool:
+        """Count a send going out at `moment`; tell whether it goes out at all."""
+        if not (moment >= now and window_open(closes, moment)):
+            return False
+        if moment < horizon:
+            counts[(moment.astimezone(zone).date(), months)][kind] += number
+        return True
+
+    def reminders(sent: datetime, closes: datetime, months: int, number: int) -> None:
+        dues = [sent + offset for offset in offsets]
+        for sequence, due in enumerate(dues):
+            moment = goes_out(due)
+            # A reminder still waiting when the next one falls due is skipped, as the scheduler does.
+            if sequence + 1 < len(dues) and dues[sequence + 1] <= moment:
+                continue
+            count(moment, closes, months, 1, number)
+
+    waves = dict(Wave.select(Wave.id, Wave.offset_months).where(Wave.programme == programme.id).tuples())
+
+    def planned(state: str, column, since: datetime, until: datetime):
+        return (
+            Invitation.select(column, Invitation.expires_at, Invitation.wave, fn.COUNT(Invitation.id))
+            .join(Participant)
+            .join(Contact, on=(Contact.participant == Participant.id))
+            .where(
+                Invitation.wave.in_(list(waves))
+                & (Invitation.state == state)
+                & (column >= since)
+                & (column < until)
+                & window_open(Invitation.expires_at, now)
+                & Participant.opted_out_at.is_null()
+                & _reachable(programme.channel_policy)
+            )
+            .group_by(column, Invitation.expires_at, Invitation.wave)
+            .tuples()
         )
-        .group_by(Invitation.due_at, Wave.offset_months)
-        .tuples()
+
+    for due, closes, wave_id, number in planned(
+        Invitation.SCHEDULED, Invitation.due_at, now - LONGEST_CLOSED, horizon
+    ):
+        moment = goes_out(due)
+        if count(moment, closes, waves[wave_id], 0, number):
+            reminders(moment, closes, waves[wave_id], number)
+    for sent, closes, wave_id, number in planned(
+        Invitation.SENT, Invitation.sent_at, now - last - LONGEST_CLOSED, horizon - first
+    ):
+        reminders(sent, closes, waves[wave_id], number)
+    return [PlannedDay(day, months, *n) for (day, months), n in sorted(counts.items())]
+
+
+def _going_out(window: SendWindow | None):
+    """Return when something due at a moment goes out: when the send window first opens."""
+    if window is None:
+        return lambda due: due
+    known: dict[datetime, datetime] = {}
+
+    def goes_out(due: datetime) -> datetime:
+        if due not in known:
+            known[due] = window.next_open(due)
+        return known[due]
+
+    return goes_out
+
+
+def _reachable(policy: str):
+    """A condition true for participants the programme's channels can reach (as queueing decides)."""
+    email = Contact.email.is_null(False) & Contact.email_failed_at.is_null()
+    sms = (
+        Contact.phone.is_null(False)
+        & Contact.phone_failed_at.is_null()
+        & Participant.sms_opted_out_at.is_null()
     )
-    counts: dict[tuple[date, int], int] = defaultdict(int)
-    for due, months, count in query:
-        counts[(due.astimezone(zone).date(), months)] += count
-    return [PlannedDay(day, months, n) for (day, months), n in sorted(counts.items())]
+    if policy == Programme.EMAIL_ONLY:
+        return email
+    if policy == Programme.SMS_ONLY:
+        return sms
+    return email | sms
 
 
 WAVE_STATES = ("scheduled", "sent", "answered", "declined", "expired")
@@ -143,7 +308,7 @@ def participant_page(
     `state` is a wave state (with `months`, of that wave; without, of any wave), opted_out or
     contact_failed.
     """
-    failed = Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False)
+    failed = contact_failed()
     query = (
         Participant.select(
             Participant.id,
@@ -165,9 +330,13 @@ def participant_page(
     elif state == "contact_failed":
         query = query.where(failed)
     elif state in WAVE_STATES:
-        matching = Invitation.select(Invitation.participant).where(Invitation.state == state)
+        waves = Wave.select(Wave.id).where(Wave.programme == programme_id)
         if months is not None:
-            matching = matching.join(Wave).where(Wave.offset_months == months)
+            waves = waves.where(Wave.offset_months == months)
+        # By wave and state: the index (wave, state, participant, ...) holds exactly these.
+        matching = Invitation.select(Invitation.participant).where(
+            Invitation.wave.in_(waves) & (Invitation.state == state)
+        )
         query = query.where(Participant.id.in_(matching))
     if after:
         query = query.where(Participant.code > after)

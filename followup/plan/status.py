@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from peewee import JOIN
+from peewee import JOIN, fn
 
 from followup.models import Contact, Invitation, Message, Participant, Wave, window_open
+from followup.plan.overview import contact_failed, unindexed
 
 
 @dataclass
@@ -73,8 +74,12 @@ def wave_status(programme_id: int) -> list[WaveStatus]:
 
 def contacts_to_fix(programme_id: int, now: datetime) -> list[ContactProblem]:
     """List participants with an open wave whose e-mail or phone does not work, by code only."""
-    open_waves = Invitation.select(Invitation.participant).where(
-        Invitation.state.in_(Invitation.OPEN_STATES) & window_open(Invitation.expires_at, now)
+    # From the few contacts marked not working (indexed) to their participants, not from every
+    # invitation: a large programme has hundreds of thousands of invitations and a handful of bounces.
+    open_wave = Invitation.select(Invitation.id).where(
+        (Invitation.participant == Participant.id)
+        & Invitation.state.in_(Invitation.OPEN_STATES)
+        & window_open(Invitation.expires_at, now)
     )
     # Only the failure columns: the addresses and numbers themselves are not read at all.
     query = (
@@ -87,10 +92,10 @@ def contacts_to_fix(programme_id: int, now: datetime) -> list[ContactProblem]:
         )
         .join(Participant)
         .where(
-            (Participant.programme == programme_id)
+            contact_failed()
+            & (unindexed(Participant.programme) == programme_id)
             & Participant.opted_out_at.is_null()
-            & Participant.id.in_(open_waves)
-            & (Contact.email_failed_at.is_null(False) | Contact.phone_failed_at.is_null(False))
+            & fn.EXISTS(open_wave)
         )
         .order_by(Participant.code)
         .namedtuples()

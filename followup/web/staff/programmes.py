@@ -237,6 +237,6 @@ def status(programme: Programme):
         "staff/status.html",
         programme=programme,
         rows=status_rows(programme.id),
-        planned=next_days(programme.id, now, runtime.settings.zone),
+        planned=next_days(programme, now, runtime.settings.zone, runtime.settings.window),
         problems=contacts_to_fix(programme.id, now),
     )

@@ -49,13 +49,22 @@ def test_status_counts_per_wave_and_cohort_with_links(cora, steget):
     assert numbers == ["6", "0", "6", "0", "0", "1", "0", "0", "0", "0", "0 %"]
     assert f"/staff/programmes/{steget.id}/participants?state=sent&amp;months=6" in page
     assert "S1</a>: e-mail (550 no such user)" in page
-    assert "No invitations fall due in the next 14 days." in page
+    # Sent on Wednesday 21 January at noon: the 7-day reminder to the five who can be reached (S1's
+    # e-mail bounced); the 14-day one, at noon on 4 February, is just past the 14 days from now.
+    day = '<tr><td>2026-01-28</td><td>6 months</td><td class="number">0</td><td class="number">5</td></tr>'
+    assert day in page and "2026-02-04" not in page
 
 
 def test_the_next_14_days(cora, db, clock, steget):
+    # Due Sunday 25 January: it goes out when the send window opens on Monday, its reminder a week later.
     make_participants(db, clock.now(), steget, ["N1,2025-07-25,n1@example.org,,sv,Grupp 1"])
     page = cora.get(f"/staff/programmes/{steget.id}/status").get_data(as_text=True)
-    assert '<td>2026-01-25</td><td>6 months</td><td class="number">1</td>' in page
+    day = '<tr><td>{}</td><td>6 months</td><td class="number">{}</td><td class="number">{}</td></tr>'
+    assert day.format("2026-01-26", 1, 0) in page and day.format("2026-02-02", 0, 1) in page
+    clock.set(at(2026, 3, 1))
+    sign_in(cora, "cora@example.org")
+    page = cora.get(f"/staff/programmes/{steget.id}/status").get_data(as_text=True)
+    assert "No invitations or reminders go out in the next 14 days." in page
 
 
 def test_the_list_filters_and_pages_by_code(cora, db, clock, steget):

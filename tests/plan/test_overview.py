@@ -1,0 +1,170 @@
+"""The status overview's domain functions: the next 14 days of sends and the counts per wave and cohort."""
+
+from datetime import date
+
+import pytest
+
+from followup.models import Contact, Invitation, Message, Participant, Wave
+from followup.plan.overview import PlannedDay, next_days, status_rows
+from followup.plan.status import contacts_to_fix
+from followup.sending.quiet_hours import parse_window
+from tests.factories import STOCKHOLM, at, make_participants, make_programme
+
+# Monday 27 April 2026, 08:00 in Stockholm: before the send window opens. Friday 1 May is a public
+# holiday; weekends are closed; sending hours are 09-19.
+NOW = at(2026, 4, 27, 8)
+WINDOW = parse_window("mon-fri", "09:00-19:00", "SE", STOCKHOLM)
+
+
+def invitation(code: str, months: int = 6) -> Invitation:
+    return (
+        Invitation.select()
+        .join(Participant)
+        .switch(Invitation)
+        .join(Wave)
+        .where((Participant.code == code) & (Wave.offset_months == months))
+        .get()
+    )
+
+
+def mark(code: str, state: str, sent_at=None) -> None:
+    Invitation.update(state=state, sent_at=sent_at).where(Invitation.id == invitation(code).id).execute()
+
+
+@pytest.fixture
+def planned_programme(db):
+    """Reminders 3 and 7 days after the invitation; each participant tests one rule (hand count below)."""
+    programme = make_programme(db, NOW, "Plan", reminder_days=(3, 7))
+    rows = {
+        # 6 months due Sat 25 Apr: the window has been shut since, so it goes out Mon 27 at 09:00.
+        "P1": "2025-10-25",
+        # Due Thu 30 Apr; its 3-day reminder falls on Sunday 3 May (quiet) and goes out Mon 4 May.
+        "P2": "2025-10-30",
+        # Due Fri 1 May, a holiday: goes out Mon 4 May; its 7-day reminder (Mon 11, 09:00) is too late.
+        "P3": "2025-11-01",
+        # Sent Tue 21 Apr: the 3-day reminder is past; the 7-day one is Tue 28 Apr.
+        "P4": "2025-10-21",
+        # Sent Fri 24 Apr 16:00: reminders Mon 27 Apr 16:00 and Fri 1 May (holiday) -> Mon 4 May 09:00.
+        "P5": "2025-10-24",
+        # Answered: nothing more goes out.
+        "P6": "2025-10-24",
+        # Opted out: nothing goes out.
+        "P7": "2025-10-25",
+        # Only the 12-month wave is open: due Mon 4 May, reminders Thu 7 May and Mon 11 May (too late).
+        "P8": "2025-05-04",
+        # Sent late in a window closing Thu 30 Apr 10:00: the 3-day reminder (Mon 27) goes, the 7-day not.
+        "P9": "2025-09-01",
+        # Due Thu 30 Apr, but the only e-mail bounced: no channel, nothing goes out.
+        "P10": "2025-10-30",
+    }
+    make_participants(
+        db, NOW, programme, [f"{code},{exit},{code.lower()}@example.org,,sv," for code, exit in rows.items()]
+    )
+    mark("P4", Invitation.SENT, at(2026, 4, 21, 10))
+    mark("P5", Invitation.SENT, at(2026, 4, 24, 16))
+    mark("P6", Invitation.ANSWERED, at(2026, 4, 24, 16))
+    mark("P9", Invitation.SENT, at(2026, 4, 24, 10))
+    Participant.update(opted_out_at=NOW).where(Participant.code == "P7").execute()
+    p10 = Participant.get(Participant.code == "P10")
+    Contact.update(email_failed_at=NOW, email_problem="550").where(Contact.participant == p10).execute()
+    return programme
+
+
+def test_the_next_14_days_hold_invitations_and_reminders_by_the_scheduler_s_rules(planned_programme):
+    assert next_days(planned_programme, NOW, STOCKHOLM, WINDOW) == [
+        # P1's invitation; reminders of P5 (3 days) and P9 (3 days).
+        PlannedDay(date(2026, 4, 27), 6, invitations=1, reminders=2),
+        # P4's 7-day reminder.
+        PlannedDay(date(2026, 4, 28), 6, invitations=0, reminders=1),
+        # P2's invitation; P1's 3-day reminder.
+        PlannedDay(date(2026, 4, 30), 6, invitations=1, reminders=1),
+        # P3 (after the holiday); reminders: P1 (7), P2 (3, after the weekend), P5 (7, after the holiday).
+        PlannedDay(date(2026, 5, 4), 6, invitations=1, reminders=3),
+        PlannedDay(date(2026, 5, 4), 12, invitations=1, reminders=0),
+        # P2's 7-day and P3's 3-day reminders.
+        PlannedDay(date(2026, 5, 7), 6, invitations=0, reminders=2),
+        PlannedDay(date(2026, 5, 7), 12, invitations=0, reminders=1),
+    ]
+
+
+def test_without_a_send_window_everything_goes_out_when_due(planned_programme):
+    days = next_days(planned_programme, NOW, STOCKHOLM, None)
+    # P1's invitation fell due on Saturday and would have gone then: with no window nothing waits.
+    assert PlannedDay(date(2026, 4, 27), 6, invitations=0, reminders=2) in days  # P5's and P9's 3-day
+    assert PlannedDay(date(2026, 5, 1), 6, invitations=1, reminders=1) in days  # P3; P5's 7-day reminder
+    assert PlannedDay(date(2026, 5, 3), 6, invitations=0, reminders=1) in days  # P2's 3-day reminder
+
+
+def test_a_reminder_still_waiting_when_the_next_falls_due_is_skipped(db):
+    # Reminders 2 and 3 days after an invitation sent on Thursday fall on the weekend: both wait for
+    # Monday, and only the later one goes, as the scheduler sends no burst.
+    programme = make_programme(db, NOW, "Burst", reminder_days=(2, 3))
+    make_participants(db, NOW, programme, ["B1,2025-10-23,b1@example.org,,sv,"])
+    mark("B1", Invitation.SENT, at(2026, 4, 23, 18))
+    assert next_days(programme, at(2026, 4, 24, 20), STOCKHOLM, WINDOW) == [
+        PlannedDay(date(2026, 4, 27), 6, invitations=0, reminders=1)
+    ]
+
+
+def test_status_rows_count_states_messages_bounces_and_opt_outs_per_cohort(db):
+    programme = make_programme(db, NOW, "Counts")
+    rows = [f"C{n},2025-10-21,c{n}@example.org,,sv,{'A' if n <= 3 else 'B'}" for n in range(1, 6)]
+    make_participants(db, NOW, programme, rows)
+    for code in ("C1", "C2", "C4"):
+        mark(code, Invitation.SENT, at(2026, 4, 21, 10))
+    mark("C2", Invitation.ANSWERED, at(2026, 4, 21, 10))
+    for code, states in (("C1", ["delivered", "delivered"]), ("C2", ["failed", "sent"]), ("C4", ["failed"])):
+        for sequence, state in enumerate(states):
+            Message.create(
+                invitation=invitation(code),
+                key=f"{code}:{sequence}",
+                kind="invitation",
+                channel="email",
+                state=state,
+                created_at=NOW,
+                sequence=sequence,
+            )
+    Contact.update(email_failed_at=NOW).where(
+        Contact.participant == Participant.get(Participant.code == "C4")
+    ).execute()
+    Participant.update(opted_out_at=NOW).where(Participant.code == "C5").execute()
+    found = {(row.months, row.cohort): row.counts for row in status_rows(programme.id)}
+    assert [key for key in found] == [
+        (6, None),
+        (6, "A"),
+        (6, "B"),
+        (12, None),
+        (12, "A"),
+        (12, "B"),
+        (24, None),
+        (24, "A"),
+        (24, "B"),
+    ]
+    assert found[(6, "A")] == {
+        "invited": 3,
+        "scheduled": 1,
+        "sent": 2,
+        "delivered": 1,  # C1, counted once for two delivered messages
+        "failed": 0,  # C2's failure was followed by a message that went out
+        "bounced": 0,
+        "opted_out": 0,
+        "declined": 0,
+        "answered": 1,
+        "expired": 0,
+    }
+    assert found[(6, "B")] == {
+        "invited": 2,
+        "scheduled": 1,  # C5, opted out
+        "sent": 1,
+        "delivered": 0,
+        "failed": 1,  # C4: its only message failed
+        "bounced": 1,
+        "opted_out": 1,
+        "declined": 0,
+        "answered": 0,
+        "expired": 0,
+    }
+    assert found[(6, None)]["invited"] == 5 and found[(6, None)]["failed"] == 1
+    # Bounces and opt-outs are the participant's: every wave of theirs counts them.
+    assert found[(12, "B")]["bounced"] == 1 and found[(24, "B")]["opted_out"] == 1
+    assert [p.code for p in contacts_to_fix(programme.id, NOW)] == ["C4"]
