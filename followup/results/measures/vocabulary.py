@@ -111,18 +111,31 @@ HELPED_LABELS = {
 SA_LABELS = {"yes": _l("Receiving"), "no": _l("Not receiving"), "prefer_not_to_say": _l("Prefers not to say")}
 
 
+class Joined:
+    """Labels joined when shown, not when made: a report computed once reads right in either language."""
+
+    def __init__(self, parts: list, separator: str = ", ") -> None:
+        self.parts, self.separator = parts, separator
+
+    def __str__(self) -> str:
+        return self.separator.join(str(p) for p in self.parts)
+
+
 def definitions(assumptions: Assumptions) -> list[tuple[object, object]]:
     """Return the definitions and assumptions printed with every report, as (term, explanation)."""
-    ladder = "; ".join(
-        f"{i + 1}. " + ", ".join(str(ACTIVITY_LABELS[a]) for a in r.activities)
-        for i, r in enumerate(assumptions.ladder)
+    ladder = Joined(
+        [
+            Joined([f"{i + 1}. ", Joined([ACTIVITY_LABELS[a] for a in r.activities])], "")
+            for i, r in enumerate(assumptions.ladder)
+        ],
+        "; ",
     )
     return [
         (
             _l("Self-sufficiency"),
             _l(
                 "Main activity now is one of: %(list)s.",
-                list=", ".join(str(ACTIVITY_LABELS[a]) for a in assumptions.self_sufficiency),
+                list=Joined([ACTIVITY_LABELS[a] for a in assumptions.self_sufficiency]),
             ),
         ),
         (
