@@ -8,9 +8,9 @@ from collections import OrderedDict
 from dataclasses import astuple
 from datetime import datetime
 
-from peewee import Database, fn
+from peewee import Database
 
-from followup.models import Invitation, Message, Outcome, Participant, Programme
+from followup.models import AuditEvent, Invitation, Message, Outcome, Participant, Programme
 from followup.results.disclosure import protect
 from followup.results.measures import Assumptions, collect, self_sufficiency_of, survey_versions, tabulate
 from followup.results.tables import Publication
@@ -37,13 +37,22 @@ def make_report(
 
 
 def data_version(db: Database) -> tuple:
-    """Return a cheap fingerprint of the rows the figures count: it changes with every new answer,
-    erased participant or answer, newly sent invitation, delivered message and imported participant."""
-    answers = Outcome.select(fn.MAX(Outcome.id), fn.COUNT(Outcome.id)).tuples().get()
-    people = Participant.select(fn.MAX(Participant.id), fn.COUNT(Participant.id)).tuples().get()
-    sent = Invitation.select(fn.COUNT(Invitation.id)).where(Invitation.sent_at.is_null(False)).scalar()
-    delivered = Message.select(fn.COUNT(Message.id)).where(Message.state == Message.DELIVERED).scalar()
-    return (*answers, *people, sent, delivered)
+    """Return a fingerprint of the rows the figures count, read from the ends of primary keys only
+    (no table is scanned): it changes with every answer, sent message, imported participant,
+    invitation planned, and staff action on the audit log (an erasure, an edited participant)."""
+    newest = [
+        model.select(model.id).order_by(model.id.desc()).limit(1).scalar()
+        for model in (Outcome, Message, Participant, Invitation)
+    ]
+    # Downloading results is audited too, and changes no figure.
+    staff = (
+        AuditEvent.select(AuditEvent.id)
+        .where(~AuditEvent.action.startswith("results."))
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+        .scalar()
+    )
+    return (*newest, staff)
 
 
 class ReportCache:
@@ -53,7 +62,7 @@ class ReportCache:
     the assumptions and `data_version`; the publication itself is the same in every language
     (labels are translated when shown), so the page, each chart and each file in either language
     share one computation. What the data version does not see (a participant's cohort or language
-    edited, a cohort renamed) is shown at the latest after `seconds`.
+    edited without an audit event, a message's delivery confirmed) shows at the latest after `seconds`.
     """
 
     def __init__(self, entries: int = 8, seconds: float = 60.0) -> None:

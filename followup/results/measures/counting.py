@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from peewee import JOIN, Case, Database, fn
+from peewee import JOIN, SQL, Case, Database, fn
 
 from followup.models import AnsweredSurvey, Cohort, Invitation, Message, Outcome, Participant, Wave
 from followup.results.measures.vocabulary import (
@@ -125,7 +125,8 @@ def _main_pass(wave_ids: list[int]):
     exit_sa = person.exit_social_assistance
 
     def counted(condition):
-        return fn.COUNT(Invitation.id).filter(condition)
+        # COUNT(*) FILTER: no column to test for NULL, measurably cheaper per row on PostgreSQL.
+        return fn.COUNT(SQL("*")).filter(condition)
 
     columns = [
         fn.COUNT(Invitation.id),

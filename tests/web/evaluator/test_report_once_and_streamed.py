@@ -7,10 +7,10 @@ import json
 import openpyxl
 
 from followup.answers.responses import record_response
-from followup.models import Invitation, Participant, Wave
+from followup.models import AuditEvent, Invitation, Participant, Wave
 from followup.results.charts import CHARTED
 from followup.results.exports import as_json, write_csv, write_xlsx
-from followup.results.reporting import ReportCache, assumptions_for, make_report
+from followup.results.reporting import ReportCache, assumptions_for, data_version, make_report
 from tests.web.evaluator.conftest import CODES, SURVEY, answers_of
 from tests.web.evaluator.test_results_pages import client_of, publication_of
 
@@ -113,3 +113,12 @@ def test_downloads_are_streamed_with_the_writers_content(app, db, clock, program
     assert got.sheetnames == want.sheetnames
     for name in want.sheetnames:
         assert list(got[name].values) == list(want[name].values), name
+
+
+def test_the_data_version_sees_staff_actions_but_not_downloads(app, db, clock, programme, people):
+    with app.app_context():
+        before = data_version(db)
+        AuditEvent.create(at=clock.now(), action="results.downloaded", programme=programme)
+        assert data_version(db) == before
+        AuditEvent.create(at=clock.now(), action="participant.erased", programme=programme)
+        assert data_version(db) != before
