@@ -1,12 +1,13 @@
 """Counting in the database: one grouped pass over a programme's invitations for every table but the
 WHO-5 change, one self-join for the people who answered two waves, and two small look-ups.
 
-The main pass groups by wave, cohort, answered or not, and activity now only (a few thousand rows
-however many people), and counts everything else the tables need as filtered counts beside each
-group: social assistance now and at exit, language, activity at exit, WHO-5 sums, and the two
-programme questions. Each of those is therefore known jointly with the activity now (step forward
-and the transition table need activity at exit x activity now), but the result does not multiply
-exit activity x language x activity now into hundreds of thousands of rows.
+The main pass groups by wave, cohort, the invitation's state (answered or not) and activity now
+only (a few thousand rows however many people), and counts everything else the tables need as
+filtered counts beside each group: social assistance now and at exit, language, activity at
+exit, WHO-5 sums, and the two programme questions. Each of those is therefore known jointly with
+the activity now (step forward and the transition table need activity at exit x activity now),
+but the result does not multiply exit activity x language x activity now into hundreds of
+thousands of rows.
 """
 
 from __future__ import annotations
@@ -105,9 +106,10 @@ def collect(db: Database, programme_id: int) -> Counts:
     cells = []
     if waves:
         query = _main_pass(list(waves))
-        for wave_id, cohort_id, answered, activity, *sums in db.execute(query):
+        for wave_id, cohort_id, state, activity, *sums in db.execute(query):
             cohort = names.get(cohort_id, NO_COHORT) if cohort_id is not None else NO_COHORT
-            cells.append((waves[wave_id], cohort, bool(answered), activity, *(s or 0 for s in sums)))
+            answered = state == Invitation.ANSWERED
+            cells.append((waves[wave_id], cohort, answered, activity, *(s or 0 for s in sums)))
     return Counts(
         waves=sorted({c[0] for c in cells}) or sorted(waves.values()),
         cohorts=sorted({c[1] for c in cells}),
@@ -121,7 +123,6 @@ def _main_pass(wave_ids: list[int]):
     """The one grouped pass: wave, cohort, answered, activity now, and filtered counts beside them."""
     person, outcome = Participant, Outcome
     who5 = outcome.who5
-    answered = Case(None, [(outcome.id.is_null(False), 1)], 0)
     exit_sa = person.exit_social_assistance
 
     def counted(condition):
@@ -144,7 +145,11 @@ def _main_pass(wave_ids: list[int]):
         *(counted(outcome.next_step_start == o) for o in NEXT_STEP),
         *(counted(outcome.programme_helped == o) for o in HELPED),
     ]
-    keys = [Invitation.wave, person.cohort, answered, outcome.main_activity]
+    # An invitation is answered exactly when it has an outcome (both are written in one transaction
+    # by answers.responses.record_response). Grouping by the state column, not by "has an outcome",
+    # matters on PostgreSQL: it knows how many states there are, but not how many values an
+    # expression takes, and misjudging that it sorts every row instead of hashing a few thousand groups.
+    keys = [Invitation.wave, person.cohort, Invitation.state, outcome.main_activity]
     return (
         Invitation.select(*keys, *columns)
         .join(person, on=(Invitation.participant == person.id))
