@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from peewee import JOIN, SQL, Case, Database, fn
+from peewee import JOIN, SQL, Database, Tuple, fn
 
 from followup.models import AnsweredSurvey, Cohort, Invitation, Message, Outcome, Participant, Wave
 from followup.results.measures.vocabulary import (
@@ -114,7 +114,7 @@ def collect(db: Database, programme_id: int) -> Counts:
         waves=sorted({c[0] for c in cells}) or sorted(waves.values()),
         cohorts=sorted({c[1] for c in cells}),
         cells=cells,
-        pairs=_pairs(programme_id),
+        pairs=_pairs(waves, names),
         delivered=_delivered(waves, names),
     )
 
@@ -160,36 +160,47 @@ def _main_pass(wave_ids: list[int]):
     )
 
 
-def _pairs(programme_id: int) -> list[tuple]:
+def _pairs(waves: dict[int, int], names: dict[int, str]) -> list[tuple]:
     """Count people who answered two waves, and their WHO-5 change, per cohort and pair of waves."""
     first_i, second_i = Invitation.alias(), Invitation.alias()
-    first_w, second_w = Wave.alias(), Wave.alias()
     first_o, second_o = Outcome.alias(), Outcome.alias()
     change = second_o.who5 - first_o.who5
-    keys = [Cohort.name, first_w.offset_months, second_w.offset_months]
+    # The pairs of waves, earlier first, named by id: no join with the wave or cohort tables.
+    later = [(a, b) for a in waves for b in waves if waves[a] < waves[b]]
+    if not later:
+        return []
+    keys = [Participant.cohort, first_i.wave, second_i.wave]
     query = (
         first_o.select(
             *keys,
-            fn.COUNT(first_o.id),
+            fn.COUNT(SQL("*")),
             fn.COUNT(change),
             fn.SUM(change),
             fn.SUM(change * change),
-            fn.SUM(Case(None, [(change >= MEANINGFUL, 1)], 0)),
-            fn.SUM(Case(None, [(change <= -MEANINGFUL, 1)], 0)),
+            fn.COUNT(SQL("*")).filter(change >= MEANINGFUL),
+            fn.COUNT(SQL("*")).filter(change <= -MEANINGFUL),
         )
         .join(first_i, on=(first_o.invitation == first_i.id))
-        .join(first_w, on=(first_i.wave == first_w.id))
         .join(second_i, on=(second_i.participant == first_i.participant))
-        .join(second_w, on=(second_i.wave == second_w.id))
         .join(second_o, on=(second_o.invitation == second_i.id))
         .join(Participant, on=(first_i.participant == Participant.id))
-        .join(Cohort, JOIN.LEFT_OUTER, on=(Participant.cohort == Cohort.id))
-        .where(first_w.programme == programme_id, first_w.offset_months < second_w.offset_months)
+        .where(Tuple(first_i.wave, second_i.wave).in_([Tuple(a, b) for a, b in later]))
         .group_by(*keys)
         .tuples()
     )
     return [
-        (c or NO_COHORT, a, b, n, n5, s or 0, q or 0, i or 0, w or 0) for c, a, b, n, n5, s, q, i, w in query
+        (
+            names.get(c, NO_COHORT) if c is not None else NO_COHORT,
+            waves[a],
+            waves[b],
+            n,
+            n5,
+            s or 0,
+            q or 0,
+            i,
+            w,
+        )
+        for c, a, b, n, n5, s, q, i, w in query
     ]
 
 
