@@ -232,6 +232,18 @@ class SurveyFingerprint(BaseModel):
         indexes = ((("survey", "version"), True),)
 
 
+class AnsweredSurvey(BaseModel):
+    """A survey version that has been answered in a wave, kept when a response is stored, so the
+    results name the survey versions without reading every response."""
+
+    wave = ForeignKeyField(Wave, on_delete="CASCADE")
+    survey = CharField()
+    version = IntegerField()
+
+    class Meta:
+        indexes = ((("wave", "survey", "version"), True),)
+
+
 class Message(BaseModel):
     """One outgoing message; `key` (invitation, sequence, channel) is unique, so it is sent at most once.
 
@@ -398,6 +410,7 @@ MODELS = [
     Outcome,
     Draft,
     SurveyFingerprint,
+    AnsweredSurvey,
     Message,
     User,
     Role,

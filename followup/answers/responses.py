@@ -11,7 +11,7 @@ from followup.answers.answering import remember_fingerprint
 from followup.answers.quotes import queue_quote
 from followup.answers.surveys import Survey
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken
-from followup.models import Draft, Invitation, Outcome, Response, window_open
+from followup.models import AnsweredSurvey, Draft, Invitation, Outcome, Response, window_open
 
 WHO5_ITEMS = tuple(f"who5_{n}" for n in range(1, 6))
 COUNTED_CHOICES = ("main_activity", "social_assistance", "next_step_start", "programme_helped")
@@ -37,6 +37,11 @@ def record_response(
                 raise _why_closed(invitation_id)
             Draft.delete().where(Draft.invitation == invitation_id).execute()
             remember_fingerprint(survey)
+            AnsweredSurvey.insert(
+                wave=Invitation.select(Invitation.wave).where(Invitation.id == invitation_id),
+                survey=survey.id,
+                version=survey.version,
+            ).on_conflict_ignore().execute()
             Outcome.create(invitation=invitation_id, **countable(cleaned))
             response = Response.create(
                 invitation=invitation_id,

@@ -140,12 +140,34 @@ def _lines(publication: Publication, language: str) -> Iterator[list]:
 
 def write_csv(publication: Publication, stream: IO[str], language: str = "sv", separator: str = ";") -> None:
     """Write the report as CSV: UTF-8 with BOM, `;` (Swedish Excel) or `,`, `..` for suppressed."""
+    for line in csv_lines(publication, language, separator):
+        stream.write(line)
+
+
+def csv_lines(publication: Publication, language: str = "sv", separator: str = ";") -> Iterator[str]:
+    """Yield the CSV file line by line (the first starts with the BOM), to be streamed as it is made."""
+    line = _Line()
+    writer = csv.writer(line, delimiter=separator, lineterminator="\r\n")
+    decimal = "," if separator == ";" else "."
     with force_locale(language):
-        writer = csv.writer(stream, delimiter=separator, lineterminator="\r\n")
-        stream.write("\ufeff")
-        decimal = "," if separator == ";" else "."
-        for line in _lines(publication, language):
-            writer.writerow([_csv_value(v, decimal) for v in line])
+        yield "\ufeff"
+        for values in _lines(publication, language):
+            writer.writerow([_csv_value(v, decimal) for v in values])
+            yield line.take()
+
+
+class _Line:
+    """Where the csv writer puts one line, taken away as soon as it is written."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def take(self) -> str:
+        text, self.text = self.text, ""
+        return text
 
 
 def _csv_value(value, decimal: str) -> str:
@@ -247,6 +269,11 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 def as_json(publication: Publication, language: str = "sv") -> str:
     """Return the report as JSON with definitions; a suppressed figure is null and named in `suppressed`."""
+    return "".join(json_chunks(publication, language))
+
+
+def json_chunks(publication: Publication, language: str = "sv") -> Iterator[str]:
+    """Return the JSON document as chunks of text, to be streamed as they are encoded."""
     with force_locale(language):
         document = {
             "programme": publication.programme,
@@ -262,7 +289,7 @@ def as_json(publication: Publication, language: str = "sv") -> str:
             "tables": [_json_table(t, language) for t in publication.tables],
             "quotes": [{"wave": quote.months, "text": quote.text} for quote in publication.quotes],
         }
-        return json.dumps(document, ensure_ascii=False, indent=1)
+    return json.JSONEncoder(ensure_ascii=False, indent=1).iterencode(document)
 
 
 def _json_table(table: Table, language: str) -> dict:

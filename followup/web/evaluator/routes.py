@@ -5,10 +5,11 @@ of the programme. Nothing here reads a participant: only the disclosure-controll
 
 from __future__ import annotations
 
-import io
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 from flask_babel import format_percent, get_locale
 from flask_login import current_user
 from werkzeug.utils import secure_filename
@@ -18,17 +19,17 @@ from followup.models import Programme
 from followup.results.charts import CHARTED, chart, shown_rows
 from followup.results.exports import (
     LEGEND,
-    as_json,
+    csv_lines,
     disclosure_rule,
     header,
+    json_chunks,
     quotes_description,
     text,
-    write_csv,
     write_xlsx,
 )
 from followup.results.key_figures import key_figures
 from followup.results.measures import DEPRESSION, MEANINGFUL, POOR
-from followup.results.reporting import assumptions_for, make_report
+from followup.results.reporting import ReportCache, assumptions_for
 from followup.results.tables import Publication
 from followup.web.roles import COORDINATOR, EVALUATOR, requires
 from followup.web.staff.common import record
@@ -44,8 +45,19 @@ FORMATS = {
 CHART_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
+# The report is computed once for a page, its charts and its files, and again as soon as an answer
+# (or anything else the data version sees) changes; a few programmes' reports are kept per process.
+CACHE_ENTRIES = 8
+CACHE_SECONDS = 60
+CHUNK = 64 * 1024
+
+
 def _runtime():
     return current_app.extensions["followup"]
+
+
+def _cache() -> ReportCache:
+    return current_app.extensions.setdefault("results_cache", ReportCache(CACHE_ENTRIES, CACHE_SECONDS))
 
 
 def _publication(programme: Programme) -> Publication:
@@ -53,7 +65,7 @@ def _publication(programme: Programme) -> Publication:
     assumptions = assumptions_for(
         programme, config["SOCIAL_ASSISTANCE_NORM"], config["SOCIAL_ASSISTANCE_MONTHS"]
     )
-    return make_report(
+    return _cache().report(
         _runtime().db, programme, _runtime().clock.now(), config["SUPPRESSION_THRESHOLD"], assumptions
     )
 
@@ -137,21 +149,50 @@ def download(programme: Programme, fmt: str):
     separator = "," if request.args.get("separator") == "comma" else ";"
     publication = _publication(programme)
     if fmt == "csv":
-        out = io.StringIO()
-        write_csv(publication, out, language, separator)
-        body: bytes | str = out.getvalue().encode("utf-8")
+        body: Iterable = stream_with_context(_encoded(csv_lines(publication, language, separator)))
     elif fmt == "xlsx":
-        raw = io.BytesIO()
-        write_xlsx(publication, raw, language)
-        body = raw.getvalue()
+        body = _xlsx_file(publication, language)
     else:
-        body = as_json(publication, language)
+        body = stream_with_context(_encoded(json_chunks(publication, language)))
     record("results.downloaded", programme=programme, format=fmt, language=language)
     name = f"{_file_stem(programme, publication.made_at)}.{fmt}"
     response = Response(body, mimetype=FORMATS[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _encoded(chunks: Iterable[str]) -> Iterator[bytes]:
+    """Yield text as UTF-8 in pieces of about CHUNK bytes, sent as soon as each is ready."""
+    pending, size = [], 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= CHUNK:
+            yield "".join(pending).encode("utf-8")
+            pending, size = [], 0
+    if pending:
+        yield "".join(pending).encode("utf-8")
+
+
+def _xlsx_file(publication: Publication, language: str):
+    """Write the workbook to a temporary file (XlsxWriter needs to seek) and send it in pieces."""
+    file = tempfile.TemporaryFile()  # noqa: SIM115 - closed (and so deleted) once it is sent
+    try:
+        write_xlsx(publication, file, language)
+        file.seek(0)
+    except BaseException:
+        file.close()
+        raise
+    return _sent_then_closed(file)
+
+
+def _sent_then_closed(file) -> Iterator[bytes]:
+    try:
+        while chunk := file.read(CHUNK):
+            yield chunk
+    finally:
+        file.close()
 
 
 def _file_stem(programme: Programme, made_at: datetime) -> str:

@@ -1,0 +1,230 @@
+"""Counting in the database: one grouped pass over a programme's invitations for every table but the
+WHO-5 change, one self-join for the people who answered two waves, and two small look-ups.
+
+The main pass groups by wave, cohort, the invitation's state (answered or not) and activity now
+only (a few thousand rows however many people), and counts everything else the tables need as
+filtered counts beside each group: social assistance now and at exit, language, activity at
+exit, WHO-5 sums, and the two programme questions. Each of those is therefore known jointly with
+the activity now (step forward and the transition table need activity at exit x activity now),
+but the result does not multiply exit activity x language x activity now into hundreds of
+thousands of rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from peewee import JOIN, SQL, Database, Tuple, fn
+
+from followup.models import AnsweredSurvey, Cohort, Invitation, Message, Outcome, Participant, Wave
+from followup.results.measures.vocabulary import (
+    ACTIVITIES,
+    DEPRESSION,
+    HELPED,
+    MEANINGFUL,
+    NEXT_STEP,
+    POOR,
+    SOCIAL_ASSISTANCE,
+)
+from followup.results.tables import NO_COHORT
+
+# What each row of Counts.cells sums, after its key (months, cohort, answered, activity now).
+SUMS = (
+    "n",
+    "who5_n",
+    "who5_sum",
+    "who5_squares",
+    "who5_poor",
+    "who5_depression",
+    *(f"assistance:{s}" for s in SOCIAL_ASSISTANCE),
+    "exit_assistance:yes",
+    "exit_assistance:no",
+    "left_assistance",  # social assistance at exit, and "no" now
+    "language:en",
+    *(f"exit_activity:{a}" for a in ACTIVITIES),
+    *(f"next_step:{o}" for o in NEXT_STEP),
+    *(f"helped:{o}" for o in HELPED),
+)
+AT = {name: i for i, name in enumerate(SUMS)}
+
+
+@dataclass
+class Counts:
+    """Grouped counts from the database, the only input of the tables."""
+
+    waves: list[int]
+    cohorts: list[str]
+    # (months, cohort, answered, activity now, *SUMS): one row per combination present
+    cells: list[tuple] = field(default_factory=list)
+    # Finer rows, as small tests and the suppression benchmark write them by hand, turned into cells
+    # by `compact`: (months, cohort, answered, exit_activity, exit_sa, language, activity, sa,
+    #  n, who5_n, who5_sum, who5_squares, who5_poor, who5_depression)
+    groups: list[tuple] = field(default_factory=list)
+    # (months, cohort, next_step_start, programme_helped, n); with `groups` only
+    opinions: list[tuple] = field(default_factory=list)
+    # (cohort, first months, second months, both answered, both WHO-5, change sum, change squares,
+    #  improved, worsened)
+    pairs: list[tuple] = field(default_factory=list)
+    # (months, cohort, invitations with a delivered message)
+    delivered: list[tuple] = field(default_factory=list)
+
+
+def compact(groups: list[tuple], opinions: list[tuple]) -> list[tuple]:
+    """Return fine rows and opinion rows summed as the cells `collect` gets from the database."""
+    cells: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(SUMS))
+    for months, cohort, answered, exit_activity, exit_sa, language, activity, sa, n, *who5 in groups:
+        found = cells[(months, cohort, answered, activity if answered else None)]
+        found[AT["n"]] += n
+        for i, value in enumerate(who5, start=AT["who5_n"]):
+            found[i] += value or 0
+        if sa in SOCIAL_ASSISTANCE:
+            found[AT[f"assistance:{sa}"]] += n
+        if exit_sa is not None:
+            found[AT["exit_assistance:yes" if exit_sa else "exit_assistance:no"]] += n
+        if exit_sa and sa == "no":
+            found[AT["left_assistance"]] += n
+        if language == "en":
+            found[AT["language:en"]] += n
+        if exit_activity in ACTIVITIES:
+            found[AT[f"exit_activity:{exit_activity}"]] += n
+    # The programme questions are only ever tabulated per question and group, so the group's row of
+    # answers without an activity can hold them (adding no one to its count).
+    for months, cohort, next_step, helped, n in opinions:
+        found = cells[(months, cohort, True, None)]
+        if next_step in NEXT_STEP:
+            found[AT[f"next_step:{next_step}"]] += n
+        if helped in HELPED:
+            found[AT[f"helped:{helped}"]] += n
+    return [(*key, *sums) for key, sums in cells.items()]
+
+
+def collect(db: Database, programme_id: int) -> Counts:
+    """Count, in the database, invitations sent and their answers by every grouping the tables need."""
+    waves = dict(Wave.select(Wave.id, Wave.offset_months).where(Wave.programme == programme_id).tuples())
+    names = dict(Cohort.select(Cohort.id, Cohort.name).where(Cohort.programme == programme_id).tuples())
+    cells = []
+    if waves:
+        query = _main_pass(list(waves))
+        for wave_id, cohort_id, state, activity, *sums in db.execute(query):
+            cohort = names.get(cohort_id, NO_COHORT) if cohort_id is not None else NO_COHORT
+            answered = state == Invitation.ANSWERED
+            cells.append((waves[wave_id], cohort, answered, activity, *(s or 0 for s in sums)))
+    return Counts(
+        waves=sorted({c[0] for c in cells}) or sorted(waves.values()),
+        cohorts=sorted({c[1] for c in cells}),
+        cells=cells,
+        pairs=_pairs(waves, names),
+        delivered=_delivered(waves, names),
+    )
+
+
+def _main_pass(wave_ids: list[int]):
+    """The one grouped pass: wave, cohort, answered, activity now, and filtered counts beside them."""
+    person, outcome = Participant, Outcome
+    who5 = outcome.who5
+    exit_sa = person.exit_social_assistance
+
+    def counted(condition):
+        # COUNT(*) FILTER: no column to test for NULL, measurably cheaper per row on PostgreSQL.
+        return fn.COUNT(SQL("*")).filter(condition)
+
+    columns = [
+        fn.COUNT(Invitation.id),
+        fn.COUNT(who5),
+        fn.SUM(who5),
+        fn.SUM(who5 * who5),
+        counted(who5 <= POOR),
+        counted(who5 <= DEPRESSION),
+        *(counted(outcome.social_assistance == s) for s in SOCIAL_ASSISTANCE),
+        counted(exit_sa == True),  # noqa: E712 - SQL, not Python
+        counted(exit_sa == False),  # noqa: E712
+        counted((exit_sa == True) & (outcome.social_assistance == "no")),  # noqa: E712
+        counted(person.language == "en"),
+        *(counted(person.exit_activity == a) for a in ACTIVITIES),
+        *(counted(outcome.next_step_start == o) for o in NEXT_STEP),
+        *(counted(outcome.programme_helped == o) for o in HELPED),
+    ]
+    # An invitation is answered exactly when it has an outcome (both are written in one transaction
+    # by answers.responses.record_response). Grouping by the state column, not by "has an outcome",
+    # matters on PostgreSQL: it knows how many states there are, but not how many values an
+    # expression takes, and misjudging that it sorts every row instead of hashing a few thousand groups.
+    keys = [Invitation.wave, person.cohort, Invitation.state, outcome.main_activity]
+    return (
+        Invitation.select(*keys, *columns)
+        .join(person, on=(Invitation.participant == person.id))
+        .join(outcome, JOIN.LEFT_OUTER, on=(outcome.invitation == Invitation.id))
+        .where(Invitation.wave.in_(wave_ids), Invitation.sent_at.is_null(False))
+        .group_by(*keys)
+        .tuples()
+    )
+
+
+def _pairs(waves: dict[int, int], names: dict[int, str]) -> list[tuple]:
+    """Count people who answered two waves, and their WHO-5 change, per cohort and pair of waves."""
+    first_i, second_i = Invitation.alias(), Invitation.alias()
+    first_o, second_o = Outcome.alias(), Outcome.alias()
+    change = second_o.who5 - first_o.who5
+    # The pairs of waves, earlier first, named by id: no join with the wave or cohort tables.
+    later = [(a, b) for a in waves for b in waves if waves[a] < waves[b]]
+    if not later:
+        return []
+    keys = [Participant.cohort, first_i.wave, second_i.wave]
+    query = (
+        first_o.select(
+            *keys,
+            fn.COUNT(SQL("*")),
+            fn.COUNT(change),
+            fn.SUM(change),
+            fn.SUM(change * change),
+            fn.COUNT(SQL("*")).filter(change >= MEANINGFUL),
+            fn.COUNT(SQL("*")).filter(change <= -MEANINGFUL),
+        )
+        .join(first_i, on=(first_o.invitation == first_i.id))
+        .join(second_i, on=(second_i.participant == first_i.participant))
+        .join(second_o, on=(second_o.invitation == second_i.id))
+        .join(Participant, on=(first_i.participant == Participant.id))
+        .where(Tuple(first_i.wave, second_i.wave).in_([Tuple(a, b) for a, b in later]))
+        .group_by(*keys)
+        .tuples()
+    )
+    return [
+        (
+            names.get(c, NO_COHORT) if c is not None else NO_COHORT,
+            waves[a],
+            waves[b],
+            n,
+            n5,
+            s or 0,
+            q or 0,
+            i,
+            w,
+        )
+        for c, a, b, n, n5, s, q, i, w in query
+    ]
+
+
+def _delivered(waves: dict[int, int], names: dict[int, str]) -> list[tuple]:
+    if not waves:
+        return []
+    delivered = Message.select(Message.invitation).where(Message.state == Message.DELIVERED)
+    query = (
+        Invitation.select(Invitation.wave, Participant.cohort, fn.COUNT(Invitation.id))
+        .join(Participant)
+        .where(Invitation.wave.in_(list(waves)), Invitation.id.in_(delivered))
+        .group_by(Invitation.wave, Participant.cohort)
+        .tuples()
+    )
+    return [(waves[w], names.get(c, NO_COHORT) if c is not None else NO_COHORT, n) for w, c, n in query]
+
+
+def survey_versions(programme_id: int) -> list[str]:
+    """Return the survey versions answered in the programme, as "standard v1"."""
+    query = (
+        AnsweredSurvey.select(AnsweredSurvey.survey, AnsweredSurvey.version)
+        .join(Wave)
+        .where(Wave.programme == programme_id)
+        .distinct()
+        .tuples()
+    )
+    return [f"{s} v{v}" for s, v in sorted(query)]
