@@ -29,6 +29,7 @@ from followup.results.microdata import (
 from tests.factories import STOCKHOLM, at, make_participants, make_programme, make_user, run_tick
 
 SURVEY = latest(load_surveys(), "standard")
+ANSWERED = f"standard v{SURVEY.version}"  # the version every answer here is given in
 HEADER = "code,exit_date,email,phone,language,cohort,exit_activity,exit_social_assistance"
 CODES = ["ZQX-001-KOD", "ZQX-002-KOD", "ZQX-003-KOD", "ZQX-004-KOD"]
 EMAILS = [f"hemlig.person{i}@example.org" for i in range(4)]
@@ -99,13 +100,13 @@ def programme(app, db, clock):
 EXPECTED = {
     CODES[0]: [
         ["Grupp 1", "2025-07", "job_seeking", "1", "sv", "6", "2026-01", "2026-01", "1", "0", "2026-01"]
-        + ["standard v2", "work", "no", "4", "4", "4", "4", "4", "80", "not_yet", "a_little"],
+        + [ANSWERED, "work", "no", "4", "4", "4", "4", "4", "80", "not_yet", "a_little"],
         ["Grupp 1", "2025-07", "job_seeking", "1", "sv", "12", "2026-07", "2026-07", "1", "0", "2026-07"]
-        + ["standard v2", "work", "no", "5", "5", "5", "5", "5", "100", "not_yet", "a_little"],
+        + [ANSWERED, "work", "no", "5", "5", "5", "5", "5", "100", "not_yet", "a_little"],
     ],
     CODES[1]: [
         ["Grupp 1", "2025-07", "sick_leave", "0", "en", "6", "2026-01", "2026-01", "1", "0", "2026-02"]
-        + ["standard v2", "studies", "yes", "2", "2", "2", "2", "2", "40", "not_yet", "a_little"],
+        + [ANSWERED, "studies", "yes", "2", "2", "2", "2", "2", "40", "not_yet", "a_little"],
         ["Grupp 1", "2025-07", "sick_leave", "0", "en", "12", "2026-07", "2026-07", "0", "1", ""] + [""] * 11,
     ],
     CODES[2]: [
@@ -113,12 +114,12 @@ EXPECTED = {
         + ["0", "0", ""]
         + [""] * 11,
         ["'" + FORMULA_COHORT, "2025-07", "labour_market_programme", "1", "sv", "12", "2026-07", "2026-07"]
-        + ["1", "0", "2026-08", "standard v2", "sick_leave", "no", "1", "1", "1", "1", "1", "20"]
+        + ["1", "0", "2026-08", ANSWERED, "sick_leave", "no", "1", "1", "1", "1", "1", "20"]
         + ["not_yet", "a_little"],
     ],
     CODES[3]: [
         ["'" + FORMULA_COHORT, "2025-07", "studies", "", "sv", "6", "2026-01", "2026-01", "1", "0", "2026-02"]
-        + ["standard v2", "studies", "no", "3", "3", "3", "3", "3", "60", "not_yet", "a_little"],
+        + [ANSWERED, "studies", "no", "3", "3", "3", "3", "3", "60", "not_yet", "a_little"],
         ["'" + FORMULA_COHORT, "2025-07", "studies", "", "sv", "12", "2026-07", "2026-07", "0", "0", ""]
         + [""] * 11,
     ],
