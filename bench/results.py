@@ -12,6 +12,7 @@ suppression of 200 cohorts x 3 waves in seconds. Missing a target is reported, n
 
     .venv/bin/python -m bench results                              # SQLite, 1,000,000 participants
     .venv/bin/python -m bench results --participants 100000 --postgresql postgresql://.../db
+    .venv/bin/python -m bench results --suppression-only --suppression-cohorts 20
 """
 
 from __future__ import annotations
@@ -271,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     parser.add_argument("--suppression-cohorts", type=int, default=200)
+    parser.add_argument(
+        "--suppression-only", action="store_true", help="time disclosure control alone, no database"
+    )
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -278,9 +282,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     targets = []
     with tempfile.TemporaryDirectory() as folder:
-        if not args.no_sqlite:
+        if not args.no_sqlite and not args.suppression_only:
             targets.append(("SQLite", f"sqlite:///{Path(folder) / 'bench.sqlite3'}"))
-        if args.postgresql:
+        if args.postgresql and not args.suppression_only:
             import psycopg2
 
             connection = psycopg2.connect(args.postgresql)
