@@ -18,9 +18,16 @@ the interval attack a careful reader could make. Where a range is too narrow, a 
 of a binding equation is hidden as well (a part before a total, the smallest that is large
 enough), and the range computed again.
 
-The ranges are exact (every equation of the programme at once), computed by HiGHS through its
-own Python interface, highspy, because it keeps one model and warm-starts each solve from the
-last; the tests' auditor uses HiGHS through SciPy instead, and nothing of this module.
+A range need not be computed exactly to be known wide enough: any two values the published
+figures allow are at least that far apart, and a programme that holds more cells fixed than the
+reader does has a narrower range than the reader's. So (`_Ranges`) a few solves of the whole
+programme with random objectives settle most cells at once; each remaining cell is solved on a
+small programme around it (its neighbours in the equations free, everything further away held at
+its true value), first a small then a larger one; only when that still finds the range too
+narrow is a cell hidden, and after four hides for one cell the whole programme is asked instead,
+so that a neighbourhood too small cannot make the hiding run away. Solved by HiGHS through its
+own Python interface, highspy (one model kept and warm-started); the tests' auditor uses HiGHS
+through SciPy instead, and nothing of this module.
 """
 
 from __future__ import annotations
