@@ -15,6 +15,7 @@ suppression of 200 cohorts x 3 waves in seconds. Missing a target is reported, n
     .venv/bin/python -m bench results --sqlite /tmp/b.sqlite3 --postgresql URL --no-load   # measure again
 
 Disclosure control is timed apart from the measures (counting and laying out), so each can be read.
+    .venv/bin/python -m bench results --suppression-only --suppression-cohorts 20
 """
 
 from __future__ import annotations
@@ -298,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-load", action="store_true", help="measure databases loaded by an earlier run (with --sqlite)"
     )
+    parser.add_argument(
+        "--suppression-only", action="store_true", help="time disclosure control alone, no database"
+    )
     parser.add_argument("--measure", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
@@ -305,14 +309,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     targets = []
     with tempfile.TemporaryDirectory() as folder:
-        if not args.no_sqlite:
+        if not args.no_sqlite and not args.suppression_only:
             path = Path(args.sqlite) if args.sqlite else Path(folder) / "bench.sqlite3"
             if not args.no_load:
                 path.unlink(missing_ok=True)
             targets.append(("SQLite", f"sqlite:///{path}"))
-        if args.postgresql and args.no_load:
+        if args.postgresql and args.no_load and not args.suppression_only:
             targets.append(("PostgreSQL", args.postgresql))
-        elif args.postgresql:
+        elif args.postgresql and not args.suppression_only:
             import psycopg2
 
             connection = psycopg2.connect(args.postgresql)

@@ -2,6 +2,7 @@
 
 import itertools
 import json
+import math
 import random
 from collections import defaultdict
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from followup import create_app
+from followup.results import disclosure
 from followup.results.disclosure import protect
 from followup.results.exports import as_json
 from followup.results.measures import Assumptions, tabulate
@@ -289,3 +291,41 @@ def test_no_generated_programme_leaks_a_sensitive_figure(app, tmp_path, people):
     path, _ = publish(app, people, tmp_path)
     assert leaks(path, people) == []
     published_figures_are_true(path, people)
+
+
+def hard_case():
+    """Parts adding up to a published total, a zero next to small cells, one cohort much smaller."""
+    people = [
+        person("A", "job_seeking", False, w6=answers("sick_leave"), w12=answers("sick_leave"))
+        for _ in range(3)
+    ]
+    people += [person("A", "job_seeking", False, w6=answers("work"), w12=answers("work")) for _ in range(9)]
+    people += [person("B", "job_seeking", False, w6=answers("work"), w12=answers("work")) for _ in range(14)]
+    people += [
+        person("Small", "sick_leave", True, w6=answers("sick_leave", "yes", 20), w12=None) for _ in range(2)
+    ]
+    return people
+
+
+def test_the_auditor_catches_ranges_taken_as_wide_without_solving(app, tmp_path, monkeypatch):
+    # The shortcut (a range at least as wide as the values seen in earlier solutions) must be the
+    # only way a range is skipped: if every range is taken as wide enough, something leaks.
+    people = hard_case()
+    path, _ = publish(app, people, tmp_path)
+    assert leaks(path, people) == []
+    monkeypatch.setattr(disclosure._Ranges, "seen_width", lambda self, key: math.inf)
+    path, _ = publish(app, people, tmp_path)
+    assert leaks(path, people)
+
+
+def test_the_auditor_catches_a_neighbourhood_that_is_not_held_at_its_true_values(app, tmp_path, monkeypatch):
+    # The small programme around a cell is only safe because everything outside it is held fixed:
+    # dropping the equations that touch it makes every range look wide.
+    people = hard_case()
+
+    def loose(self, key, depth, breadth, first, most, around=()):
+        return -math.inf, math.inf, [], []
+
+    monkeypatch.setattr(disclosure._Ranges, "local_range", loose)
+    path, _ = publish(app, people, tmp_path)
+    assert leaks(path, people)
