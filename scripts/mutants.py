@@ -44,6 +44,9 @@ MODULE_TESTS = {
     "followup/answers/tokens.py": ["tests/sending/test_dispatch.py"],
     "followup/sending/quiet_hours.py": ["tests/test_config.py"],
     "followup/sending/tracking.py": ["tests/web/test_webhooks.py"],
+    # The sign-in pages are where the second factor and the sessions are used (slower: a Flask client).
+    "followup/accounts/totp.py": ["tests/web/staff/test_sign_in.py"],
+    "followup/accounts/sessions.py": ["tests/web/staff/test_sign_in.py"],
 }
 COPIED = ("templates", "static", "surveys", "migrations", "babel.cfg")
 RESULT = re.compile(r"^\s+(\S+): (.+)$")
