@@ -56,7 +56,6 @@ def find_session(
     if now - session.last_seen_at >= TOUCH_EVERY:
         with db.atomic():
             StaffSession.update(last_seen_at=now).where(StaffSession.id == session.id).execute()
-        session.last_seen_at = now
     return session
 
 

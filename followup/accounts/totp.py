@@ -35,7 +35,8 @@ def qr_svg(uri: str) -> str:
 def matching_step(secret: str, code: str, now: datetime) -> int | None:
     """Return the time step `code` belongs to (now, or one step either side), or None."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    # isdigit() alone lets full-width and other scripts' digits through, which compare_digest refuses.
+    if not (code.isascii() and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     for offset in (-1, 0, 1):

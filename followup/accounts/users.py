@@ -32,7 +32,7 @@ def create_user(
     """Create an account without a password (it is set through a one-time link) and give it a role."""
     email = normalise_email(email)
     local, _, domain = email.partition("@")
-    if not local or "." not in domain or any(c.isspace() for c in email):
+    if not local or "." not in domain or "@" in domain or any(c.isspace() for c in email):
         raise UserError(str(_l("That is not an e-mail address.")))
     with db.atomic():
         if User.select().where(User.email == email).exists():

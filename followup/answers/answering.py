@@ -65,7 +65,7 @@ def load_visit(db: Database, ticket: dict) -> Visit | None:
 
 def save_draft(db: Database, invitation_id: int, answers: dict, now: datetime) -> bool:
     """Keep the answers given so far, replacing the previous draft; False if the invitation closed."""
-    stored = json.dumps(answers, ensure_ascii=False, sort_keys=True)
+    stored = json.dumps(answers)
     with db.atomic():
         # Lock the invitation's row first, as closing it does: a save racing the final submit
         # either lands before it (and is deleted with it) or finds the invitation closed.

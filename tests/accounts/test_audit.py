@@ -1,10 +1,11 @@
+import csv
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from followup.accounts.audit import AuditFilter, events, record, write_csv
+from followup.accounts.audit import AuditFilter, actions, all_events, events, record, write_csv
 from followup.accounts.users import create_user
 from followup.models import Role
 from tests.factories import make_programme
@@ -55,3 +56,48 @@ def test_csv_cells_that_would_be_formulas_are_made_text(db, clock):
     assert lines[0] == "time,user,action,programme,participant_code,details"
     assert "'=HYPERLINK(1)" in lines[1] and "'-P1" in lines[1]
     assert "+01:00" in lines[1]
+
+
+def test_a_refusal_names_what_the_log_does_not_keep(db, clock):
+    with pytest.raises(ValueError, match="keeps no email, phone$"):
+        record(db, clock.now(), "oops", phone="x", email="y", file="z")
+
+
+def test_details_are_kept_as_readable_json(db, clock):
+    record(db, clock.now(), "import", None, None, None, file="å.csv", created=3, day=clock.now().date())
+    assert events(AuditFilter(), ZONE)[0].details == '{"created": 3, "day": "2026-01-15", "file": "å.csv"}'
+
+
+def test_days_are_whole_local_days_from_midnight_to_midnight(db, clock):
+    # 2026-01-15 in Stockholm runs from 2026-01-14 23:00 to 2026-01-15 23:00 UTC.
+    midnight = datetime(2026, 1, 14, 23, 0, tzinfo=UTC)
+    for name, at in [
+        ("day before", midnight - timedelta(microseconds=1)),
+        ("first instant", midnight),
+        ("half past midnight", midnight + timedelta(minutes=30)),
+        ("half past eleven", midnight + timedelta(hours=23, minutes=30)),
+        ("next midnight", midnight + timedelta(days=1)),
+    ]:
+        record(db, at, name)
+    day = date(2026, 1, 15)
+    found = [e.action for e in events(AuditFilter(since=day, until=day), ZONE)]
+    assert found == ["half past eleven", "half past midnight", "first instant"]
+    assert [e.action for e in all_events(AuditFilter(since=day, until=day), ZONE)] == found
+
+
+def test_the_filter_offers_the_actions_that_occur(db, clock):
+    for action in ("sign_in", "import", "sign_in"):
+        record(db, clock.now(), action)
+    assert actions() == ["import", "sign_in"]
+
+
+def test_csv_rows_name_the_user_and_programme_and_leave_missing_ones_empty(db, clock):
+    programme = make_programme(db, clock.now(), "Steget")
+    anna = create_user(db, clock.now(), "anna@example.org", "Anna", Role.ADMIN)
+    record(db, clock.now(), "contact.shown", anna, programme, "P1")
+    record(db, clock.now() + timedelta(seconds=1), "sign_in.failed")
+    out = io.StringIO()
+    write_csv(all_events(AuditFilter(), ZONE), out, ZONE)
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[1] == ["2026-01-15T13:00:01+01:00", "", "sign_in.failed", "", "", "{}"]
+    assert rows[2] == ["2026-01-15T13:00:00+01:00", "Anna", "contact.shown", "Steget", "P1", "{}"]

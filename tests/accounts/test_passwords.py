@@ -20,6 +20,23 @@ def test_a_password_under_twelve_characters_is_refused(password):
         check_policy(password)
 
 
+def test_twelve_characters_are_enough():
+    check_policy("lingonberry4")
+
+
+@pytest.mark.parametrize(
+    ("password", "swedish"),
+    [
+        ("elevenchars", "Lösenordet måste vara minst 12 tecken långt."),
+        ("qwertyuiop123", "Lösenordet finns på en lista över vanliga lösenord; välj ett annat."),
+    ],
+)
+def test_refusals_are_in_swedish_by_default(app, password, swedish):
+    with app.test_request_context(), pytest.raises(PasswordRejected) as caught:
+        check_policy(password)
+    assert str(caught.value) == swedish
+
+
 def test_a_common_password_is_refused_whatever_its_case():
     long_common = sorted(p for p in common_passwords() if len(p) >= 12)[0]
     with pytest.raises(PasswordRejected, match="common"):

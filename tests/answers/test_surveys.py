@@ -313,3 +313,16 @@ def test_clean_follows_conditions_and_keeps_zero(tmp_path):
         "word": "too_long",
     }
     assert [p.id for p in survey.shown_pages({"doing": "rest"})] == ["first", "second"]
+
+
+def test_answers_to_a_survey_whose_files_are_all_gone_are_named(db, tmp_path):
+    folder = tmp_path / "surveys"
+    shutil.copytree(SURVEYS_DIR, folder)
+    standard = latest(load_surveys(folder), "standard")
+    remember_fingerprint(standard)
+    for path in folder.glob("standard-v*.toml"):
+        path.unlink()
+    with pytest.raises(
+        SurveyError, match=f"standard-v{standard.version}.toml: the file is gone.*put it back"
+    ):
+        check_fingerprints(load_surveys(folder))

@@ -76,3 +76,11 @@ def test_zero_means_no_limit():
     for _ in range(100):
         pacer.wait()
     assert time.now == 100.0
+
+
+def test_the_first_message_goes_at_once_even_on_a_clock_that_starts_at_zero():
+    time = FakeTime()
+    time.now = 0.0
+    pacer = Pacer(1, monotonic=time.monotonic, sleep=time.sleep)
+    pacer.wait()
+    assert time.now == 0.0

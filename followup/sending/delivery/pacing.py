@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -22,7 +23,7 @@ class Pacer:
         self.interval = MARGIN / per_second if per_second > 0 else 0.0
         self._monotonic = monotonic
         self._sleep = sleep
-        self._next = 0.0
+        self._next = -math.inf  # the first message never waits, whatever the clock reads
 
     def wait(self) -> None:
         """Block until the next message may start."""
