@@ -18,7 +18,7 @@ FAILED = "'failed'"
 WENT_OUT = "'sent', 'delivered'"
 
 
-def contribution(sign, where, messages='message'):
+def contribution(sign, where, messages='message', invitations='invitation'):
     """The statement adding (sign 1) or taking away (sign -1) what the invitations `where` count."""
     def when(condition):
         return f"{sign} * SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
@@ -44,7 +44,7 @@ def contribution(sign, where, messages='message'):
     updates = ', '.join(f'{c} = status_count.{c} + excluded.{c}' for c in COUNTS)
     return (f"INSERT INTO status_count (wave_id, cohort_id, {', '.join(COUNTS)}) "
             f"SELECT i.wave_id, COALESCE(p.cohort_id, 0), {', '.join(values)} "
-            f"FROM invitation i JOIN participant p ON p.id = i.participant_id "
+            f"FROM {invitations} i JOIN participant p ON p.id = i.participant_id "
             f"WHERE {where} GROUP BY i.wave_id, COALESCE(p.cohort_id, 0) "
             f"ON CONFLICT (wave_id, cohort_id) DO UPDATE SET {updates}")
 
@@ -78,12 +78,28 @@ STATEMENT = {
 }
 
 
-def message_statement_triggers():
-    """Yield (name, event, transition tables, statements) for PostgreSQL's message triggers."""
+# A row updated many times in one transaction gets slower to update each time on PostgreSQL (every
+# update leaves a version behind): an import of 100,000 participants, or the scheduler marking
+# thousands of invitations, would change the same few counts row by row. So there invitations
+# inserted or updated are counted once per statement too: what the old rows counted taken away,
+# what the new ones count added. (Deletions stay row by row, before a cascade takes the messages.)
+INVITATION_STATEMENT = {
+    'INSERT': ('REFERENCING NEW TABLE AS new_rows',
+               contribution(1, 'i.id IN (SELECT id FROM new_rows)')),
+    'UPDATE': ('REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows',
+               contribution(-1, 'TRUE', invitations='old_rows') + '; '
+               + contribution(1, 'i.id IN (SELECT id FROM new_rows)')),
+}
+
+
+def statement_triggers():
+    """Yield (name, table, event, transition tables, statements) for PostgreSQL's statement triggers."""
     for event, (referencing, rows, before) in STATEMENT.items():
         touched = 'i.id IN (' + ' UNION '.join(f'SELECT invitation_id FROM {r}' for r in rows) + ')'
-        yield (f'status_count_message_{event.lower()}', event, referencing,
+        yield (f'status_count_message_{event.lower()}', 'message', event, referencing,
                f'{contribution(-1, touched, before)}; {contribution(1, touched)}')
+    for event, (referencing, statements) in INVITATION_STATEMENT.items():
+        yield f'status_count_invitation_{event.lower()}', 'invitation', event, referencing, statements
 
 
 def triggers(postgres):
@@ -95,6 +111,8 @@ def triggers(postgres):
             where = ' OR '.join(f'({touches.format(R=r)})' for r in rows)
             for timing, sign in (('BEFORE', -1), ('AFTER', 1)):
                 if not around and ((event, timing) in (('INSERT', 'BEFORE'), ('DELETE', 'AFTER'))):
+                    continue
+                if postgres and table == 'invitation' and event != 'DELETE':
                     continue
                 name = f'status_count_{table}_{timing}_{event}'.lower()
                 yield (name, table, timing, event, rows, columns if event == 'UPDATE' else (),
@@ -123,10 +141,10 @@ def up(migrator, db):
     db.create_tables([StatusCount])
     postgres = isinstance(db, PostgresqlDatabase)
     if postgres:
-        for name, event, referencing, statements in message_statement_triggers():
+        for name, table, event, referencing, statements in statement_triggers():
             db.execute_sql(f'CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ '
                            f'BEGIN {statements}; RETURN NULL; END $$')
-            db.execute_sql(f'CREATE TRIGGER {name} AFTER {event} ON "message" {referencing} '
+            db.execute_sql(f'CREATE TRIGGER {name} AFTER {event} ON "{table}" {referencing} '
                            f'FOR EACH STATEMENT EXECUTE FUNCTION {name}()')
     for name, table, timing, event, rows, columns, statement in triggers(postgres):
         if postgres:
@@ -148,8 +166,8 @@ def up(migrator, db):
 def down(migrator, db):
     postgres = isinstance(db, PostgresqlDatabase)
     if postgres:
-        for name, *_ in message_statement_triggers():
-            db.execute_sql(f'DROP TRIGGER {name} ON "message"')
+        for name, table, *_ in statement_triggers():
+            db.execute_sql(f'DROP TRIGGER {name} ON "{table}"')
             db.execute_sql(f'DROP FUNCTION {name}()')
     for name, table, *_ in triggers(postgres):
         if postgres:
