@@ -18,13 +18,18 @@ FAILED = "'failed'"
 WENT_OUT = "'sent', 'delivered'"
 
 
-def contribution(sign, where, messages='message', invitations='invitation'):
-    """The statement adding (sign 1) or taking away (sign -1) what the invitations `where` count."""
+def contribution(sign, where, sources=None):
+    """The statement adding (sign 1) or taking away (sign -1) what the invitations `where` count.
+
+    `sources` names, per table, the rows to read instead of the table (its rows before a statement).
+    """
+    sources = {'message': 'message', 'invitation': 'invitation', 'participant': 'participant',
+               'contact': 'contact', **(sources or {})}
     def when(condition):
         return f"{sign} * SUM(CASE WHEN {condition} THEN 1 ELSE 0 END)"
 
     def message(states):
-        return (f"EXISTS (SELECT 1 FROM {messages} m WHERE m.invitation_id = i.id "
+        return (f"EXISTS (SELECT 1 FROM {sources['message']} m WHERE m.invitation_id = i.id "
                 f"AND m.state IN ({states}))")
 
     values = (
@@ -34,7 +39,7 @@ def contribution(sign, where, messages='message', invitations='invitation'):
         # Delivered if any message was; failed if one failed and none went out.
         when(message("'delivered'")),
         when(f"{message(FAILED)} AND NOT {message(WENT_OUT)}"),
-        when("EXISTS (SELECT 1 FROM contact c WHERE c.participant_id = p.id "
+        when(f"EXISTS (SELECT 1 FROM {sources['contact']} c WHERE c.participant_id = p.id "
              "AND (c.email_failed_at IS NOT NULL OR c.phone_failed_at IS NOT NULL))"),
         when("p.opted_out_at IS NOT NULL OR p.sms_opted_out_at IS NOT NULL"),
         when("i.state = 'declined'"),
@@ -44,7 +49,7 @@ def contribution(sign, where, messages='message', invitations='invitation'):
     updates = ', '.join(f'{c} = status_count.{c} + excluded.{c}' for c in COUNTS)
     return (f"INSERT INTO status_count (wave_id, cohort_id, {', '.join(COUNTS)}) "
             f"SELECT i.wave_id, COALESCE(p.cohort_id, 0), {', '.join(values)} "
-            f"FROM {invitations} i JOIN participant p ON p.id = i.participant_id "
+            f"FROM {sources['invitation']} i JOIN {sources['participant']} p ON p.id = i.participant_id "
             f"WHERE {where} GROUP BY i.wave_id, COALESCE(p.cohort_id, 0) "
             f"ON CONFLICT (wave_id, cohort_id) DO UPDATE SET {updates}")
 
@@ -61,59 +66,56 @@ TABLES = {
 }
 
 
-# PostgreSQL fires row triggers after a statement only once it is over, but those before each row as
-# it goes: a statement changing two messages of one invitation would take its count away twice and
-# add it back twice. So there the messages have statement triggers instead, which take away what
-# the invitations counted with the messages as they were (the table without the statement's new
-# rows, with its old ones) and add what they count now.
-STATEMENT = {
-    'INSERT': ('REFERENCING NEW TABLE AS new_rows', ('new_rows',),
-               '(SELECT invitation_id, state FROM message WHERE id NOT IN (SELECT id FROM new_rows))'),
-    'UPDATE': ('REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows', ('old_rows', 'new_rows'),
-               '(SELECT invitation_id, state FROM message WHERE id NOT IN (SELECT id FROM new_rows) '
-               'UNION ALL SELECT invitation_id, state FROM old_rows)'),
-    'DELETE': ('REFERENCING OLD TABLE AS old_rows', ('old_rows',),
-               '(SELECT invitation_id, state FROM message '
-               'UNION ALL SELECT invitation_id, state FROM old_rows)'),
+# On PostgreSQL, row triggers after a statement fire only once it is over, but those before each row
+# as it goes: a statement changing two messages of one invitation would take its count away twice
+# and add it back twice. And a row updated many times in one transaction gets slower to update each
+# time (every update leaves a version behind): an import of 100,000 participants, or the scheduler
+# marking thousands of invitations, would change the same few counts row by row. So there inserts
+# and updates (and the deletions of messages and contacts) are counted once per statement: what the
+# invitations counted with the table's rows as they were (without the statement's new rows, with
+# its old ones) taken away, what they count now added. Deleting an invitation or a participant
+# stays row by row, before the cascade takes their messages and contacts away.
+BEFORE = '(SELECT * FROM {table} WHERE id NOT IN (SELECT id FROM new_rows) UNION ALL SELECT * FROM old_rows)'
+STATEMENT_TRIGGERS = {
+    'message': ('i.id IN (SELECT invitation_id FROM {rows})', ('INSERT', 'UPDATE', 'DELETE')),
+    'contact': ('i.participant_id IN (SELECT participant_id FROM {rows})', ('INSERT', 'UPDATE', 'DELETE')),
+    'invitation': ('i.id IN (SELECT id FROM {rows})', ('INSERT', 'UPDATE')),
+    'participant': ('i.participant_id IN (SELECT id FROM {rows})', ('UPDATE',)),
 }
-
-
-# A row updated many times in one transaction gets slower to update each time on PostgreSQL (every
-# update leaves a version behind): an import of 100,000 participants, or the scheduler marking
-# thousands of invitations, would change the same few counts row by row. So there invitations
-# inserted or updated are counted once per statement too: what the old rows counted taken away,
-# what the new ones count added. (Deletions stay row by row, before a cascade takes the messages.)
-INVITATION_STATEMENT = {
-    'INSERT': ('REFERENCING NEW TABLE AS new_rows',
-               contribution(1, 'i.id IN (SELECT id FROM new_rows)')),
-    'UPDATE': ('REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows',
-               contribution(-1, 'TRUE', invitations='old_rows') + '; '
-               + contribution(1, 'i.id IN (SELECT id FROM new_rows)')),
-}
+TRANSITION = {'INSERT': ('new_rows',), 'UPDATE': ('old_rows', 'new_rows'), 'DELETE': ('old_rows',)}
 
 
 def statement_triggers():
     """Yield (name, table, event, transition tables, statements) for PostgreSQL's statement triggers."""
-    for event, (referencing, rows, before) in STATEMENT.items():
-        touched = 'i.id IN (' + ' UNION '.join(f'SELECT invitation_id FROM {r}' for r in rows) + ')'
-        yield (f'status_count_message_{event.lower()}', 'message', event, referencing,
-               f'{contribution(-1, touched, before)}; {contribution(1, touched)}')
-    for event, (referencing, statements) in INVITATION_STATEMENT.items():
-        yield f'status_count_invitation_{event.lower()}', 'invitation', event, referencing, statements
+    for table, (touches, events) in STATEMENT_TRIGGERS.items():
+        for event in events:
+            rows = TRANSITION[event]
+            referencing = 'REFERENCING ' + ' '.join(
+                f"{'OLD' if r == 'old_rows' else 'NEW'} TABLE AS {r}" for r in rows)
+            touched = ' OR '.join(touches.format(rows=r) for r in rows)
+            before = BEFORE.format(table=table)
+            if event == 'INSERT':
+                before = before.replace(' UNION ALL SELECT * FROM old_rows', '')
+            elif event == 'DELETE':
+                before = before.replace(' WHERE id NOT IN (SELECT id FROM new_rows)', '')
+            statements = f'{contribution(-1, touched, {table: before})}; {contribution(1, touched)}'
+            if table == 'invitation' and event == 'INSERT':
+                statements = contribution(1, touched)  # nothing counted them before
+            yield f'status_count_{table}_{event.lower()}', table, event, referencing, statements
 
 
 def triggers(postgres):
     """Yield (name, table, timing, event, rows, columns, statement) for every row trigger."""
     for table, (touches, columns, around) in TABLES.items():
-        if postgres and table == 'message':
-            continue
         for event, rows in (('INSERT', ('NEW',)), ('UPDATE', ('OLD', 'NEW')), ('DELETE', ('OLD',))):
             where = ' OR '.join(f'({touches.format(R=r)})' for r in rows)
             for timing, sign in (('BEFORE', -1), ('AFTER', 1)):
                 if not around and ((event, timing) in (('INSERT', 'BEFORE'), ('DELETE', 'AFTER'))):
                     continue
-                if postgres and table == 'invitation' and event != 'DELETE':
+                if postgres and event in STATEMENT_TRIGGERS.get(table, ('', ()))[1]:
                     continue
+                if table == 'participant' and event == 'INSERT':
+                    continue  # a new participant has no invitations yet
                 name = f'status_count_{table}_{timing}_{event}'.lower()
                 yield (name, table, timing, event, rows, columns if event == 'UPDATE' else (),
                        contribution(sign, where))
