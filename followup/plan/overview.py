@@ -141,19 +141,27 @@ def next_days(
 
     waves = dict(Wave.select(Wave.id, Wave.offset_months).where(Wave.programme == programme.id).tuples())
 
+    # The few who opted out (a partial index holds them) are left out as a list rather than by
+    # joining every invitation with its participant: the contact alone says whether one can be reached.
+    opted_out = Participant.select(Participant.id).where(
+        (Participant.programme == programme.id) & Participant.opted_out_at.is_null(False)
+    )
+    sms_opted_out = Participant.select(Participant.id).where(
+        (Participant.programme == programme.id) & Participant.sms_opted_out_at.is_null(False)
+    )
+
     def planned(state: str, column, since: datetime, until: datetime):
         return (
             Invitation.select(column, Invitation.expires_at, Invitation.wave, fn.COUNT(Invitation.id))
-            .join(Participant)
-            .join(Contact, on=(Contact.participant == Participant.id))
+            .join(Contact, on=(Contact.participant == Invitation.participant))
             .where(
                 Invitation.wave.in_(list(waves))
                 & (Invitation.state == state)
                 & (column >= since)
                 & (column < until)
                 & window_open(Invitation.expires_at, now)
-                & Participant.opted_out_at.is_null()
-                & _reachable(programme.channel_policy)
+                & Invitation.participant.not_in(opted_out)
+                & _reachable(programme.channel_policy, sms_opted_out)
             )
             .group_by(column, Invitation.expires_at, Invitation.wave)
             .tuples()
@@ -186,13 +194,14 @@ def _going_out(window: SendWindow | None):
     return goes_out
 
 
-def _reachable(policy: str):
-    """A condition true for participants the programme's channels can reach (as queueing decides)."""
+def _reachable(policy: str, sms_opted_out):
+    """A condition true for contacts the programme's channels can reach (as queueing decides);
+    `sms_opted_out` selects the participants who stopped SMS."""
     email = Contact.email.is_null(False) & Contact.email_failed_at.is_null()
     sms = (
         Contact.phone.is_null(False)
         & Contact.phone_failed_at.is_null()
-        & Participant.sms_opted_out_at.is_null()
+        & Contact.participant.not_in(sms_opted_out)
     )
     if policy == Programme.EMAIL_ONLY:
         return email
