@@ -7,6 +7,7 @@ from datetime import datetime
 from peewee import (
     BooleanField,
     CharField,
+    CompositeKey,
     DateField,
     DateTimeField,
     Expression,
@@ -398,6 +399,29 @@ class Quote(BaseModel):
         indexes = ((("programme", "state"), False),)
 
 
+class StatusCount(BaseModel):
+    """The status page's counts for one wave and cohort (0: participants without one), kept by database
+    triggers (migrations/0013_status_counts.py) in the same transaction as every change they count.
+    The application only reads it."""
+
+    wave_id = IntegerField()
+    cohort_id = IntegerField()
+    invited = IntegerField(default=0)
+    scheduled = IntegerField(default=0)
+    sent = IntegerField(default=0)
+    delivered = IntegerField(default=0)
+    failed = IntegerField(default=0)
+    bounced = IntegerField(default=0)
+    opted_out = IntegerField(default=0)
+    declined = IntegerField(default=0)
+    answered = IntegerField(default=0)
+    expired = IntegerField(default=0)
+
+    class Meta:
+        table_name = "status_count"
+        primary_key = CompositeKey("wave_id", "cohort_id")
+
+
 MODELS = [
     Programme,
     Wave,
@@ -420,4 +444,5 @@ MODELS = [
     AuditEvent,
     ResearchGrant,
     Quote,
+    StatusCount,
 ]

@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from peewee import JOIN, Case, fn
+from peewee import JOIN, fn
 
 from followup.models import (
     Cohort,
     Contact,
     Invitation,
-    Message,
     Participant,
     Programme,
+    StatusCount,
     Wave,
     day_list,
     window_open,
@@ -71,100 +71,22 @@ def contact_failed():
 def status_rows(programme_id: int) -> list[StatusRow]:
     """Return per wave a total row followed by one row per cohort.
 
-    Four grouped queries whatever the programme's size: one pass over the invitations for the states,
-    and the rest starting from what is rare (messages delivered or failed, contacts not working,
-    opt-outs) through indexes, rather than testing each invitation against them.
+    Read from the counts the database keeps per wave and cohort (StatusCount, kept by triggers in
+    the same transaction as each change), so the page reads a few rows whatever the programme's size
+    and the counts are always exact.
     """
     waves = dict(Wave.select(Wave.id, Wave.offset_months).where(Wave.programme == programme_id).tuples())
-    cohorts = dict(Cohort.select(Cohort.id, Cohort.name).where(Cohort.programme == programme_id).tuples())
     if not waves:
         return []
-    counted: dict[tuple[int, int | None], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
-
-    def add(query, *names: str) -> None:
-        for wave_id, cohort_id, *rest in query.tuples():
-            counts = counted[(wave_id, cohort_id)]
-            if not names:
-                state, invited, sent = rest
-                counts["invited"] += invited
-                # "sent" counts every invitation that went out, whatever happened after; others are states.
-                counts["sent"] += sent
-                if state in COUNTS and state != "sent":
-                    counts[state] += invited
-            for name, value in zip(names, rest, strict=False):
-                counts[name] += int(value or 0)
-
-    in_programme = Invitation.wave.in_(list(waves))
-    # One index covers the invitations' side (wave, state, participant, sent_at): no invitation row is read.
-    add(
-        Invitation.select(
-            Invitation.wave,
-            Participant.cohort,
-            Invitation.state,
-            fn.COUNT(Invitation.id),
-            fn.COUNT(Invitation.sent_at),
-        )
-        .join(Participant)
-        .where(in_programme)
-        .group_by(Invitation.wave, Participant.cohort, Invitation.state)
-    )
-
-    # One pass over the messages that went out or failed, one row per invitation: delivered if any
-    # message was, failed if one failed and none went out.
-    def having(condition):
-        return fn.MAX(Case(None, [(condition, 1)], 0))
-
-    per_invitation = (
-        Message.select(
-            Message.invitation.alias("invitation_id"),
-            having(Message.state == Message.DELIVERED).alias("delivered"),
-            having(Message.state == Message.FAILED).alias("failed"),
-            having(Message.state != Message.FAILED).alias("went_out"),
-        )
-        .where(Message.state.in_((Message.SENT, Message.DELIVERED, Message.FAILED)))
-        .group_by(Message.invitation)
-        .alias("per_invitation")
-    )
-    failed_only = (per_invitation.c.failed == 1) & (per_invitation.c.went_out == 0)
-    add(
-        Invitation.select(
-            Invitation.wave,
-            Participant.cohort,
-            fn.SUM(per_invitation.c.delivered),
-            fn.SUM(Case(None, [(failed_only, 1)], 0)),
-        )
-        .join(per_invitation, on=(Invitation.id == per_invitation.c.invitation_id))
-        .join_from(Invitation, Participant)
-        .where(in_programme)
-        .group_by(Invitation.wave, Participant.cohort),
-        "delivered",
-        "failed",
-    )
-    failed_contacts = Contact.select(Contact.participant).where(contact_failed())
-    add(
-        Participant.select(Invitation.wave, Participant.cohort, fn.COUNT(Invitation.id))
-        .join(Invitation)
-        .where(Participant.id.in_(failed_contacts) & (unindexed(Participant.programme) == programme_id))
-        .group_by(Invitation.wave, Participant.cohort),
-        "bounced",
-    )
-    add(
-        Participant.select(Invitation.wave, Participant.cohort, fn.COUNT(Invitation.id))
-        .join(Invitation)
-        .where(
-            (Participant.programme == programme_id)
-            & (Participant.opted_out_at.is_null(False) | Participant.sms_opted_out_at.is_null(False))
-        )
-        .group_by(Invitation.wave, Participant.cohort),
-        "opted_out",
-    )
+    cohorts = dict(Cohort.select(Cohort.id, Cohort.name).where(Cohort.programme == programme_id).tuples())
+    counted = StatusCount.select().where(StatusCount.wave_id.in_(list(waves)) & (StatusCount.invited != 0))
     rows: dict[tuple[int, str | None], StatusRow] = {}
-    for (wave_id, cohort_id), counts in counted.items():
-        months = waves[wave_id]
-        for key in ((months, None), (months, cohorts.get(cohort_id, ""))):
+    for count in counted:
+        months = waves[count.wave_id]
+        for key in ((months, None), (months, cohorts.get(count.cohort_id, ""))):
             row = rows.setdefault(key, StatusRow(months, key[1]))
-            for name, count in counts.items():
-                row.counts[name] += count
+            for name in COUNTS:
+                row.counts[name] += getattr(count, name)
     return [rows[key] for key in sorted(rows, key=lambda k: (k[0], k[1] is not None, k[1] or ""))]
 
 
@@ -219,19 +141,27 @@ def next_days(
 
     waves = dict(Wave.select(Wave.id, Wave.offset_months).where(Wave.programme == programme.id).tuples())
 
+    # The few who opted out (a partial index holds them) are left out as a list rather than by
+    # joining every invitation with its participant: the contact alone says whether one can be reached.
+    opted_out = Participant.select(Participant.id).where(
+        (Participant.programme == programme.id) & Participant.opted_out_at.is_null(False)
+    )
+    sms_opted_out = Participant.select(Participant.id).where(
+        (Participant.programme == programme.id) & Participant.sms_opted_out_at.is_null(False)
+    )
+
     def planned(state: str, column, since: datetime, until: datetime):
         return (
             Invitation.select(column, Invitation.expires_at, Invitation.wave, fn.COUNT(Invitation.id))
-            .join(Participant)
-            .join(Contact, on=(Contact.participant == Participant.id))
+            .join(Contact, on=(Contact.participant == Invitation.participant))
             .where(
                 Invitation.wave.in_(list(waves))
                 & (Invitation.state == state)
                 & (column >= since)
                 & (column < until)
                 & window_open(Invitation.expires_at, now)
-                & Participant.opted_out_at.is_null()
-                & _reachable(programme.channel_policy)
+                & Invitation.participant.not_in(opted_out)
+                & _reachable(programme.channel_policy, sms_opted_out)
             )
             .group_by(column, Invitation.expires_at, Invitation.wave)
             .tuples()
@@ -264,13 +194,14 @@ def _going_out(window: SendWindow | None):
     return goes_out
 
 
-def _reachable(policy: str):
-    """A condition true for participants the programme's channels can reach (as queueing decides)."""
+def _reachable(policy: str, sms_opted_out):
+    """A condition true for contacts the programme's channels can reach (as queueing decides);
+    `sms_opted_out` selects the participants who stopped SMS."""
     email = Contact.email.is_null(False) & Contact.email_failed_at.is_null()
     sms = (
         Contact.phone.is_null(False)
         & Contact.phone_failed_at.is_null()
-        & Participant.sms_opted_out_at.is_null()
+        & Contact.participant.not_in(sms_opted_out)
     )
     if policy == Programme.EMAIL_ONLY:
         return email

@@ -95,6 +95,26 @@ def test_without_a_send_window_everything_goes_out_when_due(planned_programme):
     assert PlannedDay(date(2026, 5, 3), 6, invitations=0, reminders=1) in days  # P2's 3-day reminder
 
 
+def test_only_those_a_channel_reaches_are_planned_for(db):
+    # Both channels; all fall due on Wed 29 Apr. S1 by SMS, S2 stopped SMS and has no e-mail, S3 stopped
+    # SMS but has an e-mail, S4 opted out of everything, S5's e-mail bounced and it has no phone.
+    programme = make_programme(db, NOW, "Kanaler", channel_policy="both", reminder_days=())
+    rows = [
+        "S1,2025-10-29,,+46701740601,sv,",
+        "S2,2025-10-29,,+46701740602,sv,",
+        "S3,2025-10-29,s3@example.org,+46701740603,sv,",
+        "S4,2025-10-29,s4@example.org,+46701740604,sv,",
+        "S5,2025-10-29,s5@example.org,,sv,",
+    ]
+    make_participants(db, NOW, programme, rows)
+    Participant.update(sms_opted_out_at=NOW).where(Participant.code.in_(["S2", "S3"])).execute()
+    Participant.update(opted_out_at=NOW).where(Participant.code == "S4").execute()
+    Contact.update(email_failed_at=NOW).where(
+        Contact.participant == Participant.get(Participant.code == "S5")
+    ).execute()
+    assert next_days(programme, NOW, STOCKHOLM, None) == [PlannedDay(date(2026, 4, 29), 6, invitations=2)]
+
+
 def test_a_reminder_still_waiting_when_the_next_falls_due_is_skipped(db):
     # Reminders 2 and 3 days after an invitation sent on Thursday fall on the weekend: both wait for
     # Monday, and only the later one goes, as the scheduler sends no burst.
