@@ -48,9 +48,10 @@ from followup.results.tables import ALL, ATTRIBUTE, SUM, Publication, Variable
 
 SUPPRESSED = ".."
 SWEEPS = 12  # solves with random objectives before any cell is looked at on its own
-# Neighbourhoods (equations deep, members taken from each, at most columns) in which a count is
+# Neighbourhoods (members taken from each big equation, at most columns) in which a count is
 # moved far enough before the whole programme is asked.
-NEARBY = ((3, 12, 300), (5, 24, 2000))
+NEARBY = ((2, 1500), (12, 8000))
+SMALL = 16  # an equation with more members adds up groups (cohorts to the whole programme)
 # What hiding a published figure costs, per unit it moves: the whole programme's figures cost
 # more than a cohort's, and its key figures (people reached, self-sufficiency, WHO-5) most.
 HEADLINE = {"invited", "answered", "who5_n", "who5_sum", "self_sufficient"}
@@ -242,31 +243,49 @@ class _Ranges:
         self.model.changeColsCost(len(self.keys), everything, np.zeros(len(self.keys)))
         self.objective = None
 
-    def _around(self, start: int, depth: int, breadth: int, most: int) -> np.ndarray:
-        """Return the columns reached from `start` through `depth` equations, free ones first.
+    def _block(self, found: dict, frontier: list[int], most: int) -> list[int]:
+        """Add to `found` what `frontier` reaches through small equations; return the big ones met.
 
-        From each equation up to `breadth` free members and `breadth` published ones are taken,
-        the largest first: the ones with most room to give way.
+        Small equations share out one group (a cohort's activities, its waves); big ones add up
+        the cohorts to the whole programme, and lead everywhere.
         """
-        found = {start: None}
-        frontier = [start]
-        for _ in range(depth):
+        big = []
+        while frontier and len(found) < most:
             reached = []
             for j in frontier:
                 for i in self.rows_of[j]:
-                    for members in (self.free_members[i], self.members[i]):
-                        taken = 0
-                        for m in members:
-                            if taken >= breadth or len(found) >= most:
-                                break
-                            if m not in found:
-                                found[m] = None
-                                reached.append(m)
-                                taken += 1
-                    if len(found) >= most:
-                        return np.array(list(found), dtype=np.int32)
+                    if len(self.members[i]) > SMALL:
+                        big.append(i)
+                        continue
+                    for m in self.members[i]:
+                        if m not in found:
+                            found[m] = None
+                            reached.append(m)
             frontier = reached
-        return np.array(list(found), dtype=np.int32)
+        return big
+
+    def _around(self, start: int, breadth: int, most: int) -> np.ndarray:
+        """Return the columns around `start`: its own group's, then a few of each big equation's.
+
+        First everything reached through small equations (the count's cohort, all its tables and
+        waves); then from each big equation met its `breadth` largest free and `breadth` largest
+        published members (the whole programme's total first), with their own groups.
+        """
+        found = {start: None}
+        big = self._block(found, [start], most)
+        reached = []
+        for i in dict.fromkeys(big):
+            for members in (self.free_members[i], self.members[i]):
+                taken = 0
+                for m in members:
+                    if taken >= breadth:
+                        break
+                    if m not in found:
+                        found[m] = None
+                        reached.append(m)
+                        taken += 1
+        self._block(found, reached, most)
+        return np.array(list(found)[:most], dtype=np.int32)
 
     def witness(self, key: tuple, need: float, level: tuple | None) -> list[tuple] | None:
         """Find values the published figures would allow with `key` moved `need` away; return what to hide.
