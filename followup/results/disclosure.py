@@ -13,21 +13,22 @@ attributes: a full response hides nothing.
 possible values at least `threshold` wide given everything published for the programme: all
 tables at once, every equation between their cells (totals and parts, cohorts and the whole
 programme) and no negative counts; every hidden mean over few people a range of at least 10
-WHO-5 points. Ranges are computed with linear programming (HiGHS), which is
-the interval attack a careful reader could make. Where a range is too narrow, a published cell
-of a binding equation is hidden as well (a part before a total, the smallest that is large
-enough), and the range computed again.
+WHO-5 points. That range is the interval attack a careful reader could make with linear
+programming.
 
-A range need not be computed exactly to be known wide enough: any two values the published
-figures allow are at least that far apart, and a programme that holds more cells fixed than the
-reader does has a narrower range than the reader's. So (`_Ranges`) a few solves of the whole
-programme with random objectives settle most cells at once; each remaining cell is solved on a
-small programme around it (its neighbours in the equations free, everything further away held at
-its true value), first a small then a larger one; only when that still finds the range too
-narrow is a cell hidden, and after four hides for one cell the whole programme is asked instead,
-so that a neighbourhood too small cannot make the hiding run away. Solved by HiGHS through its
-own Python interface, highspy (one model kept and warm-started); the tests' auditor uses HiGHS
-through SciPy instead, and nothing of this module.
+A range need not be computed to be known wide enough: any two sets of values the published
+figures allow, with a count `threshold` apart in them, prove it (the true values are one such
+set), and hiding more only adds sets. So (`_Ranges`) a dozen solves of the whole programme with
+random objectives settle most counts at once. For each remaining count, one small linear
+programme (`_Ranges.witness`) looks for values with the count moved `threshold` away: around the
+count (its own cohort's tables and waves, and a few members of each equation adding cohorts up
+to the whole programme), hidden figures free, published ones allowed to move at a cost (the whole
+programme's figures more, its key figures most), everything further away held at its true value.
+The published figures its cheapest solution moves are hidden, and that solution is then values
+the reader cannot rule out: the range is proven, not assumed. Only when the neighbourhood has no
+such solution is a larger one, and then the whole programme, asked. Solved by HiGHS through its
+own Python interface, highspy; the tests' auditor uses HiGHS through SciPy instead, and nothing of
+this module.
 """
 
 from __future__ import annotations
@@ -113,16 +114,13 @@ class _Ranges:
     """Ranges of hidden variables given what is published, by linear programming.
 
     One HiGHS model holds every variable and equation of the publication; a published figure is
-    a variable fixed at its value, and hiding it frees it. An exact range is two solves of it that
-    start from the previous solution (warm start).
-
-    Most ranges never need that. Every solution of any of these programmes, and the true values
+    a variable fixed at its value, and hiding it frees it. An exact range would be two solves of
+    it per cell; none is needed. Every solution of any of these programmes, and the true values
     themselves, are values a reader could not rule out; a cell seen both at `a` and at `b` has a
     range at least `b - a` wide, and stays so as more is hidden (hiding only adds solutions). So a
     few solves with random objectives over the whole model (`sweep`) settle most cells at once;
-    the rest are tried on a small programme around the cell (`local_range`): its neighbours in the
-    equations are free, everything further away is held at its true value. That is a narrower
-    problem than the reader's, so a range wide enough there is wide enough for the reader too.
+    for the rest `witness` finds the cheapest set of figures to hide that makes such a solution
+    exist, on a small programme around the cell.
     """
 
     def __init__(self, publication: Publication, hidden: set[tuple]) -> None:
@@ -188,7 +186,6 @@ class _Ranges:
             np.array(indices, dtype=np.int32),
             np.array(values, dtype=float),
         )
-        self.objective: int | None = None
         self.nearby = _quiet_highs()
         self.nearby.setOptionValue("presolve", "off")  # it costs more than it saves on small programmes
 
@@ -241,7 +238,6 @@ class _Ranges:
             if self.model.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                 self._saw(everything, np.asarray(self.model.getSolution().col_value))
         self.model.changeColsCost(len(self.keys), everything, np.zeros(len(self.keys)))
-        self.objective = None
 
     def _block(self, found: dict, frontier: list[int], most: int) -> list[int]:
         """Add to `found` what `frontier` reaches through small equations; return the big ones met.
