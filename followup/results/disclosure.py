@@ -43,7 +43,8 @@ from collections import defaultdict
 
 import highspy
 import numpy as np
-from scipy.sparse import csc_matrix, hstack
+from scipy.sparse import coo_matrix, csc_matrix, hstack
+from scipy.sparse.csgraph import connected_components
 
 from followup.results.tables import ALL, ATTRIBUTE, SUM, Publication, Variable
 
@@ -51,7 +52,7 @@ SUPPRESSED = ".."
 SWEEPS = 12  # solves with random objectives before any cell is looked at on its own
 # Neighbourhoods (members taken from each big equation, at most columns) in which a count is
 # moved far enough before the whole programme is asked.
-NEARBY = ((2, 1500), (12, 8000))
+NEARBY = ((4, 3000), (12, 8000))
 SMALL = 16  # an equation with more members adds up groups (cohorts to the whole programme)
 # What hiding a published figure costs, per unit it moves: the whole programme's figures cost
 # more than a cohort's, and its key figures (people reached, self-sufficiency, WHO-5) most.
@@ -173,6 +174,11 @@ class _Ranges:
             sorted((j for j in indices[a:b] if self.is_free[j]), key=self._largest_first)
             for a, b in zip(starts, [*starts[1:], len(indices)], strict=True)
         ]
+        self._groups()
+        # What hiding each figure costs per unit it moves; one no table shows is a last resort.
+        self.cost = np.array(
+            [_cost(key) if self.shown[j] else 1e6 for j, key in enumerate(self.keys)], dtype=float
+        )
         self.model = _quiet_highs()
         lower, upper = zip(*(self._bounds(key) for key in self.keys), strict=True)
         self.model.addVars(len(self.keys), np.array(lower, dtype=float), np.array(upper, dtype=float))
@@ -239,48 +245,44 @@ class _Ranges:
                 self._saw(everything, np.asarray(self.model.getSolution().col_value))
         self.model.changeColsCost(len(self.keys), everything, np.zeros(len(self.keys)))
 
-    def _block(self, found: dict, frontier: list[int], most: int) -> list[int]:
-        """Add to `found` what `frontier` reaches through small equations; return the big ones met.
+    def _groups(self) -> None:
+        """Split the columns into groups joined by small equations; note the big ones each meets.
 
         Small equations share out one group (a cohort's activities, its waves); big ones add up
         the cohorts to the whole programme, and lead everywhere.
         """
-        big = []
-        while frontier and len(found) < most:
-            reached = []
-            for j in frontier:
-                for i in self.rows_of[j]:
-                    if len(self.members[i]) > SMALL:
-                        big.append(i)
-                        continue
-                    for m in self.members[i]:
-                        if m not in found:
-                            found[m] = None
-                            reached.append(m)
-            frontier = reached
-        return big
+        pairs = [(members[0], m) for members in self.members if len(members) <= SMALL for m in members[1:]]
+        first, second = zip(*pairs, strict=True) if pairs else ((), ())
+        count = len(self.keys)
+        graph = coo_matrix((np.ones(len(first)), (first, second)), shape=(count, count))
+        _, self.group = connected_components(graph, directed=False)
+        order = np.argsort(self.group, kind="stable")
+        bounds = np.flatnonzero(np.diff(self.group[order])) + 1
+        self.group_columns: list[np.ndarray] = np.split(order, bounds)
+        self.group_big: list[dict[int, None]] = [{} for _ in self.group_columns]
+        for i, members in enumerate(self.members):
+            if len(members) > SMALL:
+                for m in members:
+                    self.group_big[self.group[m]][i] = None
 
     def _around(self, start: int, breadth: int, most: int) -> np.ndarray:
         """Return the columns around `start`: its own group's, then a few of each big equation's.
 
-        First everything reached through small equations (the count's cohort, all its tables and
-        waves); then from each big equation met its `breadth` largest free and `breadth` largest
-        published members (the whole programme's total first), with their own groups.
+        First its group (the count's cohort, all its tables and waves); then from each big
+        equation the group meets, its `breadth` largest free and `breadth` largest published
+        members (the whole programme's total first), each with its group.
         """
-        found = {start: None}
-        big = self._block(found, [start], most)
-        reached = []
-        for i in dict.fromkeys(big):
+        home = self.group[start]
+        taken_groups = {home: None}
+        for i in self.group_big[home]:
             for members in (self.free_members[i], self.members[i]):
-                taken = 0
-                for m in members:
-                    if taken >= breadth:
-                        break
-                    if m not in found:
-                        found[m] = None
-                        reached.append(m)
-                        taken += 1
-        self._block(found, reached, most)
+                for m in members[:breadth]:
+                    taken_groups[self.group[m]] = None
+        found = dict.fromkeys([start])
+        for g in taken_groups:
+            found.update(dict.fromkeys(self.group_columns[g].tolist()))
+            if len(found) >= most:
+                break
         return np.array(list(found)[:most], dtype=np.int32)
 
     def witness(self, key: tuple, need: float, level: tuple | None) -> list[tuple] | None:
@@ -311,7 +313,7 @@ class _Ranges:
         # Published members move by `rise - fall`; free members take any value; the rest hold.
         sums = (part_loose @ self.value[loose])[rows]
         matrix = hstack([part_loose, part_fixed, -part_fixed], format="csc")[rows, :]
-        cost_of = np.array([_cost(self.keys[m]) if self.shown[m] else 1e6 for m in fixed])
+        cost_of = self.cost[fixed]
         cost = np.concatenate([np.zeros(len(loose)), cost_of, cost_of])
         lower = np.concatenate([self.lower[loose], np.zeros(2 * len(fixed))])
         upper = np.concatenate(
