@@ -13,21 +13,22 @@ attributes: a full response hides nothing.
 possible values at least `threshold` wide given everything published for the programme: all
 tables at once, every equation between their cells (totals and parts, cohorts and the whole
 programme) and no negative counts; every hidden mean over few people a range of at least 10
-WHO-5 points. Ranges are computed with linear programming (HiGHS), which is
-the interval attack a careful reader could make. Where a range is too narrow, a published cell
-of a binding equation is hidden as well (a part before a total, the smallest that is large
-enough), and the range computed again.
+WHO-5 points. That range is the interval attack a careful reader could make with linear
+programming.
 
-A range need not be computed exactly to be known wide enough: any two values the published
-figures allow are at least that far apart, and a programme that holds more cells fixed than the
-reader does has a narrower range than the reader's. So (`_Ranges`) a few solves of the whole
-programme with random objectives settle most cells at once; each remaining cell is solved on a
-small programme around it (its neighbours in the equations free, everything further away held at
-its true value), first a small then a larger one; only when that still finds the range too
-narrow is a cell hidden, and after four hides for one cell the whole programme is asked instead,
-so that a neighbourhood too small cannot make the hiding run away. Solved by HiGHS through its
-own Python interface, highspy (one model kept and warm-started); the tests' auditor uses HiGHS
-through SciPy instead, and nothing of this module.
+A range need not be computed to be known wide enough: any two sets of values the published
+figures allow, with a count `threshold` apart in them, prove it (the true values are one such
+set), and hiding more only adds sets. So (`_Ranges`) a dozen solves of the whole programme with
+random objectives settle most counts at once. For each remaining count, one small linear
+programme (`_Ranges.witness`) looks for values with the count moved `threshold` away: around the
+count (its own cohort's tables and waves, and a few members of each equation adding cohorts up
+to the whole programme), hidden figures free, published ones allowed to move at a cost (the whole
+programme's figures more, its key figures most), everything further away held at its true value.
+The published figures its cheapest solution moves are hidden, and that solution is then values
+the reader cannot rule out: the range is proven, not assumed. Only when the neighbourhood has no
+such solution is a larger one, and then the whole programme, asked. Solved by HiGHS through its
+own Python interface, highspy; the tests' auditor uses HiGHS through SciPy instead, and nothing of
+this module.
 """
 
 from __future__ import annotations
@@ -42,14 +43,21 @@ from collections import defaultdict
 
 import highspy
 import numpy as np
-from scipy.sparse import csc_matrix
+from scipy.sparse import coo_matrix, csc_matrix, hstack
+from scipy.sparse.csgraph import connected_components
 
 from followup.results.tables import ALL, ATTRIBUTE, SUM, Publication, Variable
 
 SUPPRESSED = ".."
 SWEEPS = 12  # solves with random objectives before any cell is looked at on its own
-NEARBY = ((2, 4, 8, 200), (4, 8, 16, 800))
-CASCADE = 4  # hides for one cell after which its range is asked of the whole model
+# Neighbourhoods (members taken from each big equation, at most columns) in which a count is
+# moved far enough before the whole programme is asked.
+NEARBY = ((4, 3000), (12, 8000))
+SMALL = 16  # an equation with more members adds up groups (cohorts to the whole programme)
+# What hiding a published figure costs, per unit it moves: the whole programme's figures cost
+# more than a cohort's, and its key figures (people reached, self-sufficiency, WHO-5) most.
+HEADLINE = {"invited", "answered", "who5_n", "who5_sum", "self_sufficient"}
+MARGIN = 1e-5  # a witness moves a count this much further than it must
 SEED = 11  # the same publication is always protected the same way
 # The banner is silenced by pointing the process's stdout elsewhere for a moment; two threads
 # doing that at once could leave it pointing at /dev/null for good.
@@ -107,20 +115,24 @@ class _Ranges:
     """Ranges of hidden variables given what is published, by linear programming.
 
     One HiGHS model holds every variable and equation of the publication; a published figure is
-    a variable fixed at its value, and hiding it frees it. An exact range is two solves of it that
-    start from the previous solution (warm start).
-
-    Most ranges never need that. Every solution of any of these programmes, and the true values
+    a variable fixed at its value, and hiding it frees it. An exact range would be two solves of
+    it per cell; none is needed. Every solution of any of these programmes, and the true values
     themselves, are values a reader could not rule out; a cell seen both at `a` and at `b` has a
     range at least `b - a` wide, and stays so as more is hidden (hiding only adds solutions). So a
     few solves with random objectives over the whole model (`sweep`) settle most cells at once;
-    the rest are tried on a small programme around the cell (`local_range`): its neighbours in the
-    equations are free, everything further away is held at its true value. That is a narrower
-    problem than the reader's, so a range wide enough there is wide enough for the reader too.
+    for the rest `witness` finds the cheapest set of figures to hide that makes such a solution
+    exist, on a small programme around the cell.
     """
 
     def __init__(self, publication: Publication, hidden: set[tuple]) -> None:
         self.variables = publication.variables
+        shown = {
+            v
+            for table in publication.tables
+            for row in table.rows
+            for cell in row.cells.values()
+            for v in (cell.variable, *cell.depends)
+        }
         self.equations = publication.equations
         self.hidden = hidden
         self.keys = list(self.variables)
@@ -137,6 +149,7 @@ class _Ranges:
         self.upper = np.array([self.variables[key].upper for key in self.keys], dtype=float)
         self.upper[np.isinf(self.upper)] = highspy.kHighsInf
         self.is_free = np.array([self.free(key) for key in self.keys], dtype=bool)
+        self.shown = np.array([key in shown for key in self.keys], dtype=bool)
         self.rows_of: list[list[int]] = [[] for _ in self.keys]
         starts, indices, values = [], [], []
         for i, equation in enumerate(self.equations):
@@ -152,11 +165,20 @@ class _Ranges:
                     self.rows_of[j].append(i)
         rows = np.repeat(np.arange(len(starts)), np.diff([*starts, len(indices)]))
         self.matrix = csc_matrix((values, (rows, indices)), shape=(len(self.equations), len(self.keys)))
-        # Each equation's free members, largest first: the ones with most room to give way.
+        # Each equation's members, and its free members, largest first: the most room to give way.
+        self.members: list[list[int]] = [
+            sorted(indices[a:b], key=self._largest_first)
+            for a, b in zip(starts, [*starts[1:], len(indices)], strict=True)
+        ]
         self.free_members: list[list[int]] = [
             sorted((j for j in indices[a:b] if self.is_free[j]), key=self._largest_first)
             for a, b in zip(starts, [*starts[1:], len(indices)], strict=True)
         ]
+        self._groups()
+        # What hiding each figure costs per unit it moves; one no table shows is a last resort.
+        self.cost = np.array(
+            [_cost(key) if self.shown[j] else 1e6 for j, key in enumerate(self.keys)], dtype=float
+        )
         self.model = _quiet_highs()
         lower, upper = zip(*(self._bounds(key) for key in self.keys), strict=True)
         self.model.addVars(len(self.keys), np.array(lower, dtype=float), np.array(upper, dtype=float))
@@ -170,7 +192,6 @@ class _Ranges:
             np.array(indices, dtype=np.int32),
             np.array(values, dtype=float),
         )
-        self.objective: int | None = None
         self.nearby = _quiet_highs()
         self.nearby.setOptionValue("presolve", "off")  # it costs more than it saves on small programmes
 
@@ -223,100 +244,126 @@ class _Ranges:
             if self.model.getModelStatus() == highspy.HighsModelStatus.kOptimal:
                 self._saw(everything, np.asarray(self.model.getSolution().col_value))
         self.model.changeColsCost(len(self.keys), everything, np.zeros(len(self.keys)))
-        self.objective = None
 
-    def _neighbourhood(self, starts: list[int], depth: int, breadth: int, first: int, most: int) -> list[int]:
-        """Return the free columns reached from `starts` through `depth` equations, `breadth` each.
+    def _groups(self) -> None:
+        """Split the columns into groups joined by small equations; note the big ones each meets.
 
-        The first step takes up to four times as many from the starting columns' own equations.
+        Small equations share out one group (a cohort's activities, its waves); big ones add up
+        the cohorts to the whole programme, and lead everywhere.
         """
-        found = dict.fromkeys(starts)
-        frontier = list(found)
-        for step in range(depth):
-            limit = breadth if step else first
-            reached = []
-            for j in frontier:
-                for i in self.rows_of[j]:
-                    if len(found) >= most:
-                        return list(found)
-                    taken = 0
-                    for m in self.free_members[i]:
-                        if m not in found:
-                            found[m] = None
-                            reached.append(m)
-                            taken += 1
-                            if taken >= limit:
-                                break
-            frontier = reached
-        return list(found)
+        pairs = [(members[0], m) for members in self.members if len(members) <= SMALL for m in members[1:]]
+        first, second = zip(*pairs, strict=True) if pairs else ((), ())
+        count = len(self.keys)
+        graph = coo_matrix((np.ones(len(first)), (first, second)), shape=(count, count))
+        _, self.group = connected_components(graph, directed=False)
+        order = np.argsort(self.group, kind="stable")
+        bounds = np.flatnonzero(np.diff(self.group[order])) + 1
+        self.group_columns: list[np.ndarray] = np.split(order, bounds)
+        self.group_big: list[dict[int, None]] = [{} for _ in self.group_columns]
+        for i, members in enumerate(self.members):
+            if len(members) > SMALL:
+                for m in members:
+                    self.group_big[self.group[m]][i] = None
 
-    def local_range(
-        self, key: tuple, depth: int, breadth: int, first: int, most: int, around: tuple = ()
-    ) -> tuple[float, float, list[int], list[int]]:
-        """Return a range of `key` no wider than the reader's, from a small programme around it.
+    def _around(self, start: int, breadth: int, most: int) -> np.ndarray:
+        """Return the columns around `start`: its own group's, then a few of each big equation's.
 
-        Free columns near `key` stay free; every other column is held at its true value, so each
-        equation touching the neighbourhood keeps the true sum of its nearby members. Also returns
-        the equations binding each end, as `range` does.
+        First its group (the count's cohort, all its tables and waves); then from each big
+        equation the group meets, its `breadth` largest free and `breadth` largest published
+        members (the whole programme's total first), each with its group.
         """
-        start = self.column[key]
-        nearby = self._neighbourhood([start, *(self.column[k] for k in around)], depth, breadth, first, most)
-        columns = np.array(nearby, dtype=np.int32)
-        # Only the equations touching the neighbourhood matter; the rest hold at the true values.
-        part = self.matrix[:, columns]
-        rows = np.unique(part.indices)
-        sums = (part @ self.value[columns])[rows]
-        cost = np.zeros(len(nearby))
-        cost[0] = 1.0
-        self.nearby.passModel(
-            len(nearby), len(rows), part.nnz, 1, 1, 0.0,
-            cost, self.lower[columns], self.upper[columns], sums, sums,
-            part.indptr.astype(np.int32), np.searchsorted(rows, part.indices).astype(np.int32),
-            part.data.astype(float), np.zeros(len(nearby), dtype=np.int32),
-        )  # fmt: skip
-        ends = self._ends(self.nearby, key, columns)
-        (low, low_binding), (high, high_binding) = ends
-        return low, high, [int(rows[r]) for r in low_binding], [int(rows[r]) for r in high_binding]
+        home = self.group[start]
+        taken_groups = {home: None}
+        for i in self.group_big[home]:
+            for members in (self.free_members[i], self.members[i]):
+                for m in members[:breadth]:
+                    taken_groups[self.group[m]] = None
+        found = dict.fromkeys([start])
+        for g in taken_groups:
+            found.update(dict.fromkeys(self.group_columns[g].tolist()))
+            if len(found) >= most:
+                break
+        return np.array(list(found)[:most], dtype=np.int32)
 
-    def _ends(self, model: highspy.Highs, key: tuple, columns: np.ndarray) -> list[tuple[float, list[int]]]:
-        """Minimise then maximise the objective set on `model`; remember the solutions seen."""
-        ends = []
-        for sense, infinite in (
-            (highspy.ObjSense.kMinimize, -math.inf),
-            (highspy.ObjSense.kMaximize, math.inf),
-        ):
-            model.changeObjectiveSense(sense)
-            model.run()
-            status = model.getModelStatus()
-            if status in (
-                highspy.HighsModelStatus.kUnbounded,
-                highspy.HighsModelStatus.kUnboundedOrInfeasible,
-            ):
-                ends.append((infinite, []))
-                continue
-            if status != highspy.HighsModelStatus.kOptimal:
-                raise RuntimeError(
-                    f"disclosure control: no solution for {key!r}: {model.modelStatusToString(status)}"
-                )
-            solution = model.getSolution()
-            self._saw(columns, np.asarray(solution.col_value))
-            duals = np.asarray(solution.row_dual)
-            ends.append(
-                (model.getInfo().objective_function_value, list(np.flatnonzero(np.abs(duals) > 1e-9)))
-            )
-        return ends
+    def witness(self, key: tuple, need: float, level: tuple | None) -> list[tuple] | None:
+        """Find values the published figures would allow with `key` moved `need` away; return what to hide.
 
-    def range(self, key: tuple) -> tuple[float, float, list[int], list[int]]:
-        """Return the smallest and largest value of `key`, and the equations binding each end."""
+        A small linear programme around `key` (`level`: a neighbourhood; None: the whole
+        programme): its free columns may take any value within their bounds, each published one
+        may move at a cost (the whole programme's figures cost more), everything outside the
+        neighbourhood is held at its true value, and `key` is set `need` above (or below) its true
+        value. The cheapest solution says which published figures must be hidden; once they are,
+        it is a set of values a reader cannot rule out, as are the true values, so the range of
+        `key` is at least `need` wide: proven, not assumed. Returns None when no such solution
+        exists in the neighbourhood (a larger one may have it), else the figures to hide.
+        """
         j = self.column[key]
-        if self.objective is not None:
-            self.model.changeColCost(self.objective, 0.0)
-        self.model.changeColCost(j, 1.0)
-        self.objective = j
-        (low, low_binding), (high, high_binding) = self._ends(
-            self.model, key, np.arange(len(self.keys), dtype=np.int32)
+        if level is None:
+            columns = np.arange(len(self.keys), dtype=np.int32)
+        else:
+            columns = self._around(j, *level)
+        free = self.is_free[columns]
+        # A published figure no table shows is known by other means: it holds, but in the whole
+        # programme as a last resort (at a cost nothing else comes near).
+        loose = columns[free]
+        fixed = columns[~free] if level is None else columns[~free & self.shown[columns]]
+        part_loose = self.matrix[:, loose]
+        part_fixed = self.matrix[:, fixed]
+        rows = np.unique(np.concatenate([part_loose.indices, part_fixed.indices]))
+        # Published members move by `rise - fall`; free members take any value; the rest hold.
+        sums = (part_loose @ self.value[loose])[rows]
+        matrix = hstack([part_loose, part_fixed, -part_fixed], format="csc")[rows, :]
+        cost_of = self.cost[fixed]
+        cost = np.concatenate([np.zeros(len(loose)), cost_of, cost_of])
+        lower = np.concatenate([self.lower[loose], np.zeros(2 * len(fixed))])
+        upper = np.concatenate(
+            [self.upper[loose], self.upper[fixed] - self.value[fixed], self.value[fixed] - self.lower[fixed]]
         )
-        return low, high, low_binding, high_binding
+        upper[np.isinf(upper)] = highspy.kHighsInf
+        upper = np.minimum(upper, highspy.kHighsInf)
+        best = None
+        for sign in (1.0, -1.0):
+            target = self.value[j] + sign * (need + MARGIN)
+            if not self.lower[j] <= target <= self.upper[j]:
+                continue
+            low, high = lower.copy(), upper.copy()
+            if free[columns == j].any():
+                at = int(np.flatnonzero(loose == j)[0])
+                low[at] = high[at] = target
+            else:
+                at = int(np.flatnonzero(fixed == j)[0])
+                bound = len(loose) + at if sign > 0 else len(loose) + len(fixed) + at
+                low[bound] = high[bound] = need + MARGIN
+            self.nearby.passModel(
+                matrix.shape[1], matrix.shape[0], matrix.nnz, 1, 1, 0.0,
+                cost, low, high, sums, sums,
+                matrix.indptr.astype(np.int32), matrix.indices.astype(np.int32),
+                matrix.data.astype(float), np.zeros(matrix.shape[1], dtype=np.int32),
+            )  # fmt: skip
+            self.nearby.run()
+            if self.nearby.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                continue
+            found = np.asarray(self.nearby.getSolution().col_value)
+            price = self.nearby.getInfo().objective_function_value
+            if best is None or price < best[0]:
+                best = (price, found)
+        if best is None:
+            return None
+        found = best[1]
+        moved = found[len(loose) : len(loose) + len(fixed)] - found[len(loose) + len(fixed) :]
+        chosen = [self.keys[m] for m, d in zip(fixed, moved, strict=True) if abs(d) > 1e-9]
+        values = self.value.copy()
+        values[loose] = found[: len(loose)]
+        values[fixed] += moved
+        touched = np.concatenate([loose, fixed])
+        self._saw(touched, values[touched])
+        return chosen
+
+
+def _cost(key: tuple) -> float:
+    if ALL not in key:
+        return 1.0
+    return 10_000.0 if key[0] in HEADLINE else 100.0
 
 
 def protect(publication: Publication, threshold: int, secondary: bool = True) -> Publication:
@@ -333,96 +380,18 @@ def protect(publication: Publication, threshold: int, secondary: bool = True) ->
     if secondary:
         ranges.sweep(order)
     for key in order if secondary else ():
-        variable = variables[key]
-        need = required_width(variable, threshold) - 1e-6
-        chosen_for: list[tuple] = []
-        while ranges.seen_width(key) < need:
-            for depth, breadth, first, most in NEARBY:
-                low, high, low_binding, high_binding = ranges.local_range(
-                    key, depth, breadth, first, most, tuple(chosen_for)
-                )
-                if high - low >= need:
-                    break
-            else:
-                if len(chosen_for) >= CASCADE:
-                    # Something hidden for this cell did not widen its range nearby: ask the whole
-                    # model before hiding more, so that a neighbourhood too small never cascades.
-                    low, high, low_binding, high_binding = ranges.range(key)
-            if high - low >= need:
+        need = required_width(variables[key], threshold)
+        if ranges.seen_width(key) >= need - 1e-6:
+            continue
+        for level in (*NEARBY, None):
+            chosen = ranges.witness(key, need, level)
+            if chosen is not None:
+                for other in chosen:
+                    ranges.hide(other)
                 break
-            chosen = None
-            if variable.value >= need:
-                # Room enough below: let a part of an equation that holds it up rise instead.
-                chosen = _rising_part(ranges, key, low_binding)
-            if chosen is None:
-                chosen = _choose(ranges, key, high_binding + low_binding, need - (high - low))
-            if chosen is None:
-                break
-            ranges.hide(chosen)
-            chosen_for.append(chosen)
     publication.threshold = threshold
     _mark_cells(publication, hidden, threshold)
     return publication
-
-
-def _rising_part(ranges: _Ranges, key: tuple, binding: list[int]) -> tuple | None:
-    """Return the smallest published part of an equation binding the low end, a cohort's first."""
-    found = [
-        part
-        for i in binding
-        for part in ranges.equations[i].parts
-        if part != key and not ranges.free(part) and ranges.equations[i].total != key
-    ]
-    if not found:
-        return None
-    return min(found, key=lambda m: (ALL in m, ranges.variables[m].value, repr(m)))
-
-
-def _choose(ranges: _Ranges, key: tuple, binding: list[int], shortfall: float) -> tuple | None:
-    """Return the published variable to hide next: a part large enough before a total, near first."""
-    variables = ranges.variables
-    equations = ranges.equations
-    near = sorted(set(binding) | set(ranges.equations_of[key]))
-
-    def further() -> list[int]:
-        members = {m for i in near for m in (equations[i].total, *equations[i].parts)}
-        return sorted({i for m in members for i in ranges.equations_of[m]} - set(near))
-
-    def candidates(search) -> list[tuple[bool, tuple]]:
-        found = []
-        for i in search:
-            equation = equations[i]
-            for is_total, member in ((True, equation.total), *((False, p) for p in equation.parts)):
-                if member != key and not ranges.free(member):
-                    found.append((is_total, member))
-        return found
-
-    def value(m: tuple) -> float:
-        return variables[m].value
-
-    # A hidden part can give way by as much as it holds: one holding at least the shortfall widens
-    # the range; a part holding nothing cannot, but a hidden total can. A cohort's total goes before
-    # the whole programme's, whose figures matter most. As a last resort any equation, so that a
-    # cell is never left narrower than the rule allows while anything is still published.
-    # The searches widen only when the nearer ones find nothing: the wider ones are costly.
-    near_found = candidates(near)
-    further_found: list[tuple[bool, tuple]] | None = None
-    for search in ("near", "further"):
-        if search == "further":
-            further_found = candidates(further())
-        found = near_found if search == "near" else further_found
-        big_enough = [m for is_total, m in found if not is_total and value(m) >= shortfall]
-        if big_enough:
-            return min(big_enough, key=lambda m: (ALL in m, value(m), repr(m)))
-    for found in (near_found, further_found, None):
-        if found is None:
-            found = candidates(range(len(equations)))
-        totals = [m for is_total, m in found if is_total]
-        if totals:
-            return min(totals, key=lambda m: (ALL in m, value(m), repr(m)))
-        if found:
-            return max((m for _, m in found), key=lambda m: (value(m), repr(m)))
-    return None
 
 
 def _mark_cells(publication: Publication, hidden: set[tuple], threshold: int) -> None:
