@@ -8,6 +8,9 @@ spreadsheet passes its cells through `neutralise`, here and nowhere else.
 from __future__ import annotations
 
 import re
+from typing import IO
+
+import xlsxwriter
 
 # What a spreadsheet may read as the start of a formula (OWASP's list), tab and CR included.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -22,3 +25,18 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
+
+
+def workbook(stream: IO[bytes]) -> xlsxwriter.Workbook:
+    """Return a workbook written row by row in constant memory that stores every string as text
+    (never as a formula, number or link, whatever it looks like)."""
+    return xlsxwriter.Workbook(
+        stream,
+        {
+            "constant_memory": True,
+            "in_memory": False,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )

@@ -16,7 +16,7 @@ from typing import IO
 import xlsxwriter
 from flask_babel import force_locale
 
-from followup.cells import neutralise
+from followup.cells import neutralise, workbook
 from followup.i18n import _l
 from followup.results.disclosure import SUPPRESSED
 from followup.results.tables import COUNT, ESTIMATE, HIGH, LOW, MEAN, SHARE, Publication, Row, Table
@@ -183,16 +183,7 @@ def _csv_value(value, decimal: str) -> str:
 def write_xlsx(publication: Publication, stream: IO[bytes], language: str = "sv") -> None:
     """Write the report as an XLSX workbook: an about sheet, one sheet per table, the definitions."""
     with force_locale(language):
-        book = xlsxwriter.Workbook(
-            stream,
-            {
-                "constant_memory": True,
-                "in_memory": False,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
+        book = workbook(stream)
         bold = book.add_format({"bold": True})
         percent = book.add_format({"num_format": "0.0%"})
         decimal = book.add_format({"num_format": "0.0"})

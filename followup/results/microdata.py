@@ -35,14 +35,13 @@ from datetime import date, datetime
 from typing import IO
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
 from flask_babel import force_locale
 from peewee import JOIN, Database
 
 from followup.accounts import audit
 from followup.answers.responses import WHO5_ITEMS
 from followup.answers.surveys import Survey
-from followup.cells import neutralise
+from followup.cells import neutralise, workbook
 from followup.i18n import _l
 from followup.models import (
     AuditEvent,
@@ -535,16 +534,7 @@ def _write_zip(wanted, made_rows, summary, stream, now, zone, threshold, survey)
 
 
 def _write_xlsx(wanted, made_rows, summary, stream, now, zone, threshold, survey) -> None:
-    book = xlsxwriter.Workbook(
-        stream,
-        {
-            "constant_memory": True,
-            "in_memory": False,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = workbook(stream)
     bold = book.add_format({"bold": True})
     # The sheets are added in reading order; the about sheet is written last, when the counts are known.
     about = book.add_worksheet(str(_l("About this file")))

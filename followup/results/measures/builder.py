@@ -68,6 +68,15 @@ def rows_per_group(counts: Counts):
             yield w, g
 
 
+def wave_pairs(counts: Counts):
+    """Yield (earlier wave, later wave, group) for every pair of waves, per cohort and for everyone."""
+    for first in counts.waves:
+        for second in counts.waves:
+            if first < second:
+                for g in [*counts.cohorts, ALL]:
+                    yield first, second, g
+
+
 def share_columns(stem: str, label_) -> list[Column]:
     """Return the share and its interval as three columns."""
     return [

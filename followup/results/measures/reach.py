@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from followup.i18n import _l
-from followup.results.measures.builder import Builder, answered, label, rows_per_group, share_columns, total
+from followup.results.measures.builder import (
+    Builder,
+    answered,
+    label,
+    rows_per_group,
+    share_columns,
+    total,
+    wave_pairs,
+)
 from followup.results.measures.counting import Counts
-from followup.results.tables import ALL, COUNT, PROCESS, SHARE, Column, Row, Table
+from followup.results.tables import COUNT, PROCESS, SHARE, Column, Row, Table
 
 
 def variables(b: Builder, k: tuple, cells: list[tuple], delivered: int) -> tuple:
@@ -59,17 +67,13 @@ def attrition_table(b: Builder, counts: Counts) -> Table:
             Column("again_share", _l("Share who answered again"), SHARE),
         ],
     )
-    for first in counts.waves:
-        for second in counts.waves:
-            if first >= second:
-                continue
-            for g in [*counts.cohorts, ALL]:
-                k = (first, second, g)
-                answered_first = ("answered", first, g)
-                again = {
-                    "answered_first": b.count(answered_first),
-                    "answered_both": b.count(("both_answered", *k)),
-                    "again_share": b.share(("both_answered", *k), answered_first, attribute=False)[0],
-                }
-                attrition.rows.append(Row(second, g, again, label(g), since=first))
+    for first, second, g in wave_pairs(counts):
+        k = (first, second, g)
+        answered_first = ("answered", first, g)
+        again = {
+            "answered_first": b.count(answered_first),
+            "answered_both": b.count(("both_answered", *k)),
+            "again_share": b.share(("both_answered", *k), answered_first, attribute=False)[0],
+        }
+        attrition.rows.append(Row(second, g, again, label(g), since=first))
     return attrition

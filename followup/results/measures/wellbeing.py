@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from followup.i18n import _l
-from followup.results.measures.builder import Builder, label, mean_cells, rows_per_group, total
+from followup.results.measures.builder import Builder, label, mean_cells, rows_per_group, total, wave_pairs
 from followup.results.measures.counting import Counts
 from followup.results.measures.vocabulary import MEANINGFUL
 from followup.results.tables import (
@@ -55,41 +55,37 @@ def pair_variables(b: Builder, counts: Counts) -> None:
             found = totals[(first, second, g)]
             for i, v in enumerate((both, n5, change, squares, better, worse)):
                 found[i] += v
-    for first in counts.waves:
-        for second in counts.waves:
-            if first >= second:
-                continue
-            for g in [*counts.cohorts, ALL]:
-                both, n5, change, squares, better, worse = totals[(first, second, g)]
-                k = (first, second, g)
-                both_key = b.var(("both_answered", *k), both, PROCESS)
-                pairs = b.var(("pairs", *k), n5, PROCESS)
-                # WHO-5 is required: everyone who answered both has a change, and a reader may know it.
-                b.equation(both_key, [pairs, b.var(("pairs_without_who5", *k), both - n5, PROCESS)])
-                for months in (first, second):
-                    answered = ("answered", months, g)
-                    if answered in b.variables:
-                        only = b.variables[answered].value - both
-                        b.equation(
-                            answered,
-                            [both_key, b.var(("answered_not_both", months, *k), only, PROCESS, False)],
-                        )
-                parts = [
-                    b.var(("improved", *k), better, ATTRIBUTE),
-                    b.var(("worsened", *k), worse, ATTRIBUTE),
-                    b.var(("little_change", *k), n5 - better - worse, ATTRIBUTE, False),
-                ]
-                b.equation(pairs, parts, distribution=True)
-                b.var(
-                    ("change_sum", *k),
-                    change,
-                    SUM,
-                    lower=-100 * n5,
-                    upper=100 * n5,
-                    protect_width=MEANINGFUL * n5,
-                    n=n5,
+    for first, second, g in wave_pairs(counts):
+        both, n5, change, squares, better, worse = totals[(first, second, g)]
+        k = (first, second, g)
+        both_key = b.var(("both_answered", *k), both, PROCESS)
+        pairs = b.var(("pairs", *k), n5, PROCESS)
+        # WHO-5 is required: everyone who answered both has a change, and a reader may know it.
+        b.equation(both_key, [pairs, b.var(("pairs_without_who5", *k), both - n5, PROCESS)])
+        for months in (first, second):
+            answered = ("answered", months, g)
+            if answered in b.variables:
+                only = b.variables[answered].value - both
+                b.equation(
+                    answered,
+                    [both_key, b.var(("answered_not_both", months, *k), only, PROCESS, False)],
                 )
-                b.variables[("change_sum", *k)].squares = squares
+        parts = [
+            b.var(("improved", *k), better, ATTRIBUTE),
+            b.var(("worsened", *k), worse, ATTRIBUTE),
+            b.var(("little_change", *k), n5 - better - worse, ATTRIBUTE, False),
+        ]
+        b.equation(pairs, parts, distribution=True)
+        b.var(
+            ("change_sum", *k),
+            change,
+            SUM,
+            lower=-100 * n5,
+            upper=100 * n5,
+            protect_width=MEANINGFUL * n5,
+            n=n5,
+        )
+        b.variables[("change_sum", *k)].squares = squares
 
 
 def table(b: Builder, counts: Counts) -> Table:
@@ -140,17 +136,13 @@ def change_table(b: Builder, counts: Counts) -> Table:
             Column("worsened_share", _l("Share worsened"), SHARE),
         ],
     )
-    for first in counts.waves:
-        for second in counts.waves:
-            if first >= second:
-                continue
-            for g in [*counts.cohorts, ALL]:
-                k = (first, second, g)
-                pairs = ("pairs", *k)
-                cells = {"pairs": b.count(pairs)}
-                cells.update(mean_cells(b, pairs, ("change_sum", *k), "change"))
-                for name in ("improved", "worsened"):
-                    cells[name] = b.count((name, *k))
-                    cells[f"{name}_share"] = b.share((name, *k), pairs)[0]
-                change.rows.append(Row(second, g, cells, label(g), since=first))
+    for first, second, g in wave_pairs(counts):
+        k = (first, second, g)
+        pairs = ("pairs", *k)
+        cells = {"pairs": b.count(pairs)}
+        cells.update(mean_cells(b, pairs, ("change_sum", *k), "change"))
+        for name in ("improved", "worsened"):
+            cells[name] = b.count((name, *k))
+            cells[f"{name}_share"] = b.share((name, *k), pairs)[0]
+        change.rows.append(Row(second, g, cells, label(g), since=first))
     return change
