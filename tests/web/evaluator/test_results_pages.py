@@ -183,3 +183,20 @@ def test_no_page_or_file_names_a_participant(app, db, clock, programme, people):
             body = response.get_data(as_text=True)
         found = [s for s in secrets if s in body]
         assert not found, f"{address} shows {found}"
+
+
+def test_when_one_of_two_key_figures_must_go_self_sufficiency_stays(
+    app, db, clock, programme, large_programme
+):
+    # docs/results.md: at 6 months the hidden counts of studies and sickness compensation are the
+    # difference between self-sufficiency and work or studies, so only one of the two can be shown.
+    made = publication_of(app, db, large_programme)
+    figures = {t.id: {(r.wave, r.group): r.cells for r in t.rows} for t in made.tables}
+    for wave in (6, 12):
+        whole = figures["self_sufficiency"][(wave, ALL)]
+        assert not whole["self_sufficient"].hidden and not whole["self_sufficient_share"].hidden
+        assert not figures["reach"][(wave, ALL)]["response_share"].hidden
+    assert figures["activity"][(6, ALL)]["studies"].hidden
+    assert figures["activity"][(6, ALL)]["sickness_compensation"].hidden
+    assert figures["self_sufficiency"][(6, ALL)]["work_or_studies"].hidden
+    assert not figures["self_sufficiency"][(12, ALL)]["work_or_studies"].hidden
