@@ -62,31 +62,24 @@ def rows(participants: int, cohorts: int):
     """Yield (table, row) for an invented programme, in an order that respects the foreign keys."""
     rng = random.Random(SEED)
     stamp = "2026-01-01 00:00:00"
-    yield "programme", (1, "Bench", stamp, "email_only", "7,14", "")
+    yield "programme", (1, "Bench", stamp, "email_only", "7,14", *[""] * len(ORGANISER))
     for n, months in enumerate(WAVES, start=1):
         yield "wave", (n, 1, months, "standard", 60)
         # As storing a response does: the survey version answered in the wave.
         yield "answered_survey", (n, n, "standard", 1)
     for c in range(1, cohorts + 1):
         yield "cohort", (c, 1, f"Grupp {c}")
-    invitation = 0
+    invitation, pair = 0, 0
     for p in range(1, participants + 1):
         exit_activity = rng.choice(ACTIVITIES)
         language = "en" if rng.random() < 0.2 else "sv"
+        cohort = rng.randint(1, cohorts)
+        exit_assistance = rng.random() < 0.4
         yield (
             "participant",
-            (
-                p,
-                1,
-                rng.randint(1, cohorts),
-                f"B{p:07d}",
-                "2024-01-15",
-                language,
-                exit_activity,
-                rng.random() < 0.4,
-                stamp,
-            ),
+            (p, 1, cohort, f"B{p:07d}", "2024-01-15", language, exit_activity, exit_assistance, stamp),
         )
+        answers = []  # (wave, outcome id, WHO-5) of the person's answers so far, earlier waves first
         for w in range(1, 4):
             invitation += 1
             answered = rng.random() < 0.5
@@ -97,11 +90,26 @@ def rows(participants: int, cohorts: int):
                 yield "response", (invitation, invitation, "standard", 1, stamp, "{}")
                 choices = [rng.choice(ANSWER_CHOICES[name]) for name in ANSWER_CHOICES]
                 activity = rng.choice(ACTIVITIES)
-                yield "outcome", (invitation, invitation, activity, choices[0], who5, choices[1], choices[2])
+                known = (w, cohort, exit_activity, exit_assistance, language)
+                yield (
+                    "outcome",
+                    (invitation, invitation, activity, choices[0], who5, choices[1], choices[2], *known),
+                )
+                # As storing a response does: a pair with each earlier answer of the person.
+                for first, earlier, before in answers:
+                    pair += 1
+                    yield "answer_pair", (pair, earlier, invitation, first, w, cohort, who5 - before)
+                answers.append((w, invitation, who5))
 
 
+# The programme's texts, empty as a new programme has them (NOT NULL, without a database default).
+ORGANISER = (
+    "self_sufficiency", "organisation", "contact_email", "contact_phone", "sender_name",
+    "privacy_controller", "privacy_purpose", "privacy_legal_basis", "privacy_retention",
+    "privacy_rights", "privacy_dpo",
+)  # fmt: skip
 COLUMNS = {
-    "programme": "id, name, created_at, channel_policy, reminder_days, self_sufficiency",
+    "programme": ", ".join(("id, name, created_at, channel_policy, reminder_days", *ORGANISER)),
     "wave": "id, programme_id, offset_months, survey, window_days",
     "answered_survey": "id, wave_id, survey, version",
     "cohort": "id, programme_id, name",
@@ -111,9 +119,16 @@ COLUMNS = {
     ),
     "invitation": "id, participant_id, wave_id, due_at, expires_at, state, sent_at, answered_at",
     "response": "id, invitation_id, survey, survey_version, submitted_at, answers",
-    "outcome": "id, invitation_id, main_activity, social_assistance, who5, next_step_start, programme_helped",
+    "outcome": (
+        "id, invitation_id, main_activity, social_assistance, who5, next_step_start, programme_helped, "
+        "wave_id, cohort_id, exit_activity, exit_social_assistance, language"
+    ),
+    "answer_pair": "id, earlier_id, later_id, first_wave_id, second_wave_id, cohort_id, change",
 }
-ORDER = ("programme", "wave", "answered_survey", "cohort", "participant", "invitation", "response", "outcome")
+ORDER = (
+    "programme", "wave", "answered_survey", "cohort", "participant", "invitation", "response", "outcome",
+    "answer_pair",
+)  # fmt: skip
 
 
 def load(url: str, participants: int, cohorts: int) -> float:
