@@ -1,13 +1,14 @@
-"""Counting in the database: one grouped pass over a programme's invitations for every table but the
-WHO-5 change, one self-join for the people who answered two waves, and two small look-ups.
+"""Counting in the database: the answers grouped from their own rows, the invitations not answered
+grouped apart, the pairs of waves one person answered from their own rows, and two small look-ups.
 
-The main pass groups by wave, cohort, the invitation's state (answered or not) and activity now
-only (a few thousand rows however many people), and counts everything else the tables need as
-filtered counts beside each group: social assistance now and at exit, language, activity at
-exit, WHO-5 sums, and the two programme questions. Each of those is therefore known jointly with
-the activity now (step forward and the transition table need activity at exit x activity now),
-but the result does not multiply exit activity x language x activity now into hundreds of
-thousands of rows.
+The answers are grouped by wave, cohort and activity now only (a few thousand rows however many
+people), and everything else the tables need is counted beside each group as filtered counts:
+social assistance now and at exit, language, activity at exit, WHO-5 sums, and the two programme
+questions. Each of those is therefore known jointly with the activity now (step forward and the
+transition table need activity at exit x activity now), but the result does not multiply exit
+activity x language x activity now into hundreds of thousands of rows. What an answer is grouped
+by is on its outcome row, and the pairs are rows of their own, both written when a response is
+stored (answers.responses), so no query joins the answers with the invitations or the people.
 """
 
 from __future__ import annotations
