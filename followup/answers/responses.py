@@ -60,7 +60,7 @@ def record_response(
                 survey=survey.id,
                 version=survey.version,
             ).on_conflict_ignore().execute()
-            _store_outcome(invitation_id, cleaned)
+            _store_outcome(db, invitation_id, cleaned)
             response = Response.create(
                 invitation=invitation_id,
                 survey=survey.id,
@@ -85,7 +85,7 @@ def countable(answers: dict) -> dict:
     return values
 
 
-def _store_outcome(invitation_id: int, answers: dict) -> None:
+def _store_outcome(db: Database, invitation_id: int, answers: dict) -> None:
     # The outcome row carries what the results group an answer by (see models.Outcome).
     wave, months, person, cohort, exit_activity, exit_assistance, language = (
         Invitation.select(
@@ -104,6 +104,11 @@ def _store_outcome(invitation_id: int, answers: dict) -> None:
         .tuples()
         .get()
     )
+    if db.for_update:
+        # Two waves of one person answered at once would each miss the other's uncommitted answer, and
+        # neither would write their pair: the second waits here until the first is committed. (SQLite
+        # writes one transaction at a time anyway.)
+        Participant.select(Participant.id).where(Participant.id == person).for_update().execute()
     values = countable(answers)
     outcome = Outcome.create(
         invitation=invitation_id,

@@ -2,6 +2,8 @@
 happen to answers after they are stored: answered out of order, waves at any offsets, a person
 erased, a language changed. Hand counts on small programmes built here (threshold 1)."""
 
+import threading
+
 import pytest
 
 from followup.answers.responses import record_response
@@ -101,3 +103,24 @@ def test_an_erased_person_leaves_no_pair_and_a_new_language_moves_the_non_respon
     view = {r.group: r for r in made.table("non_response").rows if r.wave == 1}
     assert view["language:en"].cells["responders"].value == 1
     assert view["language:sv"].cells["responders"].value == 1
+
+
+def test_two_waves_answered_at_the_same_moment_are_paired(app, db, clock):
+    codes = [f"K{n}" for n in range(8)]
+    programme = start(app, db, clock, [1, 2], [(code, "sv") for code in codes])
+    run_tick(app, db, at(2025, 9, 22))
+    for code in codes:
+        begin = threading.Barrier(2)
+
+        def submit(months, code=code, begin=begin):
+            with db.connection_context():
+                begin.wait()
+                answer(db, code, months, months, at(2025, 9, 23))
+
+        workers = [threading.Thread(target=submit, args=(months,)) for months in (1, 2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=30)
+    change = figures(report(app, db, programme, at(2025, 10, 1)), "who5_change", 2, ALL, since=1)
+    assert (change["pairs"], change["change"]) == (8, 20)
