@@ -86,6 +86,12 @@ def countable(answers: dict) -> dict:
 
 
 def _store_outcome(db: Database, invitation_id: int, answers: dict) -> None:
+    if db.for_update:
+        # Two waves of one person answered at once would each miss the other's uncommitted answer, and
+        # neither would write their pair; a language changed meanwhile would miss this answer. Both
+        # wait here until the other is committed. (SQLite writes one transaction at a time anyway.)
+        person = Invitation.select(Invitation.participant).where(Invitation.id == invitation_id)
+        Participant.select(Participant.id).where(Participant.id == person).for_update().execute()
     # The outcome row carries what the results group an answer by (see models.Outcome).
     wave, months, person, cohort, exit_activity, exit_assistance, language = (
         Invitation.select(
@@ -104,11 +110,6 @@ def _store_outcome(db: Database, invitation_id: int, answers: dict) -> None:
         .tuples()
         .get()
     )
-    if db.for_update:
-        # Two waves of one person answered at once would each miss the other's uncommitted answer, and
-        # neither would write their pair: the second waits here until the first is committed. (SQLite
-        # writes one transaction at a time anyway.)
-        Participant.select(Participant.id).where(Participant.id == person).for_update().execute()
     values = countable(answers)
     outcome = Outcome.create(
         invitation=invitation_id,
