@@ -19,6 +19,8 @@ COVERING = (
     "language",
 )
 
+ADDED = ("wave_id", "cohort_id", "exit_activity", "exit_social_assistance", "language")
+
 
 def up(migrator, db):
     class Wave(Model):
@@ -87,9 +89,8 @@ def up(migrator, db):
 def down(migrator, db):
     migrator.migrate(migrator.drop_table("answer_pair"))
     migrator.migrate(
-        migrator.drop_index("outcome", "outcome_" + "_".join(COVERING)),
-        *[
-            migrator.drop_column("outcome", name)
-            for name in ("wave_id", "cohort_id", "exit_activity", "exit_social_assistance", "language")
-        ],
+        # Named by peewee (the covering one shortened with a hash): found by their columns.
+        *[migrator.drop_index("outcome", i.name) for i in db.get_indexes("outcome")
+          if set(i.columns) & set(ADDED)],
+        *[migrator.drop_column("outcome", name) for name in ADDED],
     )
