@@ -3,9 +3,10 @@ a hand-written SQL GROUP BY of the main table's counts, on the same rows in the 
 
 A programme of `--participants` people (1,000,000 by default) in `--cohorts` cohorts, 3 waves
 (6, 12, 24 months), every invitation sent and about half answered, is bulk-loaded with raw SQL
-(executemany on SQLite, COPY on PostgreSQL). Then a fresh subprocess, which does nothing else,
-times the GROUP BY and `reporting.make_report` (best of `--runs`) and reports its own peak RSS.
-Last, disclosure control alone is timed for 200 cohorts of 12-24 people x 3 waves.
+(executemany on SQLite, COPY on PostgreSQL), with the rows storing a response writes beside the
+answers (the outcome row's copied columns, the pairs of answered waves). Then a fresh subprocess,
+which does nothing else, times the GROUP BY and `reporting.make_report` (best of `--runs`) and
+reports its own peak RSS. Last, disclosure control alone is timed for 200 cohorts of 12-24 people x 3 waves.
 
 Targets (issue 11): complete results within 1.5x the GROUP BY; peak memory under 300 MB;
 suppression of 200 cohorts x 3 waves in seconds. Missing a target is reported, not a failure.
