@@ -119,8 +119,16 @@ def collect(db: Database, programme_id: int) -> Counts:
 
     cells = []
     if waves:
+        answered = {}
         for wave_id, cohort_id, activity, *sums in db.execute(_answered(list(waves))):
-            cells.append((waves[wave_id], cohort(cohort_id), True, activity, *(s or 0 for s in sums)))
+            answered[(wave_id, cohort_id, activity)] = [s or 0 for s in sums]
+        # Invitations not sent are not counted, answered or not.
+        for wave_id, cohort_id, activity, *sums in db.execute(_answered(list(waves), unsent=True)):
+            found = answered[(wave_id, cohort_id, activity)]
+            found[:] = [a - (s or 0) for a, s in zip(found, sums, strict=True)]
+        for (wave_id, cohort_id, activity), sums in answered.items():
+            if sums[AT["n"]]:
+                cells.append((waves[wave_id], cohort(cohort_id), True, activity, *sums))
         for wave_id, cohort_id, n, *exit_sums in db.execute(_not_answered(list(waves))):
             sums = [0] * len(SUMS)
             sums[AT["n"]] = n
@@ -160,13 +168,14 @@ def _exit_counts(source) -> list:
     ]
 
 
-def _answered(wave_ids: list[int]):
+def _answered(wave_ids: list[int], unsent: bool = False):
     """The answers, from the outcome rows alone (they carry the wave, the cohort and what is known at
     exit), grouped by wave, cohort and activity now, with every sum of SUMS beside each group.
 
     An invitation is answered exactly when it has an outcome (both are written in one transaction by
     answers.responses.record_response). The outcome index covering these columns in this order lets
-    SQLite read them in order and sort nothing."""
+    SQLite read them in order and sort nothing. With `unsent`, only the answers to invitations never
+    marked sent (a partial index holds those rare invitations), which the results leave out."""
     o = Outcome
     who5 = o.who5
     yes, no, language, *exit_activity = _exit_counts(o)
@@ -187,7 +196,14 @@ def _answered(wave_ids: list[int]):
         *(_counted(o.programme_helped == a) for a in HELPED),
     ]
     keys = [o.wave, o.cohort, o.main_activity]
-    return o.select(*keys, *columns).where(o.wave.in_(wave_ids)).group_by(*keys).tuples()
+    query = o.select(*keys, *columns).where(o.wave.in_(wave_ids))
+    if unsent:
+        query = query.join(Invitation).where(
+            Invitation.wave.in_(wave_ids),
+            Invitation.state == Invitation.ANSWERED,
+            Invitation.sent_at.is_null(),
+        )
+    return query.group_by(*keys).tuples()
 
 
 def _not_answered(wave_ids: list[int]):
