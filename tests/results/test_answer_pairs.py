@@ -124,3 +124,21 @@ def test_two_waves_answered_at_the_same_moment_are_paired(app, db, clock):
             worker.join(timeout=30)
     change = figures(report(app, db, programme, at(2025, 10, 1)), "who5_change", 2, ALL, since=1)
     assert (change["pairs"], change["change"]) == (8, 20)
+
+
+def test_an_answer_to_an_invitation_never_marked_sent_is_left_out_as_before(app, db, clock):
+    programme = start(app, db, clock, [1, 2], [("K1", "sv"), ("K2", "sv")])
+    run_tick(app, db, at(2025, 9, 22))
+    # K2's 2-month message went out, but the moment it did was never recorded (the invitation was
+    # answered in between, so it stays unsent).
+    unsent = Invitation.select(Invitation.id).join(Participant).switch(Invitation).join(Wave)
+    unsent = unsent.where(Participant.code == "K2", Wave.offset_months == 2)
+    Invitation.update(state=Invitation.SCHEDULED, sent_at=None).where(Invitation.id.in_(unsent)).execute()
+    for code in ("K1", "K2"):
+        answer(db, code, 1, 3, at(2025, 9, 23))
+        answer(db, code, 2, 5, at(2025, 9, 24), activity="studies")
+    made = report(app, db, programme, at(2025, 10, 1))
+    reach = figures(made, "reach", 2, ALL)
+    assert (reach["invited"], reach["answered"]) == (1, 1)
+    assert figures(made, "activity", 2, ALL)["studies"] == 1
+    assert figures(made, "reach", 1, ALL)["answered"] == 2
