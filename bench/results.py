@@ -3,9 +3,10 @@ a hand-written SQL GROUP BY of the main table's counts, on the same rows in the 
 
 A programme of `--participants` people (1,000,000 by default) in `--cohorts` cohorts, 3 waves
 (6, 12, 24 months), every invitation sent and about half answered, is bulk-loaded with raw SQL
-(executemany on SQLite, COPY on PostgreSQL). Then a fresh subprocess, which does nothing else,
-times the GROUP BY and `reporting.make_report` (best of `--runs`) and reports its own peak RSS.
-Last, disclosure control alone is timed for 200 cohorts of 12-24 people x 3 waves.
+(executemany on SQLite, COPY on PostgreSQL), with the rows storing a response writes beside the
+answers (the outcome row's copied columns, the pairs of answered waves). Then a fresh subprocess,
+which does nothing else, times the GROUP BY and `reporting.make_report` (best of `--runs`) and
+reports its own peak RSS. Last, disclosure control alone is timed for 200 cohorts of 12-24 people x 3 waves.
 
 Targets (issue 11): complete results within 1.5x the GROUP BY; peak memory under 300 MB;
 suppression of 200 cohorts x 3 waves in seconds. Missing a target is reported, not a failure.
@@ -62,31 +63,24 @@ def rows(participants: int, cohorts: int):
     """Yield (table, row) for an invented programme, in an order that respects the foreign keys."""
     rng = random.Random(SEED)
     stamp = "2026-01-01 00:00:00"
-    yield "programme", (1, "Bench", stamp, "email_only", "7,14", "")
+    yield "programme", (1, "Bench", stamp, "email_only", "7,14", *[""] * len(ORGANISER))
     for n, months in enumerate(WAVES, start=1):
         yield "wave", (n, 1, months, "standard", 60)
         # As storing a response does: the survey version answered in the wave.
         yield "answered_survey", (n, n, "standard", 1)
     for c in range(1, cohorts + 1):
         yield "cohort", (c, 1, f"Grupp {c}")
-    invitation = 0
+    invitation, pair = 0, 0
     for p in range(1, participants + 1):
         exit_activity = rng.choice(ACTIVITIES)
         language = "en" if rng.random() < 0.2 else "sv"
+        cohort = rng.randint(1, cohorts)
+        exit_assistance = rng.random() < 0.4
         yield (
             "participant",
-            (
-                p,
-                1,
-                rng.randint(1, cohorts),
-                f"B{p:07d}",
-                "2024-01-15",
-                language,
-                exit_activity,
-                rng.random() < 0.4,
-                stamp,
-            ),
+            (p, 1, cohort, f"B{p:07d}", "2024-01-15", language, exit_activity, exit_assistance, stamp),
         )
+        answers = []  # (wave, outcome id, WHO-5) of the person's answers so far, earlier waves first
         for w in range(1, 4):
             invitation += 1
             answered = rng.random() < 0.5
@@ -97,11 +91,26 @@ def rows(participants: int, cohorts: int):
                 yield "response", (invitation, invitation, "standard", 1, stamp, "{}")
                 choices = [rng.choice(ANSWER_CHOICES[name]) for name in ANSWER_CHOICES]
                 activity = rng.choice(ACTIVITIES)
-                yield "outcome", (invitation, invitation, activity, choices[0], who5, choices[1], choices[2])
+                known = (w, cohort, exit_activity, exit_assistance, language)
+                yield (
+                    "outcome",
+                    (invitation, invitation, activity, choices[0], who5, choices[1], choices[2], *known),
+                )
+                # As storing a response does: a pair with each earlier answer of the person.
+                for first, earlier, before in answers:
+                    pair += 1
+                    yield "answer_pair", (pair, earlier, invitation, first, w, cohort, who5 - before)
+                answers.append((w, invitation, who5))
 
 
+# The programme's texts, empty as a new programme has them (NOT NULL, without a database default).
+ORGANISER = (
+    "self_sufficiency", "organisation", "contact_email", "contact_phone", "sender_name",
+    "privacy_controller", "privacy_purpose", "privacy_legal_basis", "privacy_retention",
+    "privacy_rights", "privacy_dpo",
+)  # fmt: skip
 COLUMNS = {
-    "programme": "id, name, created_at, channel_policy, reminder_days, self_sufficiency",
+    "programme": ", ".join(("id, name, created_at, channel_policy, reminder_days", *ORGANISER)),
     "wave": "id, programme_id, offset_months, survey, window_days",
     "answered_survey": "id, wave_id, survey, version",
     "cohort": "id, programme_id, name",
@@ -111,9 +120,16 @@ COLUMNS = {
     ),
     "invitation": "id, participant_id, wave_id, due_at, expires_at, state, sent_at, answered_at",
     "response": "id, invitation_id, survey, survey_version, submitted_at, answers",
-    "outcome": "id, invitation_id, main_activity, social_assistance, who5, next_step_start, programme_helped",
+    "outcome": (
+        "id, invitation_id, main_activity, social_assistance, who5, next_step_start, programme_helped, "
+        "wave_id, cohort_id, exit_activity, exit_social_assistance, language"
+    ),
+    "answer_pair": "id, earlier_id, later_id, first_wave_id, second_wave_id, cohort_id, change",
 }
-ORDER = ("programme", "wave", "answered_survey", "cohort", "participant", "invitation", "response", "outcome")
+ORDER = (
+    "programme", "wave", "answered_survey", "cohort", "participant", "invitation", "response", "outcome",
+    "answer_pair",
+)  # fmt: skip
 
 
 def load(url: str, participants: int, cohorts: int) -> float:

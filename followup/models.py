@@ -169,6 +169,15 @@ class Invitation(BaseModel):
         )
 
 
+# The rare answers to invitations never marked sent (answered in the moment between a message going
+# out and its recording), which the results leave out as they leave out every invitation not sent.
+Invitation.add_index(
+    Invitation.index(Invitation.wave, name="invitation_answered_unsent").where(
+        (Invitation.state == Invitation.ANSWERED) & Invitation.sent_at.is_null()
+    )
+)
+
+
 def window_open(closes_at: datetime | Field, now: datetime) -> bool | Expression:
     """Tell whether a window closing at `closes_at` is still open at `now`; from that instant it is closed.
 
@@ -204,7 +213,12 @@ class Response(BaseModel):
 
 
 class Outcome(BaseModel):
-    """The answers that reports count, typed, one row per response, so the database counts them."""
+    """The answers that reports count, typed, one row per response, so the database counts them.
+
+    Beside the answers, what the reports group them by, copied from the invitation and the participant
+    when the response is stored, so a report counts the answers from this table alone: the wave, the
+    cohort, the activity and social assistance at exit (set at import, never changed) and the language
+    (kept in step by `plan.participant_actions.change_language`)."""
 
     invitation = ForeignKeyField(Invitation, unique=True, backref="outcome", on_delete="CASCADE")
     main_activity = CharField(max_length=32, null=True)
@@ -212,6 +226,51 @@ class Outcome(BaseModel):
     who5 = IntegerField(null=True)  # the WHO-5 index, 0-100; empty unless all five items are answered
     next_step_start = CharField(max_length=32, null=True)
     programme_helped = CharField(max_length=32, null=True)
+    wave = ForeignKeyField(Wave, on_delete="CASCADE", index=False)
+    cohort = ForeignKeyField(Cohort, null=True, on_delete="SET NULL")
+    exit_activity = CharField(null=True)
+    exit_social_assistance = BooleanField(null=True)
+    language = CharField(max_length=8)
+
+    class Meta:
+        indexes = (
+            # Covers the results' count of a programme's answers, in the order they are grouped, so
+            # the database reads it in order and sorts nothing.
+            (
+                (
+                    "wave",
+                    "cohort",
+                    "main_activity",
+                    "social_assistance",
+                    "who5",
+                    "next_step_start",
+                    "programme_helped",
+                    "exit_activity",
+                    "exit_social_assistance",
+                    "language",
+                ),
+                False,
+            ),
+        )
+
+
+class AnswerPair(BaseModel):
+    """Two answers of one person in two waves of a programme, the earlier wave first, written when
+    the second of them is stored (whichever wave that is), so the results count the people who
+    answered two waves, and their WHO-5 change, without pairing every person's answers."""
+
+    earlier = ForeignKeyField(Outcome, on_delete="CASCADE")
+    later = ForeignKeyField(Outcome, on_delete="CASCADE")
+    first_wave = ForeignKeyField(Wave, on_delete="CASCADE", index=False)
+    second_wave = ForeignKeyField(Wave, on_delete="CASCADE")
+    cohort = ForeignKeyField(Cohort, null=True, on_delete="SET NULL")
+    change = IntegerField(null=True)  # WHO-5 at the later wave minus the earlier; empty unless both
+
+    class Meta:
+        indexes = (
+            # Covers the results' count of the pairs, in the order they are grouped.
+            (("first_wave", "second_wave", "cohort", "change"), False),
+        )
 
 
 class Draft(BaseModel):
@@ -432,6 +491,7 @@ MODELS = [
     Token,
     Response,
     Outcome,
+    AnswerPair,
     Draft,
     SurveyFingerprint,
     AnsweredSurvey,

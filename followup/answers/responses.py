@@ -11,10 +11,28 @@ from followup.answers.answering import remember_fingerprint
 from followup.answers.quotes import queue_quote
 from followup.answers.surveys import Survey
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken
-from followup.models import AnsweredSurvey, Draft, Invitation, Outcome, Response, window_open
+from followup.models import (
+    AnsweredSurvey,
+    AnswerPair,
+    Draft,
+    Invitation,
+    Outcome,
+    Participant,
+    Response,
+    Wave,
+    window_open,
+)
 
 WHO5_ITEMS = tuple(f"who5_{n}" for n in range(1, 6))
 COUNTED_CHOICES = ("main_activity", "social_assistance", "next_step_start", "programme_helped")
+PAIR_FIELDS = (
+    AnswerPair.earlier,
+    AnswerPair.later,
+    AnswerPair.first_wave,
+    AnswerPair.second_wave,
+    AnswerPair.cohort,
+    AnswerPair.change,
+)
 
 
 def record_response(
@@ -42,7 +60,7 @@ def record_response(
                 survey=survey.id,
                 version=survey.version,
             ).on_conflict_ignore().execute()
-            Outcome.create(invitation=invitation_id, **countable(cleaned))
+            _store_outcome(db, invitation_id, cleaned)
             response = Response.create(
                 invitation=invitation_id,
                 survey=survey.id,
@@ -65,6 +83,62 @@ def countable(answers: dict) -> dict:
     complete = all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 5 for v in items)
     values["who5"] = 4 * sum(items) if complete else None
     return values
+
+
+def _store_outcome(db: Database, invitation_id: int, answers: dict) -> None:
+    if db.for_update:
+        # Two waves of one person answered at once would each miss the other's uncommitted answer, and
+        # neither would write their pair; a language changed meanwhile would miss this answer. Both
+        # wait here until the other is committed. (SQLite writes one transaction at a time anyway.)
+        person = Invitation.select(Invitation.participant).where(Invitation.id == invitation_id)
+        Participant.select(Participant.id).where(Participant.id == person).for_update().execute()
+    # The outcome row carries what the results group an answer by (see models.Outcome).
+    wave, months, person, cohort, exit_activity, exit_assistance, language = (
+        Invitation.select(
+            Invitation.wave,
+            Wave.offset_months,
+            Invitation.participant,
+            Participant.cohort,
+            Participant.exit_activity,
+            Participant.exit_social_assistance,
+            Participant.language,
+        )
+        .join(Participant)
+        .switch(Invitation)
+        .join(Wave)
+        .where(Invitation.id == invitation_id)
+        .tuples()
+        .get()
+    )
+    values = countable(answers)
+    outcome = Outcome.create(
+        invitation=invitation_id,
+        **values,
+        wave=wave,
+        cohort=cohort,
+        exit_activity=exit_activity,
+        exit_social_assistance=exit_assistance,
+        language=language,
+    )
+    # One pair with each answer the person gave in another wave, the earlier wave first, whichever
+    # of the two came first (a late answer to an earlier wave may arrive after a later wave's).
+    others = (
+        Outcome.select(Wave.offset_months, Outcome.id, Outcome.wave, Outcome.who5)
+        .join(Wave)
+        .switch(Outcome)
+        .join(Invitation)
+        .where((Invitation.participant == person) & (Outcome.id != outcome.id))
+        .tuples()
+    )
+    rows = []
+    for other in others:
+        (_, earlier, first, before), (_, later, second, after) = sorted(
+            [tuple(other), (months, outcome.id, wave, values["who5"])]
+        )
+        change = None if before is None or after is None else after - before
+        rows.append((earlier, later, first, second, cohort, change))
+    if rows:
+        AnswerPair.insert_many(rows, fields=PAIR_FIELDS).execute()
 
 
 def _why_closed(invitation_id: int) -> Exception:

@@ -8,6 +8,7 @@ from peewee import Database, fn
 
 from followup.i18n import _l
 from followup.models import (
+    AnswerPair,
     Contact,
     Draft,
     Invitation,
@@ -69,6 +70,8 @@ def erase_participant(db: Database, participant: Participant, typed_code: str) -
         # how a database or an old migration declared its foreign keys.
         responses = Response.select(Response.id).where(Response.invitation.in_(invitations))
         Quote.delete().where(Quote.response.in_(responses)).execute()
+        outcomes = Outcome.select(Outcome.id).where(Outcome.invitation.in_(invitations))
+        AnswerPair.delete().where(AnswerPair.earlier.in_(outcomes) | AnswerPair.later.in_(outcomes)).execute()
         for model in (Token, Message, Draft, Outcome, Response):
             model.delete().where(model.invitation.in_(invitations)).execute()
         Invitation.delete().where(Invitation.participant == participant).execute()
@@ -81,11 +84,15 @@ def change_language(db: Database, participant: Participant, language: str) -> bo
     if language not in LANGUAGES:
         raise ActionRefused(str(_l("The language must be sv or en.")))
     with db.atomic():
-        return bool(
+        changed = (
             Participant.update(language=language)
             .where((Participant.id == participant.id) & (Participant.language != language))
             .execute()
         )
+        # The answers carry the language the results compare responders on (models.Outcome).
+        invitations = Invitation.select(Invitation.id).where(Invitation.participant == participant)
+        Outcome.update(language=language).where(Outcome.invitation.in_(invitations)).execute()
+        return bool(changed)
 
 
 def open_follow_ups(participant: Participant, now: datetime) -> list[int]:

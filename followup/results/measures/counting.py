@@ -1,13 +1,14 @@
-"""Counting in the database: one grouped pass over a programme's invitations for every table but the
-WHO-5 change, one self-join for the people who answered two waves, and two small look-ups.
+"""Counting in the database: the answers grouped from their own rows, the invitations not answered
+grouped apart, the pairs of waves one person answered from their own rows, and two small look-ups.
 
-The main pass groups by wave, cohort, the invitation's state (answered or not) and activity now
-only (a few thousand rows however many people), and counts everything else the tables need as
-filtered counts beside each group: social assistance now and at exit, language, activity at
-exit, WHO-5 sums, and the two programme questions. Each of those is therefore known jointly with
-the activity now (step forward and the transition table need activity at exit x activity now),
-but the result does not multiply exit activity x language x activity now into hundreds of
-thousands of rows.
+The answers are grouped by wave, cohort and activity now only (a few thousand rows however many
+people), and everything else the tables need is counted beside each group as filtered counts:
+social assistance now and at exit, language, activity at exit, WHO-5 sums, and the two programme
+questions. Each of those is therefore known jointly with the activity now (step forward and the
+transition table need activity at exit x activity now), but the result does not multiply exit
+activity x language x activity now into hundreds of thousands of rows. What an answer is grouped
+by is on its outcome row, and the pairs are rows of their own, both written when a response is
+stored (answers.responses), so no query joins the answers with the invitations or the people.
 """
 
 from __future__ import annotations
@@ -15,9 +16,18 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from peewee import JOIN, SQL, Database, Tuple, fn
+from peewee import SQL, Database, fn
 
-from followup.models import AnsweredSurvey, Cohort, Invitation, Message, Outcome, Participant, Wave
+from followup.models import (
+    AnsweredSurvey,
+    AnswerPair,
+    Cohort,
+    Invitation,
+    Message,
+    Outcome,
+    Participant,
+    Wave,
+)
 from followup.results.measures.vocabulary import (
     ACTIVITIES,
     DEPRESSION,
@@ -103,104 +113,137 @@ def collect(db: Database, programme_id: int) -> Counts:
     """Count, in the database, invitations sent and their answers by every grouping the tables need."""
     waves = dict(Wave.select(Wave.id, Wave.offset_months).where(Wave.programme == programme_id).tuples())
     names = dict(Cohort.select(Cohort.id, Cohort.name).where(Cohort.programme == programme_id).tuples())
+
+    def cohort(cohort_id):
+        return names.get(cohort_id, NO_COHORT) if cohort_id is not None else NO_COHORT
+
     cells = []
     if waves:
-        query = _main_pass(list(waves))
-        for wave_id, cohort_id, state, activity, *sums in db.execute(query):
-            cohort = names.get(cohort_id, NO_COHORT) if cohort_id is not None else NO_COHORT
-            answered = state == Invitation.ANSWERED
-            cells.append((waves[wave_id], cohort, answered, activity, *(s or 0 for s in sums)))
+        answered = {}
+        for wave_id, cohort_id, activity, *sums in db.execute(_answered(list(waves))):
+            answered[(wave_id, cohort_id, activity)] = [s or 0 for s in sums]
+        # Invitations not sent are not counted, answered or not.
+        for wave_id, cohort_id, activity, *sums in db.execute(_answered(list(waves), unsent=True)):
+            found = answered[(wave_id, cohort_id, activity)]
+            found[:] = [a - (s or 0) for a, s in zip(found, sums, strict=True)]
+        for (wave_id, cohort_id, activity), sums in answered.items():
+            if sums[AT["n"]]:
+                cells.append((waves[wave_id], cohort(cohort_id), True, activity, *sums))
+        for wave_id, cohort_id, n, *exit_sums in db.execute(_not_answered(list(waves))):
+            sums = [0] * len(SUMS)
+            sums[AT["n"]] = n
+            for name, value in zip(EXIT_SUMS, exit_sums, strict=True):
+                sums[AT[name]] = value
+            cells.append((waves[wave_id], cohort(cohort_id), False, None, *sums))
     return Counts(
         waves=sorted({c[0] for c in cells}) or sorted(waves.values()),
         cohorts=sorted({c[1] for c in cells}),
         cells=cells,
-        pairs=_pairs(waves, names),
+        pairs=_pairs(waves, cohort),
         delivered=_delivered(waves, names),
     )
 
 
-def _main_pass(wave_ids: list[int]):
-    """The one grouped pass: wave, cohort, answered, activity now, and filtered counts beside them."""
-    person, outcome = Participant, Outcome
-    who5 = outcome.who5
-    exit_sa = person.exit_social_assistance
+def _counted(condition):
+    # COUNT(*) FILTER: no column to test for NULL, measurably cheaper per row on PostgreSQL.
+    return fn.COUNT(SQL("*")).filter(condition)
 
-    def counted(condition):
-        # COUNT(*) FILTER: no column to test for NULL, measurably cheaper per row on PostgreSQL.
-        return fn.COUNT(SQL("*")).filter(condition)
 
+# What is known of everyone invited, answered or not: the non-response view compares on it.
+EXIT_SUMS = (
+    "exit_assistance:yes",
+    "exit_assistance:no",
+    "language:en",
+    *(f"exit_activity:{a}" for a in ACTIVITIES),
+)
+
+
+def _exit_counts(source) -> list:
+    # The counts of EXIT_SUMS, of the columns of `source` (an outcome or a participant).
+    return [
+        _counted(source.exit_social_assistance == True),  # noqa: E712 - SQL, not Python
+        _counted(source.exit_social_assistance == False),  # noqa: E712
+        _counted(source.language == "en"),
+        *(_counted(source.exit_activity == a) for a in ACTIVITIES),
+    ]
+
+
+def _answered(wave_ids: list[int], unsent: bool = False):
+    """The answers, from the outcome rows alone (they carry the wave, the cohort and what is known at
+    exit), grouped by wave, cohort and activity now, with every sum of SUMS beside each group.
+
+    An invitation is answered exactly when it has an outcome (both are written in one transaction by
+    answers.responses.record_response). The outcome index covering these columns in this order lets
+    SQLite read them in order and sort nothing. With `unsent`, only the answers to invitations never
+    marked sent (a partial index holds those rare invitations), which the results leave out."""
+    o = Outcome
+    who5 = o.who5
+    yes, no, language, *exit_activity = _exit_counts(o)
     columns = [
-        fn.COUNT(Invitation.id),
+        fn.COUNT(SQL("*")),
         fn.COUNT(who5),
         fn.SUM(who5),
         fn.SUM(who5 * who5),
-        counted(who5 <= POOR),
-        counted(who5 <= DEPRESSION),
-        *(counted(outcome.social_assistance == s) for s in SOCIAL_ASSISTANCE),
-        counted(exit_sa == True),  # noqa: E712 - SQL, not Python
-        counted(exit_sa == False),  # noqa: E712
-        counted((exit_sa == True) & (outcome.social_assistance == "no")),  # noqa: E712
-        counted(person.language == "en"),
-        *(counted(person.exit_activity == a) for a in ACTIVITIES),
-        *(counted(outcome.next_step_start == o) for o in NEXT_STEP),
-        *(counted(outcome.programme_helped == o) for o in HELPED),
+        _counted(who5 <= POOR),
+        _counted(who5 <= DEPRESSION),
+        *(_counted(o.social_assistance == s) for s in SOCIAL_ASSISTANCE),
+        yes,
+        no,
+        _counted((o.exit_social_assistance == True) & (o.social_assistance == "no")),  # noqa: E712
+        language,
+        *exit_activity,
+        *(_counted(o.next_step_start == a) for a in NEXT_STEP),
+        *(_counted(o.programme_helped == a) for a in HELPED),
     ]
-    # An invitation is answered exactly when it has an outcome (both are written in one transaction
-    # by answers.responses.record_response). Grouping by the state column, not by "has an outcome",
-    # matters on PostgreSQL: it knows how many states there are, but not how many values an
-    # expression takes, and misjudging that it sorts every row instead of hashing a few thousand groups.
-    keys = [Invitation.wave, person.cohort, Invitation.state, outcome.main_activity]
+    keys = [o.wave, o.cohort, o.main_activity]
+    query = o.select(*keys, *columns).where(o.wave.in_(wave_ids))
+    if unsent:
+        query = query.join(Invitation).where(
+            Invitation.wave.in_(wave_ids),
+            Invitation.state == Invitation.ANSWERED,
+            Invitation.sent_at.is_null(),
+        )
+    return query.group_by(*keys).tuples()
+
+
+def _not_answered(wave_ids: list[int]):
+    """Invitations sent and not answered, by wave and cohort, with what is known of their people."""
+    keys = [Invitation.wave, Participant.cohort]
     return (
-        Invitation.select(*keys, *columns)
-        .join(person, on=(Invitation.participant == person.id))
-        .join(outcome, JOIN.LEFT_OUTER, on=(outcome.invitation == Invitation.id))
-        .where(Invitation.wave.in_(wave_ids), Invitation.sent_at.is_null(False))
+        Invitation.select(*keys, fn.COUNT(SQL("*")), *_exit_counts(Participant))
+        .join(Participant)
+        .where(
+            Invitation.wave.in_(wave_ids),
+            Invitation.state != Invitation.ANSWERED,
+            Invitation.sent_at.is_null(False),
+        )
         .group_by(*keys)
         .tuples()
     )
 
 
-def _pairs(waves: dict[int, int], names: dict[int, str]) -> list[tuple]:
+def _pairs(waves: dict[int, int], cohort) -> list[tuple]:
     """Count people who answered two waves, and their WHO-5 change, per cohort and pair of waves."""
-    first_i, second_i = Invitation.alias(), Invitation.alias()
-    first_o, second_o = Outcome.alias(), Outcome.alias()
-    change = second_o.who5 - first_o.who5
-    # The pairs of waves, earlier first, named by id: no join with the wave or cohort tables.
-    later = [(a, b) for a in waves for b in waves if waves[a] < waves[b]]
-    if not later:
+    if not waves:
         return []
-    keys = [Participant.cohort, first_i.wave, second_i.wave]
+    change = AnswerPair.change
+    keys = [AnswerPair.first_wave, AnswerPair.second_wave, AnswerPair.cohort]
     query = (
-        first_o.select(
+        AnswerPair.select(
             *keys,
             fn.COUNT(SQL("*")),
             fn.COUNT(change),
             fn.SUM(change),
             fn.SUM(change * change),
-            fn.COUNT(SQL("*")).filter(change >= MEANINGFUL),
-            fn.COUNT(SQL("*")).filter(change <= -MEANINGFUL),
+            _counted(change >= MEANINGFUL),
+            _counted(change <= -MEANINGFUL),
         )
-        .join(first_i, on=(first_o.invitation == first_i.id))
-        .join(second_i, on=(second_i.participant == first_i.participant))
-        .join(second_o, on=(second_o.invitation == second_i.id))
-        .join(Participant, on=(first_i.participant == Participant.id))
-        .where(Tuple(first_i.wave, second_i.wave).in_([Tuple(a, b) for a, b in later]))
+        .where(AnswerPair.first_wave.in_(list(waves)))
         .group_by(*keys)
         .tuples()
     )
     return [
-        (
-            names.get(c, NO_COHORT) if c is not None else NO_COHORT,
-            waves[a],
-            waves[b],
-            n,
-            n5,
-            s or 0,
-            q or 0,
-            i,
-            w,
-        )
-        for c, a, b, n, n5, s, q, i, w in query
+        (cohort(c), waves[a], waves[b], n, n5, s or 0, q or 0, i, w) for a, b, c, n, n5, s, q, i, w in query
     ]
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from followup.answers import tokens
 from followup.models import (
+    AnswerPair,
     AuditEvent,
     Contact,
     Draft,
@@ -208,6 +209,8 @@ def kept_for(participant_id):
         for model in (Token, Message, Draft, Outcome, Response)
     }
     counts["Quote"] = Quote.select().join(Response).where(Response.invitation.in_(invitations)).count()
+    outcomes = Outcome.select(Outcome.id).where(Outcome.invitation.in_(invitations))
+    counts["AnswerPair"] = AnswerPair.select().where(AnswerPair.earlier.in_(outcomes)).count()
     counts["Invitation"] = invitations.count()
     counts["Contact"] = Contact.select().where(Contact.participant == participant_id).count()
     counts["Participant"] = Participant.select().where(Participant.id == participant_id).count()
@@ -227,7 +230,14 @@ def test_erasing_removes_everything_kept_about_the_participant_and_only_them(cor
             invitation=first, survey="standard", survey_version=3, submitted_at=clock.now(), answers="{}"
         )
         Quote.create(response=answered, programme=steget, wave=first.wave_id, submitted_text=person.code)
-    Outcome.create(invitation=invitation, who5=60)
+    # Two answered waves, so a pair of them too.
+    first, second = Invitation.select().where(Invitation.participant == s1).order_by(Invitation.due_at)[:2]
+    earlier, later = (
+        Outcome.create(invitation=i, who5=60, wave=i.wave_id, language="sv") for i in (first, second)
+    )
+    AnswerPair.create(
+        earlier=earlier, later=later, first_wave=first.wave_id, second_wave=second.wave_id, change=0
+    )
     before = kept_for(s1.id)
     assert all(before.values()), before  # every kind of row exists, so its removal is tested
     others = kept_for(s2.id)
