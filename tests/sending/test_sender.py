@@ -148,3 +148,13 @@ def test_a_starting_scheduler_puts_back_every_message_left_sending_and_nothing_e
     assert requeue_in_flight() == 2
     assert [only_message(code).state for code in ("E1", "E2", "E3")] == ["pending", "pending", "sent"]
     assert run_tick(app, db, NOW + timedelta(minutes=1)).sent == 2
+
+
+def test_an_email_s_list_headers_carry_the_service_s_own_address(app, db, clock, outbox):
+    people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G"])
+    run_tick(app, db, NOW, base_url="https://followup.example.org")
+    [email] = outbox.emails()
+    assert email["List-Id"].endswith(".followup.example.org>")
+    unsubscribe = email["List-Unsubscribe"]
+    assert unsubscribe.startswith("<https://followup.example.org/u/") and unsubscribe.endswith(">")
+    assert unsubscribe[1:-1] in email.get_body(("plain",)).get_content()
