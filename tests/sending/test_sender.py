@@ -84,18 +84,26 @@ def test_an_unusable_number_is_marked_on_the_phone_and_not_on_the_address(app, d
     assert only_message("B1").state == "failed"
 
 
-def test_a_bounce_hands_over_to_the_sms_of_the_person_whose_address_bounced(app, db, clock, mailbox, outbox):
+def test_a_bounced_reminder_goes_by_the_sms_of_the_person_whose_address_bounced(
+    app, db, clock, mailbox, outbox
+):
     people(
         db,
         clock,
-        ["E1,2025-07-20,e1@example.org,,sv,G", "X1,2025-07-20,bounce@example.org,0701740609,sv,G"],
+        ["E1,2025-07-20,e1@example.org,,sv,G", "X1,2025-07-20,x1@example.org,0701740609,sv,G"],
         policy=Programme.EMAIL_THEN_SMS,
     )
+    Programme.update(reminder_days="7").execute()
     senders = by_smtp(app, mailbox)
     run_tick(app, db, NOW, senders=senders)
-    run_tick(app, db, NOW + timedelta(minutes=1), senders=senders)
-    sms = [m for m in Message.select().where(Message.channel == "sms")]
-    assert [(m.invitation.participant.code, m.state) for m in sms] == [("X1", "sent")]
+    # X1's address stops working after the invitation went out: the reminder bounces.
+    Contact.update(email="bounce@example.org").where(
+        Contact.participant == Participant.get(code="X1").id
+    ).execute()
+    run_tick(app, db, NOW + timedelta(days=7), senders=senders)
+    run_tick(app, db, NOW + timedelta(days=7, minutes=1), senders=senders)
+    sms = Message.select().where(Message.channel == "sms")
+    assert [(m.invitation.participant.code, m.sequence, m.state) for m in sms] == [("X1", 1, "sent")]
     [text] = outbox.sms()
     assert text.startswith("To: +46701740609")
 
@@ -158,3 +166,12 @@ def test_an_email_s_list_headers_carry_the_service_s_own_address(app, db, clock,
     unsubscribe = email["List-Unsubscribe"]
     assert unsubscribe.startswith("<https://followup.example.org/u/") and unsubscribe.endswith(">")
     assert unsubscribe[1:-1] in email.get_body(("plain",)).get_content()
+
+
+def test_a_claim_is_stale_only_once_its_ten_minutes_are_over(app, db, clock, outbox):
+    people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G"])
+    insert_messages(db, invitation_messages(NOW))
+    claim(only_message("E1").id, NOW)  # its sender died here
+    assert run_tick(app, db, NOW + timedelta(minutes=10)).sent == 0
+    assert run_tick(app, db, NOW + timedelta(minutes=10, microseconds=1)).sent == 1
+    assert len(outbox.emails()) == 1
