@@ -107,6 +107,6 @@ def test_each_message_carries_its_link_and_an_email_also_the_last_day_and_the_wa
     email = message(app, kind, "email", "en")
     for body in (email.text, email.html):
         assert LINK in body and OPTOUT in body and "2026-03-21" in body
-    assert email.subject and email.subject == email.subject.strip()
+    assert "Steget" in email.subject and email.subject == email.subject.strip()
     sms = message(app, kind, "sms", "en").text
     assert LINK in sms and sms == sms.strip()
