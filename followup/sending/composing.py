@@ -20,15 +20,15 @@ def compose(
     programme: str,
     last_day: date,
     programme_id: int | None = None,
-    base_url: str | None = None,
+    base_url: str = "",
 ) -> Composed:
-    """Render one message, naming the organiser of programme `programme_id`, in the app context."""
+    """Render one message, naming the organiser of programme `programme_id`, in the app context.
+
+    The address of the programme's privacy notice starts with `base_url`, as the links do.
+    """
     # A fresh link asked for by a coordinator carries the invitation's own words.
     kind = "invitation" if kind == "resend" else kind
-    config = current_app.config
-    # The notice's address starts as the links' do (the sending settings' base URL).
-    base = config["BASE_URL"] if base_url is None else base_url
-    organisation = organiser_for(programme_id, config["WHO_IS_ASKING"], base)
+    organisation = organiser_for(programme_id, current_app.config["WHO_IS_ASKING"], base_url)
     context = {
         "link": link,
         "optout": optout,

@@ -134,7 +134,7 @@ def record_sent(message_id: int, invitation_id: int, reference: str, now: dateti
 def requeue_stale(now: datetime, older_than: timedelta) -> int:
     """Put back messages whose sender died mid-send, so none is forgotten."""
     return (
-        Message.update(state=Message.PENDING, claimed_at=None)
+        Message.update(state=Message.PENDING)
         .where((Message.state == Message.SENDING) & (Message.claimed_at < now - older_than))
         .execute()
     )
@@ -142,11 +142,7 @@ def requeue_stale(now: datetime, older_than: timedelta) -> int:
 
 def requeue_in_flight() -> int:
     """At worker start, put back every message left 'sending': its sender is gone."""
-    return (
-        Message.update(state=Message.PENDING, claimed_at=None)
-        .where(Message.state == Message.SENDING)
-        .execute()
-    )
+    return Message.update(state=Message.PENDING).where(Message.state == Message.SENDING).execute()
 
 
 @dataclass(frozen=True)
@@ -446,7 +442,6 @@ class Sending:
             return
         Message.update(
             state=Message.PENDING,
-            claimed_at=None,
             attempts=attempts,
             next_attempt_at=now + backoff(attempts),
             error=problem,

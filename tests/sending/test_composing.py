@@ -95,3 +95,18 @@ def test_each_programme_s_messages_name_its_own_organiser_and_sender(app, db, cl
     texts = {t.split("\n", 1)[0]: t for t in outbox.sms()}
     assert "Steget (Samordningsförbundet Norr): Hur går det för dig nu?" in texts["To: +46701740605"]
     assert "Steget Fram (Samordningsförbundet Exempel): Hur går det" in texts["To: +46701740606"]
+
+
+@pytest.mark.parametrize("channel", ["email", "sms"])
+def test_a_fresh_link_asked_for_by_a_coordinator_carries_the_invitation_s_words(app, channel):
+    assert message(app, "resend", channel, "sv") == message(app, "invitation", channel, "sv")
+
+
+@pytest.mark.parametrize("kind", ["invitation", "reminder"])
+def test_each_message_carries_its_link_and_an_email_also_the_last_day_and_the_way_out(app, kind):
+    email = message(app, kind, "email", "en")
+    for body in (email.text, email.html):
+        assert LINK in body and OPTOUT in body and "2026-03-21" in body
+    assert "Steget" in email.subject and email.subject == email.subject.strip()
+    sms = message(app, kind, "sms", "en").text
+    assert LINK in sms and sms == sms.strip()

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from peewee import OperationalError
 
 import followup.sending.scheduler_lock as scheduler_lock
 from followup.db import migrate, open_database
@@ -41,3 +42,45 @@ def test_a_second_scheduler_is_refused_until_the_first_lets_go(lock, database_ur
     assert another_process_holds(database_url) == 3
     lock.release()
     assert another_process_holds(database_url) == 0
+
+
+def test_the_lock_file_lies_beside_the_database_and_is_its_owners_alone(lock, tmp_path):
+    database = tmp_path / "followup.sqlite3"
+    lock.hold(f"sqlite:///{database}")
+    lock_file = tmp_path / "followup.sqlite3.scheduler-lock"
+    assert lock_file.exists()
+    assert lock_file.stat().st_mode & 0o777 == 0o600
+    assert another_process_holds(f"sqlite:///{database}") == 3
+
+
+def test_schedulers_of_two_databases_do_not_refuse_each_other(lock, tmp_path):
+    lock.hold(f"sqlite:///{tmp_path / 'one.sqlite3'}")
+    assert another_process_holds(f"sqlite:///{tmp_path / 'two.sqlite3'}") == 0
+
+
+@pytest.mark.parametrize("url", ["sqlite:///:memory:", "sqlite://"])
+def test_a_database_in_memory_is_its_own_process_alone(lock, url):
+    lock.hold(url)
+    assert another_process_holds(url) == 0
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql"])
+def test_both_names_of_postgresql_take_the_lock_on_the_server(lock, scheme):
+    # Nothing listens on port 9: the error is the server's being unreachable, not an unknown scheme.
+    with pytest.raises(OperationalError):
+        lock.hold(f"{scheme}://nobody@127.0.0.1:9/followup")
+
+
+def test_another_kind_of_database_is_refused_by_name(lock):
+    with pytest.raises(ValueError, match="'mysql'"):
+        lock.hold("mysql://nobody@127.0.0.1:9/followup")
+
+
+def test_a_postgres_url_is_the_same_lock_as_a_postgresql_one(lock, database_url):
+    if not database_url.startswith("postgresql://"):
+        pytest.skip("PostgreSQL's two names for itself")
+    other_name = database_url.replace("postgresql://", "postgres://", 1)
+    lock.hold(database_url)
+    assert another_process_holds(other_name) == 3
+    lock.release()
+    assert another_process_holds(other_name) == 0
