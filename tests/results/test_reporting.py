@@ -1,0 +1,82 @@
+"""The report cache: a report is reused while fresh and computed from the same things, never longer."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from followup.results.measures import Assumptions
+from followup.results.measures.vocabulary import Rung
+from followup.results.reporting import ReportCache
+from tests.factories import make_participants, make_programme
+
+ASSUMPTIONS = Assumptions(monthly_norm=4620, months=12)
+
+
+@pytest.fixture
+def programme(db, clock):
+    programme = make_programme(db, clock.now(), offsets=[6, 12])
+    make_participants(db, clock.now(), programme, ["P1,2025-07-20,p1@example.org,,sv,G"])
+    return programme
+
+
+def test_a_report_is_reused_up_to_its_last_second_and_not_after(app, db, clock, programme):
+    cache = ReportCache(entries=4, seconds=60)
+    now = clock.now()
+    with app.app_context():
+        first = cache.report(db, programme, now, 5, ASSUMPTIONS)
+        assert cache.report(db, programme, now + timedelta(seconds=60), 5, ASSUMPTIONS) is first
+        assert cache.computed == 1
+        later = cache.report(db, programme, now + timedelta(seconds=60, microseconds=1), 5, ASSUMPTIONS)
+    assert later is not first and cache.computed == 2
+
+
+def test_a_report_made_later_than_the_clock_says_is_not_reused(app, db, clock, programme):
+    cache = ReportCache(entries=4, seconds=60)
+    now = clock.now()
+    with app.app_context():
+        cache.report(db, programme, now, 5, ASSUMPTIONS)
+        cache.report(db, programme, now - timedelta(microseconds=1), 5, ASSUMPTIONS)
+    assert cache.computed == 2
+
+
+def test_the_report_used_last_is_kept_and_the_one_used_longest_ago_goes(app, db, clock, programme):
+    cache = ReportCache(entries=2, seconds=60)
+    with app.app_context():
+        for threshold in (3, 4, 3, 5):
+            cache.report(db, programme, clock.now(), threshold, ASSUMPTIONS)
+        assert cache.computed == 3
+        cache.report(db, programme, clock.now(), 3, ASSUMPTIONS)
+        assert cache.computed == 3
+        cache.report(db, programme, clock.now(), 4, ASSUMPTIONS)
+    assert cache.computed == 4
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        replace(ASSUMPTIONS, monthly_norm=5000),
+        replace(ASSUMPTIONS, months=6),
+        replace(ASSUMPTIONS, self_sufficiency=("work",)),
+        replace(ASSUMPTIONS, ladder=(Rung("work", {"en": "Work"}, ("work",)),)),
+    ],
+    ids=["norm", "months", "self-sufficiency", "ladder"],
+)
+def test_other_assumptions_make_another_report(app, db, clock, programme, changed):
+    cache = ReportCache(entries=4, seconds=60)
+    with app.app_context():
+        first = cache.report(db, programme, clock.now(), 5, ASSUMPTIONS)
+        assert cache.report(db, programme, clock.now(), 5, replace(ASSUMPTIONS)) is first
+        cache.report(db, programme, clock.now(), 5, changed)
+    assert cache.computed == 2
+
+
+def test_a_renamed_programme_or_another_threshold_makes_another_report(app, db, clock, programme):
+    cache = ReportCache(entries=4, seconds=60)
+    with app.app_context():
+        cache.report(db, programme, clock.now(), 5, ASSUMPTIONS)
+        cache.report(db, programme, clock.now(), 6, ASSUMPTIONS)
+        assert cache.computed == 2
+        programme.name = "Steget Fram"
+        renamed = cache.report(db, programme, clock.now(), 5, ASSUMPTIONS)
+    assert cache.computed == 3 and renamed.programme == "Steget Fram"
