@@ -33,11 +33,12 @@ def published_quotes(programme_id: int, threshold: int) -> list[PublishedQuote]:
     )
     if not approved:
         return []  # most reports: no counting at all
+    # A quote is deleted with its response, so each quote's wave has at least that answer.
     answered = answers_per_wave({quote.wave.id for quote in approved})
     quotes = [
         PublishedQuote(
             quote.approved_text,
-            quote.wave.offset_months if answered.get(quote.wave.id, 0) >= threshold else None,
+            quote.wave.offset_months if answered[quote.wave.id] >= threshold else None,
         )
         for quote in approved
     ]
