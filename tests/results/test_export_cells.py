@@ -289,3 +289,17 @@ def test_json_in_swedish_is_text_not_escapes(app):
     with app.app_context():
         text = as_json(small(), "sv")
     assert '"Alla grupper"' in text and '"Räckvidd: [6/12]"' in text
+
+
+def test_xlsx_columns_are_wide_enough_to_read(app):
+    book = _book(app)
+
+    def widths(name):
+        dimensions = book[name].column_dimensions.values()
+        return [(d.min, d.max, round(d.width)) for d in dimensions if d.width]
+
+    assert widths("About") == [(1, 1, 29), (2, 2, 101)]
+    assert widths("Reach   6 12") == [(1, 2, 15)]  # the wave and the group
+    assert widths("Change") == [(1, 3, 15)]  # the two waves and the group
+    assert widths("In their own words") == [(1, 1, 15), (2, 2, 101)]
+    assert widths("Definitions") == [(1, 1, 29), (2, 2, 121)]
