@@ -5,12 +5,23 @@ from datetime import timedelta
 
 import pytest
 
+from followup.answers.responses import record_response
+from followup.answers.surveys import latest, load_surveys
+from followup.models import Invitation, Participant
 from followup.results.measures import Assumptions
 from followup.results.measures.vocabulary import Rung
-from followup.results.reporting import ReportCache
-from tests.factories import make_participants, make_programme
+from followup.results.reporting import ReportCache, data_version
+from tests.factories import at, make_participants, make_programme, run_tick
 
 ASSUMPTIONS = Assumptions(monthly_norm=4620, months=12)
+SURVEY = latest(load_surveys(), "standard")
+ANSWERS = {
+    "main_activity": "work",
+    "social_assistance": "no",
+    **{f"who5_{n}": 3 for n in range(1, 6)},
+    "next_step_start": "not_yet",
+    "programme_helped": "a_little",
+}
 
 
 @pytest.fixture
@@ -80,3 +91,16 @@ def test_a_renamed_programme_or_another_threshold_makes_another_report(app, db, 
         programme.name = "Steget Fram"
         renamed = cache.report(db, programme, clock.now(), 5, ASSUMPTIONS)
     assert cache.computed == 3 and renamed.programme == "Steget Fram"
+
+
+def test_the_data_version_changes_with_each_kind_of_row_the_figures_count(app, db, clock, programme):
+    versions = [data_version(db)]
+    make_participants(db, clock.now(), programme, ["P2,2025-07-20,p2@example.org,,sv,G"])
+    versions.append(data_version(db))
+    run_tick(app, db, at(2026, 1, 21))  # invitations planned and messages sent
+    versions.append(data_version(db))
+    invitation = Invitation.select().join(Participant).where(Participant.code == "P1").get()
+    record_response(db, invitation.id, SURVEY, ANSWERS, at(2026, 1, 22))
+    versions.append(data_version(db))
+    assert len(set(versions)) == 4
+    assert data_version(db) == versions[-1]  # nothing changed, the same version
