@@ -440,7 +440,7 @@ def _already_made(grant: ResearchGrant, zone: ZoneInfo):
         "another only to replace it (the recipient destroys the earlier one), or record the amended "
         "agreement as a grant of its own.",
         reference=grant.reference,
-        date=grant.last_file_at.astimezone(zone).strftime("%Y-%m") if grant.last_file_at else "",
+        date=grant.last_file_at.astimezone(zone).strftime("%Y-%m"),
     )
 
 
