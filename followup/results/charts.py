@@ -34,10 +34,12 @@ HATCHES = ("", "//", "..")
 def _label(table: Table, row, language: str) -> str:
     group = text(row.group_label, language) if row.group_label is not None else row.group
     months = f"{row.since}-{row.wave}" if row.since is not None else str(row.wave)
-    return f"{group} ({months} {_l('mo.')})"
+    # Outside the f-string, where the message extraction finds it.
+    unit = _l("mo.")
+    return f"{group} ({months} {unit})"
 
 
-def shown_rows(table: Table, language: str = "sv") -> list[list[str]]:
+def shown_rows(table: Table, language: str) -> list[list[str]]:
     """Return the table's rows as shown to a reader: shares in per cent, `..` where suppressed."""
     with force_locale(language):
         lines = []
@@ -54,7 +56,7 @@ def shown_rows(table: Table, language: str = "sv") -> list[list[str]]:
         return lines
 
 
-def text_alternative(table: Table, language: str = "sv") -> str:
+def text_alternative(table: Table, language: str) -> str:
     """Return the table as plain text, one line per row: the chart's text alternative."""
     with force_locale(language):
         headings = header(table, language)
@@ -69,7 +71,7 @@ def _shown(kind: str, value: float) -> str:
     return f"{value:g}"
 
 
-def chart(publication: Publication, table_id: str, language: str = "sv") -> str:
+def chart(publication: Publication, table_id: str, language: str) -> str:
     """Return an SVG bar chart of a table's key figures; suppressed figures are left out and marked."""
     table = publication.table(table_id)
     columns = [c for c in table.columns if c.id in CHARTED.get(table_id, ())]

@@ -212,3 +212,12 @@ def test_the_text_alternative_shows_each_figure_as_the_table_does(app):
     ]
     assert change.splitlines()[1:] == ["12; 6; A; -3.5; -12%; 46%"]
     assert change.splitlines()[0].startswith("Uppföljning (månader efter avslut); Jämfört med")
+
+
+def test_in_swedish_the_rows_and_months_are_labelled_in_swedish(app):
+    with app.app_context():
+        texts = drawn(chart(hand_made(), "self_sufficiency", "sv"))
+        change = drawn(chart(hand_made(), "who5_change", "sv"))
+    assert ["A (6 mån.)", "Alla grupper (6 mån.)", "A (12 mån.)"] == [t for t in texts if "mån." in t]
+    assert "A (6-12 mån.)" in change
+    assert texts[-3:] == ["Självförsörjning", "Självförsörjande", "Arbete eller studier"]
