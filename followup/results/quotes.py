@@ -43,4 +43,5 @@ def published_quotes(programme_id: int, threshold: int) -> list[PublishedQuote]:
         for quote in approved
     ]
     # Ordered by what is shown, never by arrival: an unlabelled quote's place says nothing of its wave.
-    return sorted(quotes, key=lambda q: (q.months is None, q.months or 0, q.text))
+    # (None is compared only with None: the first key puts every unlabelled quote after the labelled.)
+    return sorted(quotes, key=lambda q: (q.months is None, q.months, q.text))

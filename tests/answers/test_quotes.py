@@ -185,3 +185,22 @@ def test_only_the_programmes_own_approved_quotes_are_published(db, steget):
     assert published_quotes(steget.id, 3) == [PublishedQuote("Steget, godkänd.", None)]
     assert published_quotes(basen.id, 1) == [PublishedQuote("Basen, godkänd.", 6)]
     assert published_quotes(basen.id, 2) == [PublishedQuote("Basen, godkänd.", None)]
+
+
+def test_labelled_quotes_come_by_wave_then_text_and_unlabelled_ones_last(db, steget):
+    answer(db, "S1", 6, comment="Ö först vid sex.", quote_consent="yes")
+    answer(db, "S2", 6, comment="B vid sex.", quote_consent="yes")
+    answer(db, "S3", 12, comment="A vid tolv.", quote_consent="yes")
+    for quote in Quote.select():
+        approve_quote(db, TWELVE, steget.id, quote.id, cora(), quote.submitted_text)
+    assert published_quotes(steget.id, 1) == [
+        PublishedQuote("B vid sex.", 6),
+        PublishedQuote("Ö först vid sex.", 6),
+        PublishedQuote("A vid tolv.", 12),
+    ]
+    assert [q.text for q in published_quotes(steget.id, 2)] == [
+        "B vid sex.",
+        "Ö först vid sex.",
+        "A vid tolv.",
+    ]
+    assert [q.months for q in published_quotes(steget.id, 2)] == [6, 6, None]
