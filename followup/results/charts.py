@@ -31,7 +31,7 @@ GREYS = ("#222222", "#888888", "#cccccc")
 HATCHES = ("", "//", "..")
 
 
-def _label(table: Table, row, language: str) -> str:
+def _label(row, language: str) -> str:
     group = text(row.group_label, language) if row.group_label is not None else row.group
     months = f"{row.since}-{row.wave}" if row.since is not None else str(row.wave)
     # Outside the f-string, where the message extraction finds it.
@@ -74,10 +74,10 @@ def _shown(kind: str, value: float) -> str:
 def chart(publication: Publication, table_id: str, language: str) -> str:
     """Return an SVG bar chart of a table's key figures; suppressed figures are left out and marked."""
     table = publication.table(table_id)
-    columns = [c for c in table.columns if c.id in CHARTED.get(table_id, ())]
+    columns = [c for c in table.columns if c.id in CHARTED[table_id]]
     with force_locale(language):
         title = text(table.title, language)
-        labels = [_label(table, row, language) for row in table.rows]
+        labels = [_label(row, language) for row in table.rows]
         figure = Figure(figsize=(7, 0.35 * len(labels) + 1.5))
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
