@@ -81,7 +81,7 @@ def chart(publication: Publication, table_id: str, language: str) -> str:
         figure = Figure(figsize=(7, 0.35 * len(labels) + 1.5))
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
-        height = 0.8 / max(len(columns), 1)
+        height = 0.8 / len(columns)
         for s, column in enumerate(columns):
             values = []
             for r, row in enumerate(table.rows):

@@ -178,7 +178,8 @@ def test_a_suppressed_or_missing_figure_is_marked_where_its_bar_would_be(app):
     empty = [b for b in found if b["right"] == b["left"]]
     assert len(marked) == len(empty) == 2
     for (x, y, scale), bar in zip(marked, empty, strict=True):
-        assert x == pytest.approx(bar["left"]) and bar["top"] < y < bar["bottom"] + 3
+        # Centred on the row: the baseline of the dots a little below the middle of the bar's place.
+        assert x == pytest.approx(bar["left"]) and 1 < y - (bar["top"] + bar["bottom"]) / 2 < 4
         assert scale == pytest.approx(0.08)  # 8 points, as the row labels
 
 
@@ -221,3 +222,15 @@ def test_in_swedish_the_rows_and_months_are_labelled_in_swedish(app):
     assert ["A (6 mån.)", "Alla grupper (6 mån.)", "A (12 mån.)"] == [t for t in texts if "mån." in t]
     assert "A (6-12 mån.)" in change
     assert texts[-3:] == ["Självförsörjning", "Självförsörjande", "Arbete eller studier"]
+
+
+def test_one_series_fills_the_same_part_of_each_row_as_two_together(app):
+    publication = hand_made()
+    mean = [Column("mean", "Mean", MEAN)]
+    rows = [_row(6, "A", (52.0,), columns=mean), _row(12, "A", (48.0,), columns=mean)]
+    publication.tables.append(Table("who5", "WHO-5", "", mean, rows))
+    with app.app_context():
+        one, two = bars(chart(publication, "who5", "en")), bars(chart(publication, "self_sufficiency", "en"))
+    row = one[1]["top"] - one[0]["top"]
+    assert one[0]["bottom"] - one[0]["top"] == pytest.approx(0.8 * row)
+    assert two[3]["bottom"] - two[0]["top"] == pytest.approx(0.8 * (two[1]["top"] - two[0]["top"]))
