@@ -230,7 +230,10 @@ def test_one_series_fills_the_same_part_of_each_row_as_two_together(app):
     rows = [_row(6, "A", (52.0,), columns=mean), _row(12, "A", (48.0,), columns=mean)]
     publication.tables.append(Table("who5", "WHO-5", "", mean, rows))
     with app.app_context():
-        one, two = bars(chart(publication, "who5", "en")), bars(chart(publication, "self_sufficiency", "en"))
+        svg = chart(publication, "who5", "en")
+        one, two = bars(svg), bars(chart(publication, "self_sufficiency", "en"))
+    ticks = [float(t) for t in drawn(svg) if t.isdigit()]
+    assert max(ticks) in (50, 60)  # a mean of 52 drawn as 52, not scaled as a share is
     row = one[1]["top"] - one[0]["top"]
     assert one[0]["bottom"] - one[0]["top"] == pytest.approx(0.8 * row)
     assert two[3]["bottom"] - two[0]["top"] == pytest.approx(0.8 * (two[1]["top"] - two[0]["top"]))
