@@ -27,6 +27,7 @@ CHARTED = {
     "step_forward": ("closer_share", "unchanged_share", "further_share"),
     "who5_change": ("change",),
 }
+# A shade and a hatch for each series: no chart in CHARTED has more than three.
 GREYS = ("#222222", "#888888", "#cccccc")
 HATCHES = ("", "//", "..")
 
@@ -96,8 +97,8 @@ def chart(publication: Publication, table_id: str, language: str) -> str:
                 [r + s * height for r in range(len(labels))],
                 values,
                 height=height,
-                color=GREYS[s % 3],
-                hatch=HATCHES[s % 3],
+                color=GREYS[s],
+                hatch=HATCHES[s],
                 edgecolor="black",
                 label=text(column.label, language),
             )
