@@ -10,7 +10,7 @@ from followup.answers.surveys import latest, load_surveys
 from followup.models import Invitation, Participant
 from followup.results.measures import Assumptions
 from followup.results.measures.vocabulary import Rung
-from followup.results.reporting import ReportCache, data_version
+from followup.results.reporting import ReportCache, assumptions_for, data_version
 from tests.factories import at, make_participants, make_programme, run_tick
 
 ASSUMPTIONS = Assumptions(monthly_norm=4620, months=12)
@@ -104,3 +104,9 @@ def test_the_data_version_changes_with_each_kind_of_row_the_figures_count(app, d
     versions.append(data_version(db))
     assert len(set(versions)) == 4
     assert data_version(db) == versions[-1]  # nothing changed, the same version
+
+
+def test_the_assumptions_are_the_configured_ones_and_the_programmes_own_definition(db, programme):
+    programme.self_sufficiency = "work, studies"
+    chosen = assumptions_for(programme, 5000, 6)
+    assert (chosen.monthly_norm, chosen.months, chosen.self_sufficiency) == (5000, 6, ("work", "studies"))
