@@ -237,3 +237,32 @@ def test_one_series_fills_the_same_part_of_each_row_as_two_together(app):
     row = one[1]["top"] - one[0]["top"]
     assert one[0]["bottom"] - one[0]["top"] == pytest.approx(0.8 * row)
     assert two[3]["bottom"] - two[0]["top"] == pytest.approx(0.8 * (two[1]["top"] - two[0]["top"]))
+
+
+def placed(svg: str) -> dict[str, tuple[float, float, float]]:
+    """Return each drawn text with where it is: x, y (its baseline) and its scale (font size / 100)."""
+    found = re.findall(
+        r"<!-- (.*?) -->\s*<g transform=\"translate\(([-\d.]+) ([-\d.]+)\) scale\(([\d.]+) [-\d.]+\)", svg
+    )
+    return {text: (float(x), float(y), float(scale)) for text, x, y, scale in found}
+
+
+def test_row_labels_sit_in_the_middle_of_their_bars_in_small_print_under_a_larger_title(app):
+    with app.app_context():
+        svg = chart(hand_made(), "self_sufficiency", "en")
+    where, found = placed(svg), bars(svg)
+    for r, label in enumerate(["A (6 mo.)", "All cohorts (6 mo.)", "A (12 mo.)"]):
+        middle = (found[r]["top"] + found[3 + r]["bottom"]) / 2
+        assert 1 < where[label][1] - middle < 4, label
+        assert where[label][2] == pytest.approx(0.08)
+    assert where["Self-sufficiency"][2] == pytest.approx(0.1)  # the title, 10 points
+    assert where["Self-sufficient"][2] == where["Work or studies"][2] == pytest.approx(0.08)  # the legend
+
+
+def test_a_chart_without_shares_has_no_axis_label_and_no_chart_carries_a_date(app):
+    with app.app_context():
+        change, shares = chart(hand_made(), "who5_change", "en"), chart(hand_made(), "self_sufficiency", "en")
+    texts = drawn(change)
+    assert texts[texts.index("A (6-12 mo.)") - 1][-1].isdigit()  # after the axis' numbers, no unit
+    assert texts[texts.index("A (6-12 mo.)") :] == ["A (6-12 mo.)", "Change in well-being"]
+    assert "<dc:date>" not in change and "<dc:date>" not in shares
