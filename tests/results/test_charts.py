@@ -266,3 +266,10 @@ def test_a_chart_without_shares_has_no_axis_label_and_no_chart_carries_a_date(ap
     assert texts[texts.index("A (6-12 mo.)") - 1][-1].isdigit()  # after the axis' numbers, no unit
     assert texts[texts.index("A (6-12 mo.)") :] == ["A (6-12 mo.)", "Change in well-being"]
     assert "<dc:date>" not in change and "<dc:date>" not in shares
+
+
+def test_the_swedish_text_alternative_has_swedish_headings_and_groups(app):
+    with app.app_context():
+        lines = text_alternative(hand_made().table("self_sufficiency"), "sv").splitlines()
+    assert lines[0].endswith("; Grupp; Självförsörjande; People; Arbete eller studier")
+    assert lines[2] == "6; Alla grupper; 80%; 12; .."
