@@ -1,5 +1,6 @@
 """The report cache: a report is reused while fresh and computed from the same things, never longer."""
 
+import threading
 from dataclasses import replace
 from datetime import timedelta
 
@@ -110,3 +111,35 @@ def test_the_assumptions_are_the_configured_ones_and_the_programmes_own_definiti
     programme.self_sufficiency = "work, studies"
     chosen = assumptions_for(programme, 5000, 6)
     assert (chosen.monthly_norm, chosen.months, chosen.self_sufficiency) == (5000, 6, ("work", "studies"))
+
+
+def test_two_requests_at_once_compute_the_report_once_and_both_get_it(app, db, clock, programme):
+    cache = ReportCache(entries=4, seconds=60)
+    start, got, failed = threading.Barrier(2), [], []
+
+    def ask():
+        db.connect(reuse_if_open=True)  # each request's thread has its own connection
+        start.wait()
+        try:
+            with app.app_context():
+                got.append(cache.report(db, programme, clock.now(), 5, ASSUMPTIONS))
+        except Exception as error:  # noqa: BLE001 - the test reports it below
+            failed.append(error)
+        finally:
+            db.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failed == [] and cache.computed == 1 and got[0] is got[1]
+
+
+def test_the_cache_holds_nothing_beyond_its_entries_once_reports_are_made(app, db, clock, programme):
+    cache = ReportCache(entries=2, seconds=60)
+    with app.app_context():
+        for threshold in (3, 4, 5, 3, 3):
+            cache.report(db, programme, clock.now(), threshold, ASSUMPTIONS)
+    # No lock is left behind for a report made or found: what the cache holds stays bounded.
+    assert len(cache._found) == 2 and cache._computing == {}
