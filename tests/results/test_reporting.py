@@ -8,7 +8,7 @@ import pytest
 
 from followup.answers.responses import record_response
 from followup.answers.surveys import latest, load_surveys
-from followup.models import Invitation, Participant
+from followup.models import AuditEvent, Invitation, Participant
 from followup.results.measures import Assumptions
 from followup.results.measures.vocabulary import Rung
 from followup.results.reporting import ReportCache, assumptions_for, data_version
@@ -143,3 +143,12 @@ def test_the_cache_holds_nothing_beyond_its_entries_once_reports_are_made(app, d
             cache.report(db, programme, clock.now(), threshold, ASSUMPTIONS)
     # No lock is left behind for a report made or found: what the cache holds stays bounded.
     assert len(cache._found) == 2 and cache._computing == {}
+
+
+def test_the_data_version_changes_with_every_staff_action_not_only_the_first(db, clock, programme):
+    versions = [data_version(db)]
+    for action in ("participant.edited", "participant.erased"):
+        AuditEvent.create(at=clock.now(), action=action, programme=programme)
+        versions.append(data_version(db))
+    AuditEvent.create(at=clock.now(), action="results.downloaded", programme=programme)
+    assert len(set(versions)) == 3 and data_version(db) == versions[-1]
