@@ -6,13 +6,15 @@ from datetime import timedelta
 
 import pytest
 
+from followup.answers.quotes import approve_quote
 from followup.answers.responses import record_response
 from followup.answers.surveys import latest, load_surveys
-from followup.models import AuditEvent, Invitation, Participant
+from followup.models import AuditEvent, Invitation, Participant, Quote, Role
 from followup.results.measures import Assumptions
 from followup.results.measures.vocabulary import Rung
-from followup.results.reporting import ReportCache, assumptions_for, data_version
-from tests.factories import at, make_participants, make_programme, run_tick
+from followup.results.reporting import ReportCache, assumptions_for, data_version, make_report
+from followup.results.tables import PublishedQuote
+from tests.factories import at, make_participants, make_programme, make_user, run_tick
 
 ASSUMPTIONS = Assumptions(monthly_norm=4620, months=12)
 SURVEY = latest(load_surveys(), "standard")
@@ -152,3 +154,19 @@ def test_the_data_version_changes_with_every_staff_action_not_only_the_first(db,
         versions.append(data_version(db))
     AuditEvent.create(at=clock.now(), action="results.downloaded", programme=programme)
     assert len(set(versions)) == 3 and data_version(db) == versions[-1]
+
+
+def test_a_report_names_its_survey_versions_and_carries_its_approved_quotes(app, db, clock, programme):
+    run_tick(app, db, at(2026, 1, 21))
+    invitation = Invitation.select().join(Participant).where(Participant.code == "P1").get()
+    given = {**ANSWERS, "comment": "Bra kurs.", "quote_consent": "yes"}
+    record_response(db, invitation.id, SURVEY, given, at(2026, 1, 22))
+    coordinator = make_user(db, clock.now(), "cora@example.org", Role.COORDINATOR, programme)
+    approve_quote(db, at(2026, 2, 1), programme.id, Quote.get().id, coordinator, "Bra kurs.")
+    with app.app_context():
+        one = make_report(db, programme, clock.now(), 1, ASSUMPTIONS)
+        five = make_report(db, programme, clock.now(), 5, ASSUMPTIONS)
+    assert one.survey_versions == [f"standard v{SURVEY.version}"]
+    assert one.quotes == [PublishedQuote("Bra kurs.", 6)] and five.quotes == [
+        PublishedQuote("Bra kurs.", None)
+    ]
