@@ -9,7 +9,7 @@ import pytest
 from followup.answers.quotes import approve_quote
 from followup.answers.responses import record_response
 from followup.answers.surveys import latest, load_surveys
-from followup.models import AuditEvent, Invitation, Participant, Quote, Role
+from followup.models import AuditEvent, Invitation, Participant, Quote, Role, Wave
 from followup.results.measures import Assumptions
 from followup.results.measures.vocabulary import Rung
 from followup.results.reporting import ReportCache, assumptions_for, data_version, make_report
@@ -158,7 +158,14 @@ def test_the_data_version_changes_with_every_staff_action_not_only_the_first(db,
 
 def test_a_report_names_its_survey_versions_and_carries_its_approved_quotes(app, db, clock, programme):
     run_tick(app, db, at(2026, 1, 21))
-    invitation = Invitation.select().join(Participant).where(Participant.code == "P1").get()
+    invitation = (
+        Invitation.select()
+        .join(Participant)
+        .switch(Invitation)
+        .join(Wave)
+        .where(Participant.code == "P1", Wave.offset_months == 6)
+        .get()
+    )
     given = {**ANSWERS, "comment": "Bra kurs.", "quote_consent": "yes"}
     record_response(db, invitation.id, SURVEY, given, at(2026, 1, 22))
     coordinator = make_user(db, clock.now(), "cora@example.org", Role.COORDINATOR, programme)
