@@ -47,6 +47,9 @@ MODULE_TESTS = {
     # The sign-in pages are where the second factor and the sessions are used (slower: a Flask client).
     "followup/accounts/totp.py": ["tests/web/staff/test_sign_in.py"],
     "followup/accounts/sessions.py": ["tests/web/staff/test_sign_in.py"],
+    "followup/results/quotes.py": ["tests/answers/test_quotes.py"],
+    # The cache is used by the results pages: one report for a page, its charts and its files.
+    "followup/results/reporting.py": ["tests/web/evaluator/test_report_once_and_streamed.py"],
 }
 COPIED = ("templates", "static", "surveys", "migrations", "babel.cfg")
 RESULT = re.compile(r"^\s+(\S+): (.+)$")

@@ -27,17 +27,20 @@ CHARTED = {
     "step_forward": ("closer_share", "unchanged_share", "further_share"),
     "who5_change": ("change",),
 }
+# A shade and a hatch for each series: no chart in CHARTED has more than three.
 GREYS = ("#222222", "#888888", "#cccccc")
 HATCHES = ("", "//", "..")
 
 
-def _label(table: Table, row, language: str) -> str:
+def _label(row, language: str) -> str:
     group = text(row.group_label, language) if row.group_label is not None else row.group
     months = f"{row.since}-{row.wave}" if row.since is not None else str(row.wave)
-    return f"{group} ({months} {_l('mo.')})"
+    # Outside the f-string, where the message extraction finds it.
+    unit = _l("mo.")
+    return f"{group} ({months} {unit})"
 
 
-def shown_rows(table: Table, language: str = "sv") -> list[list[str]]:
+def shown_rows(table: Table, language: str) -> list[list[str]]:
     """Return the table's rows as shown to a reader: shares in per cent, `..` where suppressed."""
     with force_locale(language):
         lines = []
@@ -54,7 +57,7 @@ def shown_rows(table: Table, language: str = "sv") -> list[list[str]]:
         return lines
 
 
-def text_alternative(table: Table, language: str = "sv") -> str:
+def text_alternative(table: Table, language: str) -> str:
     """Return the table as plain text, one line per row: the chart's text alternative."""
     with force_locale(language):
         headings = header(table, language)
@@ -69,17 +72,17 @@ def _shown(kind: str, value: float) -> str:
     return f"{value:g}"
 
 
-def chart(publication: Publication, table_id: str, language: str = "sv") -> str:
+def chart(publication: Publication, table_id: str, language: str) -> str:
     """Return an SVG bar chart of a table's key figures; suppressed figures are left out and marked."""
     table = publication.table(table_id)
-    columns = [c for c in table.columns if c.id in CHARTED.get(table_id, ())]
+    columns = [c for c in table.columns if c.id in CHARTED[table_id]]
     with force_locale(language):
         title = text(table.title, language)
-        labels = [_label(table, row, language) for row in table.rows]
+        labels = [_label(row, language) for row in table.rows]
         figure = Figure(figsize=(7, 0.35 * len(labels) + 1.5))
         FigureCanvasSVG(figure)
         axes = figure.add_subplot()
-        height = 0.8 / max(len(columns), 1)
+        height = 0.8 / len(columns)
         for s, column in enumerate(columns):
             values = []
             for r, row in enumerate(table.rows):
@@ -94,8 +97,8 @@ def chart(publication: Publication, table_id: str, language: str = "sv") -> str:
                 [r + s * height for r in range(len(labels))],
                 values,
                 height=height,
-                color=GREYS[s % 3],
-                hatch=HATCHES[s % 3],
+                color=GREYS[s],
+                hatch=HATCHES[s],
                 edgecolor="black",
                 label=text(column.label, language),
             )

@@ -34,7 +34,7 @@ def text(label: object, language: str) -> str:
 def _rounded(kind: str, value: float):
     if kind == COUNT:
         return int(value)
-    if kind in (SHARE, LOW, HIGH) and kind != MEAN:
+    if kind in (SHARE, LOW, HIGH):
         return round(value, 3)
     if kind == ESTIMATE:
         return int(round(value))
@@ -76,7 +76,7 @@ def _about(publication: Publication, language: str) -> list[tuple[str, str]]:
         (str(_l("Programme")), publication.programme),
         (str(_l("Made")), publication.made_at.isoformat(timespec="seconds")),
         (str(_l("Suppression threshold")), str(publication.threshold)),
-        (str(_l("Survey versions")), ", ".join(publication.survey_versions) or "-"),
+        (str(_l("Survey versions")), ", ".join(publication.survey_versions) or str(_l("none"))),
         (str(_l("Share of figures suppressed")), f"{publication.information_loss:.1%}"),
         (str(_l("Legend")), str(LEGEND)),
         (str(_l("Disclosure control")), str(disclosure_rule(publication))),

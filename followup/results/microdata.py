@@ -199,26 +199,26 @@ def rows(
         found: dict[int, list] = {p: [] for p in chunk}
         query = (
             Invitation.select(
-                Invitation.participant,
-                Programme.name,
-                Cohort.name,
-                Participant.exit_date,
-                Participant.exit_activity,
-                Participant.exit_social_assistance,
-                Participant.language,
-                Wave.offset_months,
-                Invitation.due_at,
-                Invitation.sent_at,
-                Invitation.declined_at,
-                Response.submitted_at,
-                Response.survey,
-                Response.survey_version,
-                Response.answers,
-                Outcome.main_activity,
-                Outcome.social_assistance,
-                Outcome.who5,
-                Outcome.next_step_start,
-                Outcome.programme_helped,
+                Invitation.participant.alias("participant"),
+                Programme.name.alias("programme"),
+                Cohort.name.alias("cohort"),
+                Participant.exit_date.alias("exit_date"),
+                Participant.exit_activity.alias("exit_activity"),
+                Participant.exit_social_assistance.alias("exit_social_assistance"),
+                Participant.language.alias("language"),
+                Wave.offset_months.alias("wave"),
+                Invitation.due_at.alias("due_at"),
+                Invitation.sent_at.alias("sent_at"),
+                Invitation.declined_at.alias("declined_at"),
+                Response.submitted_at.alias("answered_at"),
+                Response.survey.alias("survey"),
+                Response.survey_version.alias("survey_version"),
+                Response.answers.alias("answers"),
+                Outcome.main_activity.alias("main_activity"),
+                Outcome.social_assistance.alias("social_assistance"),
+                Outcome.who5.alias("who5"),
+                Outcome.next_step_start.alias("next_step_start"),
+                Outcome.programme_helped.alias("programme_helped"),
             )
             .join(Wave)
             .switch(Invitation)
@@ -234,43 +234,43 @@ def rows(
                 Invitation.sent_at.is_null(False),
             )
             .order_by(Wave.offset_months)
-            .tuples()
+            .namedtuples()
         )
         for r in query:
-            found[r[0]].append(r)
+            found[r.participant].append(r)
         for participant in chunk:
             waves = found[participant]
             if not waves:
                 continue
             first = waves[0]
-            summary.persons_by_programme[first[1]] += 1
-            summary.cohort_sizes[(first[1], first[2] or "")] += 1
+            summary.persons_by_programme[first.programme] += 1
+            summary.cohort_sizes[(first.programme, first.cohort or "")] += 1
             for r in waves:
-                answered = r[11] is not None
+                answered = r.answered_at is not None
                 summary.rows += 1
-                summary.rows_by_programme[r[1]] += 1
+                summary.rows_by_programme[r.programme] += 1
                 summary.answered += answered
                 yield [
-                    r[1],
+                    r.programme,
                     number[participant],
-                    r[2] or "",
-                    _month(r[3], zone),
-                    r[4] or None,
-                    _flag(r[5]),
-                    r[6],
-                    r[7],
-                    _month(r[8], zone),
-                    _month(r[9], zone),
+                    r.cohort or "",
+                    _month(r.exit_date, zone),
+                    r.exit_activity or None,
+                    _flag(r.exit_social_assistance),
+                    r.language,
+                    r.wave,
+                    _month(r.due_at, zone),
+                    _month(r.sent_at, zone),
                     int(answered),
-                    int(r[10] is not None and not answered),
-                    _month(r[11], zone),
-                    f"{r[12]} v{r[13]}" if answered else None,
-                    r[15],
-                    r[16],
-                    *(_items(r[14]) if answered else [None] * len(WHO5_ITEMS)),
-                    r[17],
-                    r[18],
-                    r[19],
+                    int(r.declined_at is not None and not answered),
+                    _month(r.answered_at, zone),
+                    f"{r.survey} v{r.survey_version}" if answered else None,
+                    r.main_activity,
+                    r.social_assistance,
+                    *(_items(r.answers) if answered else [None] * len(WHO5_ITEMS)),
+                    r.who5,
+                    r.next_step_start,
+                    r.programme_helped,
                 ]
 
 
@@ -440,7 +440,7 @@ def _already_made(grant: ResearchGrant, zone: ZoneInfo):
         "another only to replace it (the recipient destroys the earlier one), or record the amended "
         "agreement as a grant of its own.",
         reference=grant.reference,
-        date=grant.last_file_at.astimezone(zone).strftime("%Y-%m") if grant.last_file_at else "",
+        date=grant.last_file_at.astimezone(zone).strftime("%Y-%m"),
     )
 
 

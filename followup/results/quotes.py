@@ -33,13 +33,15 @@ def published_quotes(programme_id: int, threshold: int) -> list[PublishedQuote]:
     )
     if not approved:
         return []  # most reports: no counting at all
+    # A quote is deleted with its response, so each quote's wave has at least that answer.
     answered = answers_per_wave({quote.wave.id for quote in approved})
     quotes = [
         PublishedQuote(
             quote.approved_text,
-            quote.wave.offset_months if answered.get(quote.wave.id, 0) >= threshold else None,
+            quote.wave.offset_months if answered[quote.wave.id] >= threshold else None,
         )
         for quote in approved
     ]
     # Ordered by what is shown, never by arrival: an unlabelled quote's place says nothing of its wave.
-    return sorted(quotes, key=lambda q: (q.months is None, q.months or 0, q.text))
+    # (None is compared only with None: the first key puts every unlabelled quote after the labelled.)
+    return sorted(quotes, key=lambda q: (q.months is None, q.months, q.text))

@@ -68,7 +68,7 @@ class ReportCache:
     edited without an audit event, a message's delivery confirmed) shows at the latest after `seconds`.
     """
 
-    def __init__(self, entries: int = 8, seconds: float = 60.0) -> None:
+    def __init__(self, entries: int, seconds: float) -> None:
         self.entries, self.seconds = entries, seconds
         self._found: OrderedDict[tuple, tuple[float, Publication]] = OrderedDict()
         self._lock = threading.Lock()

@@ -170,3 +170,37 @@ def test_the_response_and_its_quote_are_stored_together_or_not_at_all(db, steget
         answer(db, "S1", 6, comment="Igen.", quote_consent="yes")
     assert [q.submitted_text for q in Quote.select()] == ["Bra."]
     assert Response.select().count() == 1
+
+
+def test_only_the_programmes_own_approved_quotes_are_published(db, steget):
+    answer(db, "S1", 6, comment="Steget, godkänd.", quote_consent="yes")
+    answer(db, "S2", 6, comment="Steget, väntar.", quote_consent="yes")
+    answer(db, "B1", 6, comment="Basen, godkänd.", quote_consent="yes")
+    basen = Wave.select().join(Invitation).join(Participant).where(Participant.code == "B1").get().programme
+    for quote in Quote.select():
+        if quote.submitted_text != "Steget, väntar.":
+            approve_quote(db, TWELVE, quote.programme_id, quote.id, cora(), quote.submitted_text)
+    # Steget's 6-month wave has two answers; Basen's answer is not one of them.
+    assert published_quotes(steget.id, 2) == [PublishedQuote("Steget, godkänd.", 6)]
+    assert published_quotes(steget.id, 3) == [PublishedQuote("Steget, godkänd.", None)]
+    assert published_quotes(basen.id, 1) == [PublishedQuote("Basen, godkänd.", 6)]
+    assert published_quotes(basen.id, 2) == [PublishedQuote("Basen, godkänd.", None)]
+
+
+def test_labelled_quotes_come_by_wave_then_text_and_unlabelled_ones_last(db, steget):
+    answer(db, "S1", 6, comment="Ö först vid sex.", quote_consent="yes")
+    answer(db, "S2", 6, comment="B vid sex.", quote_consent="yes")
+    answer(db, "S3", 12, comment="A vid tolv.", quote_consent="yes")
+    for quote in Quote.select():
+        approve_quote(db, TWELVE, steget.id, quote.id, cora(), quote.submitted_text)
+    assert published_quotes(steget.id, 1) == [
+        PublishedQuote("B vid sex.", 6),
+        PublishedQuote("Ö först vid sex.", 6),
+        PublishedQuote("A vid tolv.", 12),
+    ]
+    assert [q.text for q in published_quotes(steget.id, 2)] == [
+        "B vid sex.",
+        "Ö först vid sex.",
+        "A vid tolv.",
+    ]
+    assert [q.months for q in published_quotes(steget.id, 2)] == [6, 6, None]

@@ -23,6 +23,8 @@ from followup.results.microdata import (
     MicrodataRefused,
     MicrodataRequest,
     export_microdata,
+    files_made,
+    list_grants,
     record_grant,
     rows,
 )
@@ -431,3 +433,49 @@ def test_several_programmes_in_one_file_each_audited_with_its_own_counts(app, db
         e.programme_id: (json.loads(e.details)["persons"], json.loads(e.details)["rows"]) for e in events
     }
     assert counts == {other.id: (1, 1), programme.id: (4, 8)}
+
+
+def test_a_second_file_is_refused_naming_the_grant_and_the_month_of_the_first(app, db, programme, admin):
+    grant = grant_of(db, admin)
+    # Half past midnight on 1 October in Stockholm: still September in UTC.
+    first = at(2026, 10, 1, 0, 30)
+    with app.app_context():
+        wanted = MicrodataRequest(grant, [programme])
+        export_microdata(db, first, STOCKHOLM, wanted, io.BytesIO(), 5, SURVEY, admin)
+    with pytest.raises(MicrodataRefused) as refused:
+        make_file(app, db, grant, programme, admin)
+    assert str(refused.value) == (
+        "A file was already made for grant Dnr 2026/123 (2026-10). One grant gets one file: make another "
+        "only to replace it (the recipient destroys the earlier one), or record the amended agreement as "
+        "a grant of its own."
+    )
+
+
+def test_the_files_made_newest_first_with_who_made_them_for_which_grant(app, db, programme, admin, clock):
+    other = make_programme(db, clock.now(), "Annan", offsets=[6])
+    make_participants(db, clock.now(), other, ["ANNAN-1,2025-07-20,annan@example.org,,en,X,,"], header=HEADER)
+    run_tick(app, db, at(2026, 1, 21))
+    first, second = grant_of(db, admin), grant_of(db, admin, "Dnr 2026/200")
+    make_file(app, db, first, programme, admin)
+    stream = io.BytesIO()
+    with app.app_context():
+        wanted = MicrodataRequest(second, [programme, other], "xlsx", "en")
+        export_microdata(db, MADE, STOCKHOLM, wanted, stream, 5, SURVEY, None)
+    AuditEvent.create(at=MADE, action="results.downloaded", programme=programme)  # not a file
+    made = files_made()
+    assert [(f.grant, f.file, f.programme, f.persons, f.rows, f.format, f.by) for f in made] == [
+        ("Dnr 2026/200", 1, "Steget Ö", 4, 8, "xlsx", ""),  # from the command line: nobody signed in
+        ("Dnr 2026/200", 1, "Annan", 1, 1, "xlsx", ""),
+        ("Dnr 2026/123", 1, "Steget Ö", 4, 8, "csv", "Admin"),
+    ]
+    assert all(f.at == MADE for f in made)
+    assert files_made(limit=1) == made[:1]
+    Programme.delete().where(Programme.id == other.id).execute()
+    assert [f.programme for f in files_made()] == ["Steget Ö", "", "Steget Ö"]
+
+
+def test_grants_newest_agreement_first(db, admin):
+    older = record_grant(db, MADE, "Dnr 1", "KI", date(2026, 1, 15), admin)
+    newer = record_grant(db, MADE, "Dnr 2", "KI", date(2026, 8, 15), admin)
+    same_day = record_grant(db, MADE, "Dnr 3", "KI", date(2026, 8, 15), admin)
+    assert list_grants() == [same_day, newer, older]
