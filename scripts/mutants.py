@@ -41,6 +41,17 @@ MODULE_TESTS = {
     "followup/plan/scheduling.py": ["tests/sending/test_dispatch.py", "tests/sending/test_queueing.py"],
     "followup/plan/programmes.py": ["tests/test_cli.py"],
     "followup/plan/status.py": ["tests/test_cli.py"],
+    # The import's refusals of hostile files and the staff pages' upload and preview.
+    "followup/plan/importing.py": ["tests/badinput/test_imports.py", "tests/web/staff/test_import.py"],
+    "followup/plan/import_preview.py": ["tests/badinput/test_imports.py", "tests/web/staff/test_import.py"],
+    # The staff pages show the calendar and change a plan; the participant pages name the organiser.
+    "followup/plan/calendar.py": ["tests/web/staff/test_programmes.py"],
+    "followup/plan/replanning.py": ["tests/web/staff/test_programmes.py", "tests/badinput/test_staff.py"],
+    "followup/plan/organiser.py": [
+        "tests/web/staff/test_programmes.py",
+        "tests/web/test_participant.py",
+        "tests/sending/test_composing.py",
+    ],
     "followup/answers/tokens.py": ["tests/sending/test_dispatch.py"],
     "followup/sending/quiet_hours.py": ["tests/test_config.py"],
     "followup/sending/tracking.py": ["tests/web/test_webhooks.py"],

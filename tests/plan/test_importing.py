@@ -248,3 +248,59 @@ def test_importing_into_one_programme_leaves_the_others_cohorts_and_waves(db, cl
     assert Cohort.select().where(Cohort.programme == a).count() == 2
     assert sorted(i.wave.offset_months for i in p4.invitations) == [6, 12, 24]
     assert programme_rows(b) == others
+
+
+def test_blank_rows_are_skipped_and_every_row_after_them_is_read():
+    raw = b"code,exit_date,email\nA1,2025-10-01,a1@example.org\n,,\n\n  , ,\nA2,2025-10-02,a2@example.org\n"
+    raw += b"A3,2025-10-03,a3@example.org\n"
+    rows = read_rows(raw, ACTS, TODAY)
+    assert [(r.line, r.code) for r in rows] == [(2, "A1"), (6, "A2"), (7, "A3")]
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(raw + b"\nA4,2025-10-04,not-an-address\n", ACTS, TODAY)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(9, "email")]
+
+
+def test_a_file_with_a_phone_column_and_no_email_column_is_imported():
+    rows = read_rows(b"exit_date,phone\n2025-10-01,070-174 06 05\n", ACTS, TODAY)
+    assert [(r.email, r.phone) for r in rows] == [(None, "+46701740605")]
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(b"exit_date,phone\n2025-10-01,\n", ACTS, TODAY)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, "phone")]
+    assert "e-mail address or a phone number" in caught.value.problems[0].reason
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("yes", True),
+        ("JA", True),
+        ("J", True),
+        ("1", True),
+        ("No", False),
+        ("nej", False),
+        ("0", False),
+        ("", None),
+    ],
+)
+def test_social_assistance_is_yes_no_or_unknown(written, stored):
+    raw = f"exit_date,email,exit_social_assistance\n2025-10-01,a@example.org,{written}\n".encode()
+    [row] = read_rows(raw, ACTS, TODAY)
+    assert row.exit_social_assistance is stored
+
+
+@pytest.mark.parametrize("written", ["kanske", "unknown", "2", "nope"])
+def test_social_assistance_other_than_yes_or_no_is_refused_not_stored_as_no(written):
+    raw = f"exit_date,email,exit_social_assistance\n2025-10-01,a@example.org,{written}\n".encode()
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(raw, ACTS, TODAY)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (2, "exit_social_assistance")
+    assert f"'{written}'" in problem.reason and "yes or no (ja or nej)" in problem.reason
+
+
+def test_a_header_with_as_many_semicolons_as_commas_is_read_with_commas():
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(b"code;exit_date,email\nA1;2025-10-01;a@example.org\n", ACTS, TODAY)
+    problems = caught.value.problems
+    assert [(p.line, p.column) for p in problems] == [(1, "code;exit_date"), (1, "exit_date")]
+    assert "mixes commas and semicolons ('code;exit_date')" in problems[0].reason
