@@ -95,8 +95,6 @@ class Problem(NamedTuple):
             return str(_l("line %(line)d, column %(column)s", line=self.line, column=self.column))
         if self.line:
             return str(_l("line %(line)d", line=self.line))
-        if self.column:
-            return str(_l("column %(column)s", column=self.column))
         return ""
 
     def describe(self) -> str:
@@ -594,7 +592,7 @@ def import_participants(
                         "exit_date",
                     )
                 )
-            elif (email, phone) == (row.email, row.phone) or (row.email is None and row.phone is None):
+            elif (email, phone) == (row.email, row.phone):
                 result.unchanged += 1
             else:
                 updates.append((participant_id, email, phone, row))

@@ -1,11 +1,18 @@
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from followup.models import Cohort, Contact, Invitation, Participant
-from followup.plan.importing import ImportRejected, read_rows
+from followup.plan.importing import ImportRejected, import_into_programme, read_rows
 from followup.results.measures import ACTIVITIES
-from tests.factories import SHARED_EMAIL, make_participants, make_programme, programme_rows, run_tick
+from tests.factories import (
+    SHARED_EMAIL,
+    STOCKHOLM,
+    make_participants,
+    make_programme,
+    programme_rows,
+    run_tick,
+)
 
 ACTS = set(ACTIVITIES)
 TODAY = date(2026, 1, 15)
@@ -304,3 +311,51 @@ def test_a_header_with_as_many_semicolons_as_commas_is_read_with_commas():
     problems = caught.value.problems
     assert [(p.line, p.column) for p in problems] == [(1, "code;exit_date"), (1, "exit_date")]
     assert "mixes commas and semicolons ('code;exit_date')" in problems[0].reason
+
+
+def test_a_changed_number_gets_a_fresh_chance_and_the_unchanged_address_keeps_its_problem(db, clock):
+    programme = make_programme(db, clock.now())
+    make_participants(db, clock.now(), programme, ["A1,2025-10-01,a1@example.org,0701740605,sv,G"])
+    Contact.update(
+        email_failed_at=clock.now(),
+        email_problem="SMTP 550",
+        phone_failed_at=clock.now(),
+        phone_problem="30006",
+    ).execute()
+    make_participants(db, clock.now(), programme, ["A1,2025-10-01,a1@example.org,0701740606,sv,G"])
+    contact = Contact.get()
+    assert (contact.phone, contact.phone_failed_at, contact.phone_problem) == ("+46701740606", None, None)
+    assert (contact.email_failed_at, contact.email_problem) == (clock.now(), "SMTP 550")
+
+
+def test_a_reimport_gives_contact_details_back_to_a_person_whose_details_were_deleted(db, clock):
+    programme = make_programme(db, clock.now())
+    make_participants(
+        db,
+        clock.now(),
+        programme,
+        ["A1,2025-10-01,a1@example.org,,sv,G", "A2,2025-10-01,a2@example.org,,sv,G"],
+    )
+    a1 = Participant.get(Participant.code == "A1")
+    Contact.delete().where(Contact.participant == a1).execute()  # as the retention pass does
+    result = make_participants(db, clock.now(), programme, ["A1,2025-10-01,a1@example.org,0701740605,sv,G"])
+    assert (result.created, result.updated) == (0, 1)
+    contact = a1.contact.get()
+    assert (contact.email, contact.phone, contact.updated_at) == (
+        "a1@example.org",
+        "+46701740605",
+        clock.now(),
+    )
+    assert Contact.select().count() == 2
+
+
+def test_importing_by_name_finds_the_programme_written_with_spaces_and_plans_in_the_zone(db, clock):
+    make_programme(db, clock.now(), "Steget Fram")
+    programme = make_programme(db, clock.now(), "Steget")
+    raw = b"code,exit_date,email\nA1,2025-10-31,a1@example.org\n"
+    rows = read_rows(raw, ACTS, TODAY)
+    found, created, result = import_into_programme(db, clock.now(), "  Steget ", rows, STOCKHOLM, 10)
+    assert (found.id, created, result.created) == (programme.id, False, 1)
+    first = Invitation.select().order_by(Invitation.due_at).first()
+    # Six months after 31 October is 30 April, at 10:00 in Stockholm (summer time: 08:00 UTC).
+    assert first.due_at.replace(tzinfo=None) == datetime(2026, 4, 30, 8, 0)
