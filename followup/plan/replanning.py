@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from peewee import Database
 
 from followup.i18n import _l
-from followup.models import Invitation, Participant, Programme, Wave
+from followup.models import Invitation, Participant, Programme, Wave, day_list
 from followup.plan.programmes import DEFAULT_SURVEY, ProgrammeError
 from followup.plan.scheduling import plan_missing
 
@@ -33,8 +33,9 @@ def current_plan(programme: Programme) -> Plan:
     waves = list(Wave.select().where(Wave.programme == programme).order_by(Wave.offset_months))
     return Plan(
         channel_policy=programme.channel_policy,
-        reminder_days=tuple(int(d) for d in programme.reminder_days.split(",") if d.strip()),
-        window_days=max((w.window_days for w in waves), default=60),
+        reminder_days=tuple(day_list(programme.reminder_days)),
+        # A programme is created with at least one wave and never loses one.
+        window_days=max(w.window_days for w in waves),
         offsets=tuple(w.offset_months for w in waves),
     )
 
