@@ -110,10 +110,9 @@ class ImportRejected(Exception):
     """
 
     def __init__(self, problems: list[Problem | tuple[int | None, str]], total: int | None = None) -> None:
-        total = len(problems) if total is None else total
-        super().__init__(f"{total} problem(s)")
+        self.total = len(problems) if total is None else total
+        super().__init__(f"{self.total} problem(s)")
         self.problems = [Problem(*problem) for problem in problems[:SHOWN_PROBLEMS]]
-        self.total = max(total, len(self.problems))
 
     @property
     def not_shown(self) -> int:

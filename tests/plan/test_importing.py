@@ -359,3 +359,31 @@ def test_importing_by_name_finds_the_programme_written_with_spaces_and_plans_in_
     first = Invitation.select().order_by(Invitation.due_at).first()
     # Six months after 31 October is 30 April, at 10:00 in Stockholm (summer time: 08:00 UTC).
     assert first.due_at.replace(tzinfo=None) == datetime(2026, 4, 30, 8, 0)
+
+
+def test_people_with_codes_may_share_an_address_and_spaces_and_empty_trailing_fields_are_ignored():
+    raw = b"code,exit_date,email,phone\n"
+    raw += b"A1,2025-10-01,family@example.org,070-174 06 05,,\n"
+    raw += b" A2 , 2025-10-02 , Family@Example.org ,070-174 06 05, \n"
+    raw += b",2025-10-03,family@example.org,,\n"
+    rows = read_rows(raw, ACTS, TODAY)
+    assert [(r.code, r.exit_date, r.email, r.phone) for r in rows] == [
+        ("A1", date(2025, 10, 1), "family@example.org", "+46701740605"),
+        ("A2", date(2025, 10, 2), "family@example.org", "+46701740605"),
+        (None, date(2025, 10, 3), "family@example.org", None),
+    ]
+
+
+def test_a_reimport_with_60_changed_exit_dates_lists_50_and_counts_them_all(db, clock):
+    programme = make_programme(db, clock.now())
+    make_participants(
+        db, clock.now(), programme, [f"A{n},2025-10-01,a{n}@example.org,,sv,G" for n in range(60)]
+    )
+    with pytest.raises(ImportRejected) as caught:
+        make_participants(
+            db, clock.now(), programme, [f"A{n},2025-10-02,a{n}@example.org,,sv,G" for n in range(60)]
+        )
+    rejected = caught.value
+    assert (len(rejected.problems), rejected.total, rejected.not_shown) == (50, 60, 10)
+    assert [p.line for p in rejected.problems] == list(range(2, 52))
+    assert str(rejected) == "60 problem(s)"
