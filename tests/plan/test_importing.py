@@ -386,4 +386,8 @@ def test_a_reimport_with_60_changed_exit_dates_lists_50_and_counts_them_all(db, 
     rejected = caught.value
     assert (len(rejected.problems), rejected.total, rejected.not_shown) == (50, 60, 10)
     assert [p.line for p in rejected.problems] == list(range(2, 52))
+    assert (rejected.problems[0].column, rejected.problems[0].reason) == (
+        "exit_date",
+        "The code A0 has exit date 2025-10-01 on record.",
+    )
     assert str(rejected) == "60 problem(s)"
