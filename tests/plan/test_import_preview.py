@@ -17,8 +17,9 @@ ACTS = set(ACTIVITIES)
 TODAY = date(2026, 1, 15)
 
 
-def workbook(*rows: list, cells: dict | None = None) -> bytes:
+def workbook(*rows: list, cells: dict | None = None, iso_dates: bool = False) -> bytes:
     book = Workbook()
+    book.iso_dates = iso_dates  # dates stored as ISO text (strict Open XML), as some programs save them
     for row in rows:
         book.active.append(row)
     for place, value in (cells or {}).items():
@@ -39,6 +40,24 @@ def test_a_workbook_s_dates_and_whole_numbers_are_read_as_a_person_wrote_them():
         (2, "1001", date(2025, 6, 13), "3"),
         (3, "A2", date(2025, 6, 14), "2.5"),
     ]
+
+
+def test_a_date_stored_as_text_is_read_and_a_formula_by_its_value_not_its_text():
+    raw = workbook(
+        ["code", "exit_date", "email", "cohort"],
+        ["A1", date(2025, 6, 13), "a@example.org", "=1+1"],
+        iso_dates=True,
+    )
+    [row] = rows_from_upload("people.xlsx", raw, ACTS, TODAY)
+    # A file saved by openpyxl has no computed value for the formula: the cell is empty.
+    assert (row.exit_date, row.cohort) == (date(2025, 6, 13), None)
+
+
+def test_cells_beyond_the_hundredth_column_are_not_read():
+    raw = workbook(
+        ["code", "exit_date", "email"], ["A1", "2025-06-13", "a@example.org"], cells={"CW2": "note"}
+    )
+    assert [r.code for r in rows_from_upload("people.xlsx", raw, ACTS, TODAY)] == ["A1"]
 
 
 def test_a_file_named_xlsx_that_is_no_workbook_is_refused():
