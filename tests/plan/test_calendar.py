@@ -59,3 +59,18 @@ def test_only_the_programme_s_own_waves_are_shown(db, clock, two_programmes):
         (12, "invitation", 0),
         (12, "reminder", 1),
     ]
+
+
+def test_a_reminder_in_closed_hours_waits_for_the_window_and_a_wave_added_later_comes_in_its_order(db, clock):
+    programme = make_programme(db, clock.now(), offsets=[6], window_days=30, reminder_days=[5])
+    Wave.create(programme=programme, offset_months=3, survey="standard", window_days=30)  # added by a change
+    window = parse_window("mon-fri", "09:00-19:00", "SE", STOCKHOLM)
+    sends = preview(programme, date(2025, 3, 6), STOCKHOLM, 10, window)
+    # 3 months: due Friday 6 June 2025 (the National Day, a holiday), out Monday the 9th at 09:00.
+    # 6 months: out Monday 8 September at 09:00; its reminder, five days on, falls on a Saturday.
+    assert [(s.months, s.kind, s.due, s.goes_out) for s in sends] == [
+        (3, "invitation", local(2025, 6, 6, 10), local(2025, 6, 9, 9)),
+        (3, "reminder", local(2025, 6, 14, 9), local(2025, 6, 16, 9)),
+        (6, "invitation", local(2025, 9, 6, 10), local(2025, 9, 8, 9)),
+        (6, "reminder", local(2025, 9, 13, 9), local(2025, 9, 15, 9)),
+    ]
