@@ -391,3 +391,16 @@ def test_a_reimport_with_60_changed_exit_dates_lists_50_and_counts_them_all(db, 
         "The code A0 has exit date 2025-10-01 on record.",
     )
     assert str(rejected) == "60 problem(s)"
+
+
+def test_a_phone_number_may_be_written_in_at_most_40_characters():
+    spaced = "070" + " " * 27 + "-174 06 05"  # 40 characters
+    [row] = read_rows(f"exit_date,phone\n2025-10-01,{spaced}\n".encode(), ACTS, TODAY)
+    assert row.phone == "+46701740605"
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(f"exit_date,phone\n2025-10-01,{spaced.replace('070', '070 ')}\n".encode(), ACTS, TODAY)
+    [problem] = caught.value.problems
+    assert (problem.column, problem.reason.startswith("The phone number is not a valid number")) == (
+        "phone",
+        True,
+    )
