@@ -71,7 +71,7 @@ def affected_invitations(programme: Programme, plan: Plan) -> int:
         or before.window_days != plan.window_days
     )
     added = len(set(plan.offsets) - set(before.offsets))
-    people = Participant.select().where(Participant.programme == programme).count() if added else 0
+    people = Participant.select().where(Participant.programme == programme).count()
     return (unsent if changed else 0) + added * people
 
 
@@ -99,14 +99,10 @@ def apply_plan(
 
 def _move_expiry(programme: Programme, window_days: int) -> None:
     # One UPDATE per due moment: an import brings few distinct exit dates, so few statements.
-    unsent = (Wave.programme == programme) & (Invitation.state == Invitation.SCHEDULED)
     waves = Wave.select(Wave.id).where(Wave.programme == programme)
-    dues = [
-        row[0] for row in Invitation.select(Invitation.due_at).join(Wave).where(unsent).distinct().tuples()
-    ]
+    unsent = Invitation.wave.in_(waves) & (Invitation.state == Invitation.SCHEDULED)
+    dues = [row[0] for row in Invitation.select(Invitation.due_at).where(unsent).distinct().tuples()]
     for due in dues:
         Invitation.update(expires_at=due + timedelta(days=window_days)).where(
-            Invitation.wave.in_(waves)
-            & (Invitation.state == Invitation.SCHEDULED)
-            & (Invitation.due_at == due)
+            unsent & (Invitation.due_at == due)
         ).execute()

@@ -86,20 +86,20 @@ def test_a_change_replans_the_programme_s_unsent_invitations_only(db, clock, two
     Invitation.update(state=Invitation.SENT).where(Invitation.id == sent.id).execute()
     told = Invitation.get_by_id(sent.id).expires_at
     before = current_plan(a)
-    after = Plan("both", (5,), 30, (6, 12, 24, 36))
+    after = Plan("both", (5,), 45, (6, 12, 24, 36))
     change = apply_plan(db, clock.now(), a, after, STOCKHOLM, 10)
     assert change == {"before": before.__dict__, "after": after.__dict__}
     a = Programme.get_by_id(a.id)
     assert (a.channel_policy, a.reminder_days) == ("both", "5")
     assert [(w.offset_months, w.window_days, w.survey) for w in a.waves.order_by(Wave.offset_months)] == [
-        (6, 30, "standard"),
-        (12, 30, "standard"),
-        (24, 30, "standard"),
-        (36, 30, "standard"),
+        (6, 45, "standard"),
+        (12, 45, "standard"),
+        (24, 45, "standard"),
+        (36, 45, "standard"),
     ]
     assert Invitation.get_by_id(sent.id).expires_at == told
     for invitation in invitations_of(a, Invitation.SCHEDULED):
-        assert invitation.expires_at - invitation.due_at == timedelta(days=30)
+        assert invitation.expires_at - invitation.due_at == timedelta(days=45)
     added = invitations_of(a).where(Wave.offset_months == 36)
     exit_date = Participant.get((Participant.programme == a) & (Participant.code == "P1")).exit_date
     assert [i.due_at for i in added] == [due_at(exit_date, 36, STOCKHOLM, 10)] * 2
