@@ -683,7 +683,7 @@ def _existing(programme: Programme) -> dict:
         Participant.select(
             Participant.id, Participant.code, Participant.exit_date, Contact.email, Contact.phone
         )
-        .left_outer_join(Contact, on=(Contact.participant == Participant.id))
+        .left_outer_join(Contact)
         .where(Participant.programme == programme)
         .tuples()
     )

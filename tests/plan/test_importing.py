@@ -406,11 +406,18 @@ def test_a_phone_number_may_be_written_in_at_most_40_characters():
     )
 
 
-def test_a_generated_code_never_repeats_a_code_the_programme_has(db, clock, monkeypatch):
+def test_a_generated_code_never_repeats_a_code_the_programme_or_the_file_has(db, clock, monkeypatch):
     programme = make_programme(db, clock.now())
     make_participants(db, clock.now(), programme, ["P-AAAAAAAA,2025-10-01,a@example.org,,sv,G"])
     # A collision of random codes cannot be waited for: the random source draws the taken code first.
-    letters = iter("A" * 8 + "B" * 8)
+    letters = iter("A" * 8 + "B" * 8 + "B" * 8 + "C" * 8)
     monkeypatch.setattr("followup.plan.importing.secrets.choice", lambda alphabet: next(letters))
-    make_participants(db, clock.now(), programme, [",2025-10-02,b@example.org,,sv,G"])
-    assert sorted(p.code for p in Participant.select()) == ["P-AAAAAAAA", "P-BBBBBBBB"]
+    make_participants(
+        db, clock.now(), programme, [",2025-10-02,b@example.org,,sv,G", ",2025-10-02,c@example.org,,sv,G"]
+    )
+    codes = {p.contact.get().email: p.code for p in Participant.select()}
+    assert codes == {
+        "a@example.org": "P-AAAAAAAA",
+        "b@example.org": "P-BBBBBBBB",
+        "c@example.org": "P-CCCCCCCC",
+    }
