@@ -49,10 +49,11 @@ def _xlsx_as_csv(raw: bytes) -> bytes:
                 raise ImportRejected(
                     [(None, str(_l("The file has more than %(count)d rows.", count=MAX_ROWS)))]
                 )
-            cells = [_cell_text(value) for value in values]
-            while cells and cells[-1] == "":  # read-only mode pads rows to max_col
+            cells = list(values)
+            # Read-only mode pads rows to max_col; trimmed first, a blank row costs no conversions.
+            while cells and cells[-1] in (None, ""):
                 cells.pop()
-            writer.writerow(cells)
+            writer.writerow([_cell_text(value) for value in cells])
     finally:
         workbook.close()
     return out.getvalue().encode("utf-8")
