@@ -122,3 +122,17 @@ def test_a_refused_change_stores_nothing(db, clock, two_programmes):
     with pytest.raises(ProgrammeError):
         apply_plan(db, clock.now(), a, Plan("both", (7,), 60, (6, 12)), STOCKHOLM, 10)
     assert programme_rows(a) == kept
+
+
+def test_a_wave_added_before_the_others_is_read_in_its_order(db, clock, two_programmes):
+    a = two_programmes.a
+    apply_plan(db, clock.now(), a, Plan("email_only", (7, 14), 60, (3, 6, 12, 24)), STOCKHOLM, 10)
+    assert current_plan(a).offsets == (3, 6, 12, 24)
+
+
+def test_a_change_saved_from_an_old_copy_keeps_the_name_given_meanwhile(db, clock, two_programmes):
+    copy = Programme.get_by_id(two_programmes.a.id)
+    Programme.update(name="Steget Bollnäs").where(Programme.id == copy.id).execute()
+    apply_plan(db, clock.now(), copy, Plan("both", (7, 14), 60, (6, 12, 24)), STOCKHOLM, 10)
+    stored = Programme.get_by_id(copy.id)
+    assert (stored.name, stored.channel_policy) == ("Steget Bollnäs", "both")
