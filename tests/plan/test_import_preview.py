@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import Workbook
 
-from followup.models import Contact, Invitation, Participant
+from followup.models import Contact, Invitation, Participant, Wave
 from followup.plan.import_preview import closed_wave_warnings, preview_import, rows_from_upload
 from followup.plan.importing import ImportRejected, read_rows
 from followup.plan.scheduling import due_at
@@ -116,4 +116,29 @@ def test_a_follow_up_counts_as_closed_from_the_instant_its_window_ends(db, clock
         "Exit 2020-01-01 (1 participant(s)): every follow-up has closed; nothing will be sent.",
         "Exit 2025-06-13 (2 participant(s)): the 6-month follow-ups have closed; only 12, 24 months will be "
         "sent.",
+    ]
+
+
+def test_the_preview_closes_windows_in_the_programme_s_time_zone(db, clock):
+    programme = make_programme(db, clock.now())
+    rows = read_rows(b"exit_date,email\n2025-06-13,a@example.org\n", ACTS, TODAY)
+    # The 6-month follow-up is due 13 December 2025 at 10:00 in Stockholm (09:00 UTC) and closes 60 days
+    # later; half an hour after that it is closed in Stockholm, though 10:00 UTC has not yet come.
+    now = due_at(date(2025, 6, 13), 6, STOCKHOLM, 10) + timedelta(days=60, minutes=30)
+    preview = preview_import(db, now, programme, rows, STOCKHOLM, 10)
+    assert preview.result.invitations == 2
+    assert preview.warnings == [
+        "Exit 2025-06-13 (1 participant(s)): the 6-month follow-ups have closed; "
+        "only 12, 24 months will be sent."
+    ]
+
+
+def test_warnings_name_the_programme_s_own_closed_waves_in_order(db, clock, two_programmes):
+    a = two_programmes.a
+    Wave.create(programme=a, offset_months=3, survey="standard", window_days=60)  # added by a plan change
+    rows = read_rows(b"exit_date,email\n2025-06-13,a@example.org\n", ACTS, TODAY)
+    closes = due_at(date(2025, 6, 13), 6, STOCKHOLM, 10) + timedelta(days=60)
+    assert closed_wave_warnings(a, rows, closes, STOCKHOLM, 10) == [
+        "Exit 2025-06-13 (1 participant(s)): the 3, 6-month follow-ups have closed; "
+        "only 12, 24 months will be sent."
     ]
