@@ -34,11 +34,13 @@ def test_a_workbook_s_dates_and_whole_numbers_are_read_as_a_person_wrote_them():
         ["code", "exit_date", "email", "cohort"],
         [1001.0, datetime(2025, 6, 13), "a@example.org", 3.0],
         ["A2", datetime(2025, 6, 14, 15, 30), "b@example.org", 2.5],
+        [1e16, datetime(2025, 6, 14), "c@example.org", None],  # stored as 1e+16: read as a float
     )
     rows = rows_from_upload("People.XLSX", raw, ACTS, TODAY)
     assert [(r.line, r.code, r.exit_date, r.cohort) for r in rows] == [
         (2, "1001", date(2025, 6, 13), "3"),
         (3, "A2", date(2025, 6, 14), "2.5"),
+        (4, "10000000000000000", date(2025, 6, 14), None),
     ]
 
 
