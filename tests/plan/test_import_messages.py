@@ -236,3 +236,10 @@ def test_each_refusal_says_where_and_what(raw, line, column, message):
     [problem] = caught.value.problems
     assert (problem.line, problem.column) == (line, column)
     assert problem.reason == message
+
+
+def test_a_problem_with_the_whole_file_is_described_by_its_reason_alone():
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(b"", set(ACTIVITIES), TODAY)
+    [problem] = caught.value.problems
+    assert (problem.place(), problem.describe()) == ("", "The file is empty.")
