@@ -41,6 +41,17 @@ MODULE_TESTS = {
     "followup/plan/scheduling.py": ["tests/sending/test_dispatch.py", "tests/sending/test_queueing.py"],
     "followup/plan/programmes.py": ["tests/test_cli.py"],
     "followup/plan/status.py": ["tests/test_cli.py"],
+    # The import's refusals of hostile files and the staff pages' upload and preview.
+    "followup/plan/importing.py": ["tests/badinput/test_imports.py", "tests/web/staff/test_import.py"],
+    "followup/plan/import_preview.py": ["tests/web/staff/test_import.py"],
+    # The staff pages show the calendar and change a plan; the participant pages name the organiser.
+    "followup/plan/calendar.py": ["tests/web/staff/test_programmes.py"],
+    "followup/plan/replanning.py": ["tests/web/staff/test_programmes.py"],
+    "followup/plan/organiser.py": [
+        "tests/web/staff/test_programmes.py",
+        "tests/web/test_participant.py",
+        "tests/sending/test_composing.py",
+    ],
     "followup/answers/tokens.py": ["tests/sending/test_dispatch.py"],
     "followup/sending/quiet_hours.py": ["tests/test_config.py"],
     "followup/sending/tracking.py": ["tests/web/test_webhooks.py"],
@@ -50,6 +61,13 @@ MODULE_TESTS = {
     "followup/results/quotes.py": ["tests/answers/test_quotes.py"],
     # The cache is used by the results pages: one report for a page, its charts and its files.
     "followup/results/reporting.py": ["tests/web/evaluator/test_report_once_and_streamed.py"],
+}
+# Modules that only their own test files reach, besides the pages in MODULE_TESTS: the rest of the
+# folder's tests would only lengthen the first pass, which records which test reaches what.
+OWN_TESTS = {
+    "followup/plan/calendar.py": ["tests/plan/test_calendar.py"],
+    "followup/plan/import_preview.py": ["tests/plan/test_import_preview.py"],
+    "followup/plan/replanning.py": ["tests/plan/test_replanning.py", "tests/plan/test_status_counts.py"],
 }
 COPIED = ("templates", "static", "surveys", "migrations", "babel.cfg")
 RESULT = re.compile(r"^\s+(\S+): (.+)$")
@@ -73,7 +91,7 @@ def tests_for(module: str) -> list[str]:
     """Return the test files that cover `module`, leaving out the slow end-to-end ones."""
     folder = module.split("/")[1]
     chosen = []
-    for entry in FOLDER_TESTS.get(folder, []) + MODULE_TESTS.get(module, []):
+    for entry in OWN_TESTS.get(module, FOLDER_TESTS.get(folder, [])) + MODULE_TESTS.get(module, []):
         path = ROOT / entry
         files = sorted(path.rglob("test_*.py")) if path.is_dir() else [path] if path.exists() else []
         chosen += [str(f.relative_to(ROOT)) for f in files if str(f.relative_to(ROOT)) not in TOO_SLOW]

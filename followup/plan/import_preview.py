@@ -26,11 +26,7 @@ def rows_from_upload(filename: str, raw: bytes, activities: set[str], today: dat
     """Validate an uploaded CSV or XLSX file with the command line's own reader; raise ImportRejected."""
     if filename.lower().endswith(".xlsx"):
         raw = _xlsx_as_csv(raw)
-    try:
-        return read_rows(raw, activities, today)
-    except csv.Error:
-        # The csv module refuses a field over 128 KiB: no participant row has one.
-        raise ImportRejected([(None, str(_l("The file is not a table of participants.")))]) from None
+    return read_rows(raw, activities, today)
 
 
 def _xlsx_as_csv(raw: bytes) -> bytes:
@@ -53,10 +49,11 @@ def _xlsx_as_csv(raw: bytes) -> bytes:
                 raise ImportRejected(
                     [(None, str(_l("The file has more than %(count)d rows.", count=MAX_ROWS)))]
                 )
-            cells = [_cell_text(value) for value in values]
-            while cells and cells[-1] == "":  # read-only mode pads rows to max_col
+            cells = list(values)
+            # Read-only mode pads rows to max_col; trimmed first, a blank row costs no conversions.
+            while cells and cells[-1] in (None, ""):
                 cells.pop()
-            writer.writerow(cells)
+            writer.writerow([_cell_text(value) for value in cells])
     finally:
         workbook.close()
     return out.getvalue().encode("utf-8")

@@ -95,8 +95,6 @@ class Problem(NamedTuple):
             return str(_l("line %(line)d, column %(column)s", line=self.line, column=self.column))
         if self.line:
             return str(_l("line %(line)d", line=self.line))
-        if self.column:
-            return str(_l("column %(column)s", column=self.column))
         return ""
 
     def describe(self) -> str:
@@ -112,10 +110,9 @@ class ImportRejected(Exception):
     """
 
     def __init__(self, problems: list[Problem | tuple[int | None, str]], total: int | None = None) -> None:
-        total = len(problems) if total is None else total
-        super().__init__(f"{total} problem(s)")
+        self.total = len(problems) if total is None else total
+        super().__init__(f"{self.total} problem(s)")
         self.problems = [Problem(*problem) for problem in problems[:SHOWN_PROBLEMS]]
-        self.total = max(total, len(self.problems))
 
     @property
     def not_shown(self) -> int:
@@ -594,7 +591,7 @@ def import_participants(
                         "exit_date",
                     )
                 )
-            elif (email, phone) == (row.email, row.phone) or (row.email is None and row.phone is None):
+            elif (email, phone) == (row.email, row.phone):
                 result.unchanged += 1
             else:
                 updates.append((participant_id, email, phone, row))
@@ -686,7 +683,7 @@ def _existing(programme: Programme) -> dict:
         Participant.select(
             Participant.id, Participant.code, Participant.exit_date, Contact.email, Contact.phone
         )
-        .left_outer_join(Contact, on=(Contact.participant == Participant.id))
+        .left_outer_join(Contact)
         .where(Participant.programme == programme)
         .tuples()
     )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from peewee import Database
 
 from followup.i18n import _l
-from followup.models import Invitation, Participant, Programme, Wave
+from followup.models import Invitation, Participant, Programme, Wave, day_list
 from followup.plan.programmes import DEFAULT_SURVEY, ProgrammeError
 from followup.plan.scheduling import plan_missing
 
@@ -33,8 +33,9 @@ def current_plan(programme: Programme) -> Plan:
     waves = list(Wave.select().where(Wave.programme == programme).order_by(Wave.offset_months))
     return Plan(
         channel_policy=programme.channel_policy,
-        reminder_days=tuple(int(d) for d in programme.reminder_days.split(",") if d.strip()),
-        window_days=max((w.window_days for w in waves), default=60),
+        reminder_days=tuple(day_list(programme.reminder_days)),
+        # A programme is created with at least one wave and never loses one.
+        window_days=max(w.window_days for w in waves),
         offsets=tuple(w.offset_months for w in waves),
     )
 
@@ -70,7 +71,7 @@ def affected_invitations(programme: Programme, plan: Plan) -> int:
         or before.window_days != plan.window_days
     )
     added = len(set(plan.offsets) - set(before.offsets))
-    people = Participant.select().where(Participant.programme == programme).count() if added else 0
+    people = Participant.select().where(Participant.programme == programme).count()
     return (unsent if changed else 0) + added * people
 
 
@@ -98,14 +99,10 @@ def apply_plan(
 
 def _move_expiry(programme: Programme, window_days: int) -> None:
     # One UPDATE per due moment: an import brings few distinct exit dates, so few statements.
-    unsent = (Wave.programme == programme) & (Invitation.state == Invitation.SCHEDULED)
     waves = Wave.select(Wave.id).where(Wave.programme == programme)
-    dues = [
-        row[0] for row in Invitation.select(Invitation.due_at).join(Wave).where(unsent).distinct().tuples()
-    ]
+    unsent = Invitation.wave.in_(waves) & (Invitation.state == Invitation.SCHEDULED)
+    dues = [row[0] for row in Invitation.select(Invitation.due_at).where(unsent).distinct().tuples()]
     for due in dues:
         Invitation.update(expires_at=due + timedelta(days=window_days)).where(
-            Invitation.wave.in_(waves)
-            & (Invitation.state == Invitation.SCHEDULED)
-            & (Invitation.due_at == due)
+            unsent & (Invitation.due_at == due)
         ).execute()

@@ -1,11 +1,18 @@
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from followup.models import Cohort, Contact, Invitation, Participant
-from followup.plan.importing import ImportRejected, read_rows
+from followup.plan.importing import ImportRejected, import_into_programme, read_rows
 from followup.results.measures import ACTIVITIES
-from tests.factories import SHARED_EMAIL, make_participants, make_programme, programme_rows, run_tick
+from tests.factories import (
+    SHARED_EMAIL,
+    STOCKHOLM,
+    make_participants,
+    make_programme,
+    programme_rows,
+    run_tick,
+)
 
 ACTS = set(ACTIVITIES)
 TODAY = date(2026, 1, 15)
@@ -248,3 +255,169 @@ def test_importing_into_one_programme_leaves_the_others_cohorts_and_waves(db, cl
     assert Cohort.select().where(Cohort.programme == a).count() == 2
     assert sorted(i.wave.offset_months for i in p4.invitations) == [6, 12, 24]
     assert programme_rows(b) == others
+
+
+def test_blank_rows_are_skipped_and_every_row_after_them_is_read():
+    raw = b"code,exit_date,email\nA1,2025-10-01,a1@example.org\n,,\n\n  , ,\nA2,2025-10-02,a2@example.org\n"
+    raw += b"A3,2025-10-03,a3@example.org\n"
+    rows = read_rows(raw, ACTS, TODAY)
+    assert [(r.line, r.code) for r in rows] == [(2, "A1"), (6, "A2"), (7, "A3")]
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(raw + b"\nA4,2025-10-04,not-an-address\n", ACTS, TODAY)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(9, "email")]
+
+
+def test_a_file_with_a_phone_column_and_no_email_column_is_imported():
+    rows = read_rows(b"exit_date,phone\n2025-10-01,070-174 06 05\n", ACTS, TODAY)
+    assert [(r.email, r.phone) for r in rows] == [(None, "+46701740605")]
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(b"exit_date,phone\n2025-10-01,\n", ACTS, TODAY)
+    assert [(p.line, p.column) for p in caught.value.problems] == [(2, "phone")]
+    assert "e-mail address or a phone number" in caught.value.problems[0].reason
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        ("yes", True),
+        ("JA", True),
+        ("J", True),
+        ("1", True),
+        ("No", False),
+        ("nej", False),
+        ("0", False),
+        ("", None),
+    ],
+)
+def test_social_assistance_is_yes_no_or_unknown(written, stored):
+    raw = f"exit_date,email,exit_social_assistance\n2025-10-01,a@example.org,{written}\n".encode()
+    [row] = read_rows(raw, ACTS, TODAY)
+    assert row.exit_social_assistance is stored
+
+
+@pytest.mark.parametrize("written", ["kanske", "unknown", "2", "nope"])
+def test_social_assistance_other_than_yes_or_no_is_refused_not_stored_as_no(written):
+    raw = f"exit_date,email,exit_social_assistance\n2025-10-01,a@example.org,{written}\n".encode()
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(raw, ACTS, TODAY)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.column) == (2, "exit_social_assistance")
+    assert f"'{written}'" in problem.reason and "yes or no (ja or nej)" in problem.reason
+
+
+def test_a_header_with_as_many_semicolons_as_commas_is_read_with_commas():
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(b"code;exit_date,email\nA1;2025-10-01;a@example.org\n", ACTS, TODAY)
+    problems = caught.value.problems
+    assert [(p.line, p.column) for p in problems] == [(1, "code;exit_date"), (1, "exit_date")]
+    assert "mixes commas and semicolons ('code;exit_date')" in problems[0].reason
+
+
+def test_a_changed_number_gets_a_fresh_chance_and_the_unchanged_address_keeps_its_problem(db, clock):
+    programme = make_programme(db, clock.now())
+    make_participants(db, clock.now(), programme, ["A1,2025-10-01,a1@example.org,0701740605,sv,G"])
+    Contact.update(
+        email_failed_at=clock.now(),
+        email_problem="SMTP 550",
+        phone_failed_at=clock.now(),
+        phone_problem="30006",
+    ).execute()
+    make_participants(db, clock.now(), programme, ["A1,2025-10-01,a1@example.org,0701740606,sv,G"])
+    contact = Contact.get()
+    assert (contact.phone, contact.phone_failed_at, contact.phone_problem) == ("+46701740606", None, None)
+    assert (contact.email_failed_at, contact.email_problem) == (clock.now(), "SMTP 550")
+
+
+def test_a_reimport_gives_contact_details_back_to_a_person_whose_details_were_deleted(db, clock):
+    programme = make_programme(db, clock.now())
+    make_participants(
+        db,
+        clock.now(),
+        programme,
+        ["A1,2025-10-01,a1@example.org,,sv,G", "A2,2025-10-01,a2@example.org,,sv,G"],
+    )
+    a1 = Participant.get(Participant.code == "A1")
+    Contact.delete().where(Contact.participant == a1).execute()  # as the retention pass does
+    result = make_participants(db, clock.now(), programme, ["A1,2025-10-01,a1@example.org,0701740605,sv,G"])
+    assert (result.created, result.updated) == (0, 1)
+    contact = a1.contact.get()
+    assert (contact.email, contact.phone, contact.updated_at) == (
+        "a1@example.org",
+        "+46701740605",
+        clock.now(),
+    )
+    assert Contact.select().count() == 2
+
+
+def test_importing_by_name_finds_the_programme_written_with_spaces_and_plans_in_the_zone(db, clock):
+    make_programme(db, clock.now(), "Steget Fram")
+    programme = make_programme(db, clock.now(), "Steget")
+    raw = b"code,exit_date,email\nA1,2025-10-31,a1@example.org\n"
+    rows = read_rows(raw, ACTS, TODAY)
+    found, created, result = import_into_programme(db, clock.now(), "  Steget ", rows, STOCKHOLM, 10)
+    assert (found.id, created, result.created) == (programme.id, False, 1)
+    first = Invitation.select().order_by(Invitation.due_at).first()
+    # Six months after 31 October is 30 April, at 10:00 in Stockholm (summer time: 08:00 UTC).
+    assert first.due_at.replace(tzinfo=None) == datetime(2026, 4, 30, 8, 0)
+
+
+def test_people_with_codes_may_share_an_address_and_spaces_and_empty_trailing_fields_are_ignored():
+    raw = b"code,exit_date,email,phone\n"
+    raw += b"A1,2025-10-01,family@example.org,070-174 06 05,,\n"
+    raw += b" A2 , 2025-10-02 , Family@Example.org ,070-174 06 05, \n"
+    raw += b",2025-10-03,family@example.org,,\n"
+    rows = read_rows(raw, ACTS, TODAY)
+    assert [(r.code, r.exit_date, r.email, r.phone) for r in rows] == [
+        ("A1", date(2025, 10, 1), "family@example.org", "+46701740605"),
+        ("A2", date(2025, 10, 2), "family@example.org", "+46701740605"),
+        (None, date(2025, 10, 3), "family@example.org", None),
+    ]
+
+
+def test_a_reimport_with_60_changed_exit_dates_lists_50_and_counts_them_all(db, clock):
+    programme = make_programme(db, clock.now())
+    make_participants(
+        db, clock.now(), programme, [f"A{n},2025-10-01,a{n}@example.org,,sv,G" for n in range(60)]
+    )
+    with pytest.raises(ImportRejected) as caught:
+        make_participants(
+            db, clock.now(), programme, [f"A{n},2025-10-02,a{n}@example.org,,sv,G" for n in range(60)]
+        )
+    rejected = caught.value
+    assert (len(rejected.problems), rejected.total, rejected.not_shown) == (50, 60, 10)
+    assert [p.line for p in rejected.problems] == list(range(2, 52))
+    assert (rejected.problems[0].column, rejected.problems[0].reason) == (
+        "exit_date",
+        "The code A0 has exit date 2025-10-01 on record.",
+    )
+    assert str(rejected) == "60 problem(s)"
+
+
+def test_a_phone_number_may_be_written_in_at_most_40_characters():
+    spaced = "070" + " " * 27 + "-174 06 05"  # 40 characters
+    [row] = read_rows(f"exit_date,phone\n2025-10-01,{spaced}\n".encode(), ACTS, TODAY)
+    assert row.phone == "+46701740605"
+    with pytest.raises(ImportRejected) as caught:
+        read_rows(f"exit_date,phone\n2025-10-01,{spaced.replace('070', '070 ')}\n".encode(), ACTS, TODAY)
+    [problem] = caught.value.problems
+    assert (problem.column, problem.reason.startswith("The phone number is not a valid number")) == (
+        "phone",
+        True,
+    )
+
+
+def test_a_generated_code_never_repeats_a_code_the_programme_or_the_file_has(db, clock, monkeypatch):
+    programme = make_programme(db, clock.now())
+    make_participants(db, clock.now(), programme, ["P-AAAAAAAA,2025-10-01,a@example.org,,sv,G"])
+    # A collision of random codes cannot be waited for: the random source draws the taken code first.
+    letters = iter("A" * 8 + "B" * 8 + "B" * 8 + "C" * 8)
+    monkeypatch.setattr("followup.plan.importing.secrets.choice", lambda alphabet: next(letters))
+    make_participants(
+        db, clock.now(), programme, [",2025-10-02,b@example.org,,sv,G", ",2025-10-02,c@example.org,,sv,G"]
+    )
+    codes = {p.contact.get().email: p.code for p in Participant.select()}
+    assert codes == {
+        "a@example.org": "P-AAAAAAAA",
+        "b@example.org": "P-BBBBBBBB",
+        "c@example.org": "P-CCCCCCCC",
+    }
