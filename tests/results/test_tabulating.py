@@ -1,0 +1,315 @@
+"""Every table's every figure against a hand count, from counts grouped as the database groups them.
+
+No database and no suppression: invented people are grouped by `counts_of` as the main pass groups
+them, and `tabulate` lays them out. tests/results/test_measures.py does the same through a built
+programme; these cover every column, every characteristic and the pairs of waves.
+"""
+
+import math
+from datetime import UTC, datetime
+
+import pytest
+from scipy.stats import t
+
+from followup.results.measures import Assumptions, tabulate
+from followup.results.tables import ALL, NO_COHORT
+from tests.factories import answers, counts_of, person
+
+ACTIVITIES = (
+    "work",
+    "work_subsidised",
+    "own_business",
+    "studies",
+    "job_seeking",
+    "labour_market_programme",
+    "sick_leave",
+    "sickness_compensation",
+    "parental_leave",
+    "other",
+    "prefer_not_to_say",
+)
+SELF = {"work", "work_subsidised", "own_business", "studies", "sickness_compensation"}
+WORK_STUDIES = {"work", "work_subsidised", "own_business", "studies"}
+RUNG = {
+    "sick_leave": 0,
+    "sickness_compensation": 0,
+    "job_seeking": 1,
+    "labour_market_programme": 2,
+    "work_subsidised": 3,
+    "work": 4,
+    "own_business": 4,
+    "studies": 4,
+}
+NEXT = ("within_a_month", "one_to_three_months", "three_to_six_months", "more_than_six_months", "not_yet")
+NEXT = (*NEXT, "dont_know")
+HELPED = ("very_much", "quite_a_lot", "a_little", "not_at_all", "dont_know")
+
+# WHO-5 on its 0-100 scale, with scores at and just beside the cut-offs (50, 28) and changes of
+# exactly 10 and 8 points between the waves.
+PEOPLE = [
+    person(
+        "A",
+        "job_seeking",
+        True,
+        w6=answers("work", "no", 52, "within_a_month", "very_much"),
+        w12=answers("work", "no", 60, "within_a_month", "very_much"),
+    ),
+    person(
+        "A",
+        "job_seeking",
+        True,
+        w6=answers("studies", "yes", 50, "not_yet", "a_little"),
+        w12=answers("job_seeking", "yes", 40, "not_yet", "a_little"),
+    ),
+    person(
+        "A",
+        "sick_leave",
+        False,
+        "en",
+        w6=answers("sickness_compensation", "no", 28, "dont_know", "not_at_all"),
+    ),
+    person(
+        "A",
+        "sick_leave",
+        True,
+        w12=answers("labour_market_programme", "yes", 32, "one_to_three_months", "quite_a_lot"),
+    ),
+    person(
+        "A",
+        None,
+        None,
+        w6=answers("job_seeking", "prefer_not_to_say", 60, "not_yet", "dont_know"),
+        w12=answers("job_seeking", "no", 68, "three_to_six_months", "dont_know"),
+    ),
+    person(
+        "B",
+        "labour_market_programme",
+        True,
+        w6=answers("work_subsidised", "no", 60, "one_to_three_months", "quite_a_lot"),
+        w12=answers("own_business", "no", 76, "more_than_six_months", "quite_a_lot"),
+    ),
+    person(
+        "B",
+        "work_subsidised",
+        False,
+        w6=answers("sick_leave", "no", 0, "more_than_six_months", "a_little"),
+        w12=answers("sick_leave", "no", 20, "more_than_six_months", "a_little"),
+    ),
+    person("B", "job_seeking", True, "en"),
+    person(
+        "B",
+        "studies",
+        False,
+        w6=answers("studies", "no", 100, "within_a_month", "very_much"),
+        w12=answers("parental_leave", "prefer_not_to_say", 92, "within_a_month", "very_much"),
+    ),
+    person(
+        "B",
+        "parental_leave",
+        None,
+        "en",
+        w6=answers("other", "yes", 28, "three_to_six_months", "not_at_all"),
+        w12=answers("work_subsidised", "yes", 36, "dont_know", "not_at_all"),
+    ),
+    person(
+        NO_COHORT,
+        "work",
+        False,
+        w6=answers("prefer_not_to_say", "no", 44, "not_yet", "a_little"),
+    ),
+]
+DELIVERED = [(6, "A", 4), (6, "B", 3), (6, NO_COHORT, 1), (12, "A", 5), (12, "B", 2)]
+GROUPS = ["A", "B", NO_COHORT, ALL]
+
+
+def made(people=PEOPLE, assumptions=None):
+    counts = counts_of(people)
+    counts.delivered = DELIVERED
+    when = datetime(2026, 9, 1, tzinfo=UTC)
+    return tabulate(
+        counts, assumptions or Assumptions(monthly_norm=1000, months=6), "P", when, ["standard v1"]
+    )
+
+
+def figures(publication, table_id, wave, group, since=None):
+    row = next(
+        r
+        for r in publication.table(table_id).rows
+        if r.wave == wave and r.group == group and r.since == since
+    )
+    return {k: c.value for k, c in row.cells.items()}
+
+
+def wilson(k, n):
+    z = 1.959963984540054
+    centre = (k + z * z / 2) / (n + z * z)
+    half = z / (n + z * z) * math.sqrt(k * (n - k) / n + z * z / 4)
+    return k / n, centre - half, centre + half
+
+
+def ratio(k, n):
+    return pytest.approx(k / n) if n else None
+
+
+def share(values, stem, k, n):
+    found = (values[f"{stem}_share"], values[f"{stem}_low"], values[f"{stem}_high"])
+    assert found == (pytest.approx(wilson(k, n), abs=1e-9) if n else (None, None, None)), stem
+
+
+def mean(values, stem, scores):
+    n = len(scores)
+    if n < 2:
+        expected = (None,) * 3 if n == 0 else (scores[0], math.nan, math.nan)
+        assert (values[stem], values[f"{stem}_low"], values[f"{stem}_high"]) == pytest.approx(
+            expected, nan_ok=True
+        )
+        return
+    average = sum(scores) / n
+    assert values[stem] == pytest.approx(average), stem
+    sd = math.sqrt(sum((s - average) ** 2 for s in scores) / (n - 1))
+    half = t.ppf(0.975, n - 1) * sd / math.sqrt(n)
+    assert (values[f"{stem}_low"], values[f"{stem}_high"]) == pytest.approx((average - half, average + half))
+
+
+def invited(group, wave):
+    return [p for p in PEOPLE if group in (ALL, p["cohort"])]
+
+
+def given(group, wave):
+    return [(p, p["waves"][wave]) for p in invited(group, wave) if wave in p["waves"]]
+
+
+@pytest.mark.parametrize("group", GROUPS)
+@pytest.mark.parametrize("wave", [6, 12])
+def test_reach_activity_and_assistance_equal_a_hand_count(group, wave):
+    report = made()
+    mine, answered = invited(group, wave), given(group, wave)
+    n = len(answered)
+
+    reach = figures(report, "reach", wave, group)
+    delivered = sum(d for w, g, d in DELIVERED if w == wave and group in (ALL, g))
+    assert (reach["invited"], reach["delivered"], reach["answered"]) == (len(mine), delivered, n)
+    share(reach, "response", n, len(mine))
+
+    activity = figures(report, "activity", wave, group)
+    assert activity["answered"] == n
+    for name in ACTIVITIES:
+        k = sum(a[0] == name for _, a in answered)
+        assert activity[name] == k, name
+        assert activity[f"{name}_share"] == ratio(k, n), name
+
+    outcome = figures(report, "self_sufficiency", wave, group)
+    assert outcome["answered"] == n
+    for stem, chosen in (("self_sufficient", SELF), ("work_or_studies", WORK_STUDIES)):
+        k = sum(a[0] in chosen for _, a in answered)
+        assert outcome[stem] == k, stem
+        share(outcome, stem, k, n)
+
+    assistance = figures(report, "social_assistance", wave, group)
+    assert assistance["answered"] == n
+    for s in ("yes", "no", "prefer_not_to_say"):
+        assert assistance[f"assistance_{s}"] == sum(a[1] == s for _, a in answered), s
+    share(assistance, "receiving", sum(a[1] == "yes" for _, a in answered), n)
+    at_exit = [a for p, a in answered if p["exit_sa"]]
+    left = sum(a[1] == "no" for a in at_exit)
+    assert (assistance["at_exit"], assistance["left"]) == (len(at_exit), left)
+    assert assistance["left_share"] == ratio(left, len(at_exit))
+    assert assistance["avoided"] == left * 6 * 1000
+
+
+@pytest.mark.parametrize("group", GROUPS)
+@pytest.mark.parametrize("wave", [6, 12])
+def test_wellbeing_steps_and_opinions_equal_a_hand_count(group, wave):
+    report = made()
+    answered = given(group, wave)
+    n = len(answered)
+
+    who5 = figures(report, "who5", wave, group)
+    scores = [a[2] for _, a in answered]
+    assert who5["who5_n"] == n
+    poor, depression = sum(s <= 50 for s in scores), sum(s <= 28 for s in scores)
+    assert (who5["poor"], who5["depression"]) == (poor, depression)
+    assert (who5["poor_share"], who5["depression_share"]) == (ratio(poor, n), ratio(depression, n))
+    mean(who5, "mean", scores)
+
+    steps = figures(report, "step_forward", wave, group)
+    moves = [
+        (RUNG[p["exit_activity"]], RUNG[a[0]]) for p, a in answered if {p["exit_activity"], a[0]} <= set(RUNG)
+    ]
+    assert steps["comparable"] == len(moves)
+    for move, test in (
+        ("closer", lambda a, b: b > a),
+        ("unchanged", lambda a, b: b == a),
+        ("further", lambda a, b: b < a),
+    ):
+        k = sum(test(a, b) for a, b in moves)
+        assert steps[move] == k, move
+        assert steps[f"{move}_share"] == ratio(k, len(moves)), move
+
+    for table_id, options, at in (("next_step", NEXT, 3), ("helped", HELPED, 4)):
+        values = figures(report, table_id, wave, group)
+        assert values["answered"] == n
+        for option in options:
+            k = sum(a[at] == option for _, a in answered)
+            assert values[option] == k, (table_id, option)
+            assert values[f"{option}_share"] == ratio(k, n), (table_id, option)
+
+
+@pytest.mark.parametrize("wave", [6, 12])
+def test_transitions_and_non_response_equal_a_hand_count(wave):
+    report = made()
+    ladder = Assumptions().ladder
+    rows = {r.group: r.cells for r in report.table("transitions").rows if r.wave == wave}
+    assert list(rows) == [rung.id for rung in ladder]
+    for i, rung in enumerate(ladder):
+        moved = [
+            RUNG[a[0]] for p, a in given(ALL, wave) if RUNG.get(p["exit_activity"]) == i and a[0] in RUNG
+        ]
+        for j, now in enumerate(ladder):
+            assert rows[rung.id][f"now_{now.id}"].value == moved.count(j), (rung.id, now.id)
+        assert rows[rung.id]["total"].value == len(moved), rung.id
+
+    view = {
+        r.group: {k: c.value for k, c in r.cells.items()}
+        for r in report.table("non_response").rows
+        if r.wave == wave
+    }
+    answering = [p for p in PEOPLE if wave in p["waves"]]
+    silent = [p for p in PEOPLE if wave not in p["waves"]]
+
+    def both(test):
+        return {"responders": sum(map(test, answering)), "non_responders": sum(map(test, silent))}
+
+    for cohort in ("A", "B", NO_COHORT):
+        assert view[f"cohort:{cohort}"] == both(lambda p, c=cohort: p["cohort"] == c), cohort
+    for activity in ACTIVITIES:
+        assert view[f"exit_activity:{activity}"] == both(lambda p, a=activity: p["exit_activity"] == a), (
+            activity
+        )
+    assert view["exit_activity:not_recorded"] == both(lambda p: p["exit_activity"] is None)
+    assert view["exit_assistance:yes"] == both(lambda p: p["exit_sa"] is True)
+    assert view["exit_assistance:no"] == both(lambda p: p["exit_sa"] is False)
+    assert view["exit_assistance:not_recorded"] == both(lambda p: p["exit_sa"] is None)
+    assert view["language:en"] == both(lambda p: p["language"] == "en")
+    assert view["language:sv"] == both(lambda p: p["language"] != "en")
+    assert len(view) == 3 + len(ACTIVITIES) + 1 + 3 + 2
+
+
+@pytest.mark.parametrize("group", GROUPS)
+def test_change_and_answering_again_equal_a_hand_count(group):
+    report = made()
+    both = [(p["waves"][6], p["waves"][12]) for p in invited(group, 6) if {6, 12} <= set(p["waves"])]
+    differences = [b[2] - a[2] for a, b in both]
+    change = figures(report, "who5_change", 12, group, since=6)
+    assert change["pairs"] == len(both)
+    improved, worsened = sum(d >= 10 for d in differences), sum(d <= -10 for d in differences)
+    assert (change["improved"], change["worsened"]) == (improved, worsened)
+    assert (change["improved_share"], change["worsened_share"]) == (
+        ratio(improved, len(both)),
+        ratio(worsened, len(both)),
+    )
+    mean(change, "change", differences)
+    again = figures(report, "attrition", 12, group, since=6)
+    first = len(given(group, 6))
+    assert (again["answered_first"], again["answered_both"]) == (first, len(both))
+    assert again["again_share"] == ratio(len(both), first)
