@@ -9,9 +9,12 @@ import math
 from datetime import UTC, datetime
 
 import pytest
+from flask_babel import force_locale
 from scipy.stats import t
 
-from followup.results.measures import Assumptions, tabulate
+from followup import create_app
+from followup.models import Programme
+from followup.results.measures import Assumptions, Rung, load_ladder, self_sufficiency_of, tabulate
 from followup.results.tables import ALL, NO_COHORT
 from tests.factories import answers, counts_of, person
 
@@ -28,7 +31,8 @@ ACTIVITIES = (
     "other",
     "prefer_not_to_say",
 )
-SELF = {"work", "work_subsidised", "own_business", "studies", "sickness_compensation"}
+SELF_DEFAULT = ("work", "work_subsidised", "own_business", "studies", "sickness_compensation")
+SELF = set(SELF_DEFAULT)
 WORK_STUDIES = {"work", "work_subsidised", "own_business", "studies"}
 RUNG = {
     "sick_leave": 0,
@@ -313,3 +317,69 @@ def test_change_and_answering_again_equal_a_hand_count(group):
     first = len(given(group, 6))
     assert (again["answered_first"], again["answered_both"]) == (first, len(both))
     assert again["again_share"] == ratio(len(both), first)
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tabulating")
+    return create_app({"DATABASE_URL": "sqlite://", "INSTANCE_PATH": str(folder), "SECRET_KEY": "s" * 40})
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        (
+            "en",
+            {
+                "Self-sufficiency": "Main activity now is one of: Work without subsidy, Studies.",
+                "Work or studies": "work without or with support, own business or studies",
+                "Step forward": "1. On sick leave, Sickness or activity compensation; 2. Looking for work; "
+                "3. Labour-market programme or work practice; 4. Work with support; "
+                "5. Work without subsidy, Own business, Studies.",
+                "Avoided social assistance": "x 6 months x 1000 SEK a month",
+                "WHO-5": "At or below 50: poor well-being; at or below 28: likely depression; a change of 10",
+                "Intervals": "Wilson score intervals for shares",
+                "Response rate": "Answered as a share of invited",
+            },
+        ),
+        (
+            "sv",
+            {
+                "Självförsörjning": "Huvudsaklig sysselsättning nu är en av: Arbete utan stöd, Studier.",
+                "Arbete eller studier": "arbete utan eller med stöd, eget företag eller studier",
+                "Stegförflyttning": "1. Sjukskriven, Sjuk- eller aktivitetsersättning; 2. Arbetssökande; ",
+                "Undvikt försörjningsstöd": "x 6 månader x 1000 kr i månaden",
+                "WHO-5": "Högst 50: dåligt välbefinnande; högst 28: trolig depression",
+                "Intervall": "Wilsons intervall för andelar",
+                "Svarsandel": "Svarande som andel av inbjudna",
+            },
+        ),
+    ],
+)
+def test_the_definitions_name_the_programmes_choices_in_either_language(app, language, expected):
+    assumptions = Assumptions(self_sufficiency=("work", "studies"), monthly_norm=1000, months=6)
+    with app.app_context(), force_locale(language):
+        found = [(str(term), str(text)) for term, text in made(assumptions=assumptions).definitions]
+    assert [term for term, _ in found] == list(expected)
+    for (term, text), part in zip(found, expected.values(), strict=True):
+        assert part in text, term
+
+
+def test_a_ladder_puts_each_survey_activity_on_one_rung_at_most(tmp_path):
+    rung = '[[rungs]]\nid = "{0}"\nlabel = {{ sv = "{0}", en = "{0}" }}\nactivities = [{1}]\n'
+    path = tmp_path / "ladder.toml"
+    path.write_text(rung.format("low", '"sick_leave"') + rung.format("high", '"work", "studies"'))
+    assert load_ladder(path) == (
+        Rung("low", {"sv": "low", "en": "low"}, ("sick_leave",)),
+        Rung("high", {"sv": "high", "en": "high"}, ("work", "studies")),
+    )
+    for wrong in ('"work"', '"gardening"'):
+        path.write_text(rung.format("low", wrong) + rung.format("high", '"work", "studies"'))
+        with pytest.raises(ValueError, match="ladder.toml: each activity may stand on one rung"):
+            load_ladder(path)
+
+
+def test_a_programme_may_name_its_self_sufficiency_with_spaces_or_not_at_all():
+    assert self_sufficiency_of(Programme(self_sufficiency=" work , studies,, ")) == ("work", "studies")
+    for nothing in ("", " , ", None):
+        assert self_sufficiency_of(Programme(self_sufficiency=nothing)) == tuple(SELF_DEFAULT)
