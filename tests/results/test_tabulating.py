@@ -14,6 +14,7 @@ from scipy.stats import t
 
 from followup import create_app
 from followup.models import Programme
+from followup.results.disclosure import protect
 from followup.results.measures import Assumptions, Rung, load_ladder, self_sufficiency_of, tabulate
 from followup.results.tables import ALL, NO_COHORT
 from tests.factories import answers, counts_of, person
@@ -112,14 +113,19 @@ PEOPLE = [
         "parental_leave",
         None,
         "en",
-        w6=answers("other", "yes", 28, "three_to_six_months", "not_at_all"),
         w12=answers("work_subsidised", "yes", 36, "dont_know", "not_at_all"),
+    ),
+    person(
+        "B",
+        "own_business",
+        False,
+        w12=answers("prefer_not_to_say", "no", 84, "three_to_six_months", "very_much"),
     ),
     person(
         NO_COHORT,
         "work",
         False,
-        w6=answers("prefer_not_to_say", "no", 44, "not_yet", "a_little"),
+        w6=answers("other", "yes", 28, "not_yet", "a_little"),
     ),
 ]
 DELIVERED = [(6, "A", 4), (6, "B", 3), (6, NO_COHORT, 1), (12, "A", 5), (12, "B", 2)]
@@ -383,3 +389,136 @@ def test_a_programme_may_name_its_self_sufficiency_with_spaces_or_not_at_all():
     assert self_sufficiency_of(Programme(self_sufficiency=" work , studies,, ")) == ("work", "studies")
     for nothing in ("", " , ", None):
         assert self_sufficiency_of(Programme(self_sufficiency=nothing)) == tuple(SELF_DEFAULT)
+
+
+def hidden_by_hand(threshold):
+    """Return, per (table, wave, group, since, column), whether the rule alone hides it, counted by hand."""
+
+    def small(k, total, whole=True):
+        return 1 <= k < threshold or (whole and 0 < k == total)
+
+    found = {}
+
+    def mark(table_id, wave, group, cells, since=None):
+        for column, hidden in cells.items():
+            found[(table_id, wave, group, since, column)] = hidden
+
+    for wave in (6, 12):
+        for group in GROUPS:
+            answered = given(group, wave)
+            n = len(answered)
+            few = n < threshold
+            mark(
+                "reach",
+                wave,
+                group,
+                dict.fromkeys(("invited", "delivered", "answered", "response_share"), False),
+            )
+            cells = {"answered": False}
+            for a in ACTIVITIES:
+                hidden = small(sum(x[0] == a for _, x in answered), n)
+                cells.update({a: hidden, f"{a}_share": hidden or few})
+            mark("activity", wave, group, cells)
+            cells = {"answered": False}
+            for stem, chosen in (("self_sufficient", SELF), ("work_or_studies", WORK_STUDIES)):
+                hidden = small(sum(x[0] in chosen for _, x in answered), n)
+                cells.update({stem: hidden, f"{stem}_share": hidden or few, f"{stem}_high": hidden or few})
+            mark("self_sufficiency", wave, group, cells)
+            cells = {"answered": False}
+            for s in ("yes", "no", "prefer_not_to_say"):
+                cells[f"assistance_{s}"] = small(sum(x[1] == s for _, x in answered), n)
+            cells["receiving_share"] = cells["assistance_yes"] or few
+            at_exit = [x for p, x in answered if p["exit_sa"]]
+            left = sum(x[1] == "no" for x in at_exit)
+            cells["at_exit"] = small(len(at_exit), n)
+            cells["left"] = small(left, len(at_exit))
+            cells["left_share"] = cells["left"] or cells["at_exit"] or len(at_exit) < threshold
+            cells["avoided"] = cells["left"]
+            mark("social_assistance", wave, group, cells)
+            scores = [x[2] for _, x in answered]
+            poor = sum(s <= 50 for s in scores)
+            cells = {"who5_n": False, "mean": few, "mean_low": few and n > 1, "poor": small(poor, n)}
+            cells["depression"] = small(sum(s <= 28 for s in scores), poor)
+            cells.update(poor_share=cells["poor"] or few, depression_share=cells["depression"] or few)
+            mark("who5", wave, group, cells)
+            moves = [
+                (RUNG[p["exit_activity"]], RUNG[x[0]])
+                for p, x in answered
+                if {p["exit_activity"], x[0]} <= set(RUNG)
+            ]
+            cells = {"comparable": small(len(moves), n, whole=False)}
+            for move, test in (("closer", int.__gt__), ("unchanged", int.__eq__), ("further", int.__lt__)):
+                hidden = small(sum(test(b, a) for a, b in moves), len(moves))
+                cells.update(
+                    {move: hidden, f"{move}_share": hidden or cells["comparable"] or len(moves) < threshold}
+                )
+            mark("step_forward", wave, group, cells)
+            for table_id, options, at in (("next_step", NEXT, 3), ("helped", HELPED, 4)):
+                cells = {"answered": False}
+                for option in options:
+                    hidden = small(sum(x[at] == option for _, x in answered), n, whole=False)
+                    cells.update({option: hidden, f"{option}_share": hidden or few})
+                mark(table_id, wave, group, cells)
+        everyone = given(ALL, wave)
+        comparable = sum(p["exit_activity"] in RUNG and x[0] in RUNG for p, x in everyone)
+        for i, rung in enumerate(Assumptions().ladder):
+            moved = [RUNG[x[0]] for p, x in everyone if RUNG.get(p["exit_activity"]) == i and x[0] in RUNG]
+            cells = {
+                f"now_{r.id}": small(moved.count(j), len(moved)) for j, r in enumerate(Assumptions().ladder)
+            }
+            cells["total"] = small(len(moved), comparable)
+            mark("transitions", wave, rung.id, cells)
+        answering = [p for p in PEOPLE if wave in p["waves"]]
+        silent = [p for p in PEOPLE if wave not in p["waves"]]
+        for cohort in ("A", "B", NO_COHORT):
+            mark("non_response", wave, f"cohort:{cohort}", {"responders": False, "non_responders": False})
+        for kind, values, field in (
+            ("exit_activity", ACTIVITIES, "exit_activity"),
+            ("exit_assistance", (True, False), "exit_sa"),
+        ):
+            for value in values:
+                name = {True: "yes", False: "no"}.get(value, value)
+                yes = sum(p[field] is value or p[field] == value for p in answering)
+                no = sum(p[field] is value or p[field] == value for p in silent)
+                cells = {"responders": small(yes, len(answering)), "non_responders": small(no, len(silent))}
+                mark("non_response", wave, f"{kind}:{name}", cells)
+        for group in (
+            "exit_activity:not_recorded",
+            "exit_assistance:not_recorded",
+            "language:sv",
+            "language:en",
+        ):
+            mark("non_response", wave, group, {"responders": False, "non_responders": False})
+    for group in GROUPS:
+        both = [(p["waves"][6], p["waves"][12]) for p in invited(group, 6) if {6, 12} <= set(p["waves"])]
+        d = [b[2] - a[2] for a, b in both]
+        few = len(both) < threshold
+        cells = {"pairs": False, "change": few, "improved": small(sum(x >= 10 for x in d), len(both))}
+        cells["worsened"] = small(sum(x <= -10 for x in d), len(both))
+        cells.update(improved_share=cells["improved"] or few, worsened_share=cells["worsened"] or few)
+        mark("who5_change", 12, group, cells, since=6)
+        mark(
+            "attrition",
+            12,
+            group,
+            dict.fromkeys(("answered_first", "answered_both", "again_share"), False),
+            6,
+        )
+    return found
+
+
+@pytest.mark.parametrize("threshold", [2, 3])
+def test_the_rule_alone_hides_small_counts_whole_groups_and_shares_of_few(threshold):
+    report = protect(made(), threshold, secondary=False)
+    expected = hidden_by_hand(threshold)
+    # A share of nobody or the interval of one person's mean is no figure: shown empty, not hidden.
+    shown = {
+        (table.id, row.wave, row.group, row.since, column): cell.hidden
+        for table in report.tables
+        for row in table.rows
+        for column, cell in row.cells.items()
+        if cell.value is not None
+    }
+    wrong = {key: shown[key] for key, hidden in expected.items() if key in shown and shown[key] != hidden}
+    assert wrong == {}
+    assert sum(expected.values()) > 100 and len(set(expected) & set(shown)) > 700
