@@ -15,6 +15,7 @@ from scipy.stats import t
 from followup import create_app
 from followup.models import Programme
 from followup.results.disclosure import protect
+from followup.results.exports import text
 from followup.results.measures import Assumptions, Rung, load_ladder, self_sufficiency_of, tabulate
 from followup.results.tables import ALL, NO_COHORT
 from tests.factories import answers, counts_of, person
@@ -365,10 +366,10 @@ def app(tmp_path_factory):
 def test_the_definitions_name_the_programmes_choices_in_either_language(app, language, expected):
     assumptions = Assumptions(self_sufficiency=("work", "studies"), monthly_norm=1000, months=6)
     with app.app_context(), force_locale(language):
-        found = [(str(term), str(text)) for term, text in made(assumptions=assumptions).definitions]
+        found = [(str(term), str(meaning)) for term, meaning in made(assumptions=assumptions).definitions]
     assert [term for term, _ in found] == list(expected)
-    for (term, text), part in zip(found, expected.values(), strict=True):
-        assert part in text, term
+    for (term, meaning), part in zip(found, expected.values(), strict=True):
+        assert part in meaning, term
 
 
 def test_a_ladder_puts_each_survey_activity_on_one_rung_at_most(tmp_path):
@@ -522,3 +523,52 @@ def test_the_rule_alone_hides_small_counts_whole_groups_and_shares_of_few(thresh
     wrong = {key: shown[key] for key, hidden in expected.items() if key in shown and shown[key] != hidden}
     assert wrong == {}
     assert sum(expected.values()) > 100 and len(set(expected) & set(shown)) > 700
+
+
+def words(report, language):
+    """Return every title, description, column heading and row name of the tables, as a file shows them."""
+    found = []
+    with force_locale(language):
+        for table in report.tables:
+            found += [(table.id, "title", text(table.title, language))]
+            found += [(table.id, "description", text(table.description, language))]
+            found += [(table.id, column.id, text(column.label, language)) for column in table.columns]
+            found += [
+                (
+                    table.id,
+                    (row.wave, row.group, row.since),
+                    row.group if row.group_label is None else text(row.group_label, language),
+                )
+                for row in table.rows
+            ]
+    return found
+
+
+def test_every_heading_and_row_name_is_in_swedish_and_in_english(app):
+    report = made()
+    with app.app_context():
+        english, swedish = words(report, "en"), words(report, "sv")
+    assert len(english) == len(swedish) > 250
+    names = {"A", "B"}
+    for (place, en), (_, sv) in zip(
+        ((e[:2], e[2]) for e in english), ((s[:2], s[2]) for s in swedish), strict=True
+    ):
+        assert "%(" not in en and "%(" not in sv, place
+        assert en != sv or en in names, place
+    rows = {key: name for table_id, key, name in english if table_id == "non_response" and key[0] == 6}
+    assert rows[(6, "cohort:A", None)] == "Cohort: A"
+    assert rows[(6, f"cohort:{NO_COHORT}", None)] == "No cohort"
+    assert rows[(6, "exit_activity:job_seeking", None)] == "Activity at exit: Looking for work"
+    assert rows[(6, "exit_activity:not_recorded", None)] == "Activity at exit: Not recorded"
+    assert rows[(6, "exit_assistance:yes", None)] == "Social assistance at exit: yes"
+    assert rows[(6, "exit_assistance:not_recorded", None)] == "Social assistance at exit: Not recorded"
+    assert rows[(6, "language:en", None)] == "Language: en"
+    reach = {key: name for table_id, key, name in english if table_id == "reach"}
+    assert (reach[(6, "A", None)], reach[(6, NO_COHORT, None)], reach[(6, ALL, None)]) == (
+        "A",
+        "No cohort",
+        "All cohorts",
+    )
+    assert reach["invited"] == "Invited" and reach["response_low"] == "95% CI from"
+    change = {key: name for table_id, key, name in english if table_id == "who5_change"}
+    assert change[(12, ALL, 6)] == "All cohorts"
