@@ -19,11 +19,8 @@ class Builder:
         self.equations: list[Equation] = []
 
     def var(self, key: tuple, value: float, role: str, published: bool = True, **extra) -> tuple:
-        found = self.variables.get(key)
-        if found is None:
-            self.variables[key] = Variable(key, value, role, published, **extra)
-        else:
-            found.published = found.published or published
+        """Add a variable (each key is added once) and return its key."""
+        self.variables[key] = Variable(key, value, role, published, **extra)
         return key
 
     def value(self, key: tuple) -> float:
