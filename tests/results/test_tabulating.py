@@ -340,10 +340,10 @@ def app(tmp_path_factory):
             {
                 "Self-sufficiency": "Main activity now is one of: Work without subsidy, Studies.",
                 "Work or studies": "work without or with support, own business or studies",
-                "Step forward": "1. On sick leave, Sickness or activity compensation; 2. Looking for work; "
-                "3. Labour-market programme or work practice; 4. Work with support; "
-                "5. Work without subsidy, Own business, Studies.",
-                "Avoided social assistance": "x 6 months x 1000 SEK a month",
+                "Step forward": "furthest from work or studies first: 1. On sick leave, Sickness or activity "
+                "compensation; 2. Looking for work; 3. Labour-market programme or work practice; "
+                "4. Work with support; 5. Work without subsidy, Own business, Studies. Other activities",
+                "Avoided social assistance": "at exit and do not now x 6 months x 1000 SEK a month",
                 "WHO-5": "At or below 50: poor well-being; at or below 28: likely depression; a change of 10",
                 "Intervals": "Wilson score intervals for shares",
                 "Response rate": "Answered as a share of invited",
@@ -354,8 +354,8 @@ def app(tmp_path_factory):
             {
                 "Självförsörjning": "Huvudsaklig sysselsättning nu är en av: Arbete utan stöd, Studier.",
                 "Arbete eller studier": "arbete utan eller med stöd, eget företag eller studier",
-                "Stegförflyttning": "1. Sjukskriven, Sjuk- eller aktivitetsersättning; 2. Arbetssökande; ",
-                "Undvikt försörjningsstöd": "x 6 månader x 1000 kr i månaden",
+                "Stegförflyttning": "först: 1. Sjukskriven, Sjuk- eller aktivitetsersättning; 2. Arbetssök",
+                "Undvikt försörjningsstöd": "inte får det nu x 6 månader x 1000 kr i månaden",
                 "WHO-5": "Högst 50: dåligt välbefinnande; högst 28: trolig depression",
                 "Intervall": "Wilsons intervall för andelar",
                 "Svarsandel": "Svarande som andel av inbjudna",
