@@ -5,9 +5,12 @@ them, and `tabulate` lays them out. tests/results/test_measures.py does the same
 programme; these cover every column, every characteristic and the pairs of waves.
 """
 
+import json
 import math
+from collections import defaultdict
 from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 from flask_babel import force_locale
 from scipy.stats import t
@@ -15,10 +18,11 @@ from scipy.stats import t
 from followup import create_app
 from followup.models import Programme
 from followup.results.disclosure import protect
-from followup.results.exports import text
+from followup.results.exports import as_json, text
 from followup.results.measures import Assumptions, Rung, load_ladder, self_sufficiency_of, tabulate
 from followup.results.tables import ALL, NO_COHORT
 from tests.factories import answers, counts_of, person
+from tests.results.auditor import Attack
 
 ACTIVITIES = (
     "work",
@@ -572,3 +576,78 @@ def test_every_heading_and_row_name_is_in_swedish_and_in_english(app):
     assert reach["invited"] == "Invited" and reach["response_low"] == "95% CI from"
     change = {key: name for table_id, key, name in english if table_id == "who5_change"}
     assert change[(12, ALL, 6)] == "All cohorts"
+
+
+def auditor_name(key):
+    """Return the auditor's name for a figure of the report, or None for one known to be 0."""
+    kind, rest = key[0], key[1:]
+    if kind in ("activity", "assistance", "next_step", "helped"):
+        w, g, value = rest
+        if value is None:
+            return None  # required questions: nobody left without an answer
+        return ({"activity": "act", "assistance": "sa"}.get(kind, kind), value, w, g)
+    if kind in ("who5_missing", "pairs_without_who5"):
+        return None  # WHO-5 is required
+    renamed = {
+        "who5_n": "answered",
+        "self_sufficient": "self",
+        "work_or_studies": "ws",
+        "assistance_at_exit": "at_exit",
+        "left_assistance": "left",
+        "stayed_assistance": "stayed",
+        "no_assistance_at_exit": "not_at_exit",
+        "who5_poor": "poor",
+        "who5_good": "good",
+        "who5_depression": "depression",
+        "who5_poor_not_depression": "poor_only",
+        "both_answered": "pairs",
+        "little_change": "little",
+        "answered_not_both": "only",
+    }
+    if kind in ("transition", "exit_rung", "off_ladder_now"):
+        return ({"transition": "T"}.get(kind, kind), rest[0], *rest[2:])
+    if kind in ("responders", "non_responders"):
+        w, _, characteristic, value = rest
+        if characteristic == "exit_rung_answered":
+            return None
+        return ({"responders": "resp"}.get(kind, "nonresp"), characteristic, value, w)
+    if kind == "invited_with" and rest[2] == "exit_rung_answered":
+        return ("on_rung", rest[0], rest[3])
+    return (renamed.get(kind, kind), *rest)
+
+
+def test_disclosure_control_knows_every_sum_a_reader_knows(app):
+    """The auditor, reading only the tables, knows what adds up; the report's equations must say so too."""
+    report = made()
+    with app.app_context():
+        attack = Attack(json.loads(as_json(report, "en")))
+    for equation in report.equations:
+        parts = sum(report.variables[p].value for p in equation.parts)
+        assert report.variables[equation.total].value == parts, equation
+    names = dict(attack.names)
+    index = lambda name: names.setdefault(name, len(names))  # noqa: E731
+    known = []
+    for equation in report.equations:
+        row = defaultdict(float)
+        for key, sign in ((equation.total, 1), *((p, -1) for p in equation.parts)):
+            name = auditor_name(key)
+            if name is not None:
+                row[index(name)] += sign
+        known.append(row)
+    size = len(names)
+    ours = np.zeros((len(known), size))
+    for r, row in enumerate(known):
+        for j, coefficient in row.items():
+            ours[r, j] = coefficient
+    theirs = np.zeros((len(attack.rows), size))
+    for r, row in enumerate(attack.rows):
+        for j, coefficient in row.items():
+            theirs[r, j] = coefficient
+    # Each of the reader's equations is a combination of ours.
+    solution = np.linalg.lstsq(ours.T, theirs.T, rcond=None)[0]
+    missing = np.abs(ours.T @ solution - theirs.T).max(axis=0) > 1e-6
+    by_index = {j: name for name, j in names.items()}
+    unknown = [
+        sorted(str(by_index[j]) for j, c in attack.rows[r].items() if c) for r in np.flatnonzero(missing)
+    ]
+    assert unknown == []
