@@ -49,12 +49,12 @@ MODULE_TESTS = {
     "followup/accounts/sessions.py": ["tests/web/staff/test_sign_in.py"],
 }
 # A package whose modules are pinned by a few focused tests, used instead of its folder's tests: the
-# measures by hand counts and by the auditor's hand-made cases, not by the exports', charts' and
-# microdata's tests nor the auditor's generated programmes, which reach every measure, pin other
-# things and take most of the time (a survivor runs every test that reaches it).
+# measures' layout by hand counts from grouped counts and by the auditor's hand-made cases, not by
+# the tests that build a programme in a database (test_measures.py pins counting's SQL), those of the
+# exports, charts and microdata, nor the auditor's generated programmes: they reach every measure,
+# pin other things and take most of the time (a survivor runs every test that reaches it).
 PACKAGE_TESTS = {
     "followup/results/measures/": [
-        "tests/results/test_measures.py",
         "tests/results/test_tabulating.py",
         "tests/results/test_disclosure.py::test_parts_adding_to_a_published_total_force_further_suppression",
         "tests/results/test_disclosure.py::test_zeros_next_to_small_cells_and_one_small_cohort",
