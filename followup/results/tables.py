@@ -25,7 +25,6 @@ KINDS = (COUNT, SHARE, MEAN, LOW, HIGH, ESTIMATE)
 
 @dataclass
 class Variable:
-    key: tuple
     value: float
     role: str
     published: bool = False

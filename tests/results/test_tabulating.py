@@ -7,6 +7,9 @@ programme; these cover every column, every characteristic and the pairs of waves
 
 import json
 import math
+import os
+import subprocess
+import sys
 from collections import defaultdict
 from datetime import UTC, datetime
 
@@ -324,6 +327,9 @@ def test_change_and_answering_again_equal_a_hand_count(group):
         ratio(worsened, len(both)),
     )
     mean(change, "change", differences)
+    for table_id in ("who5_change", "attrition"):
+        rows = [(r.since, r.wave) for r in report.table(table_id).rows if r.group == group]
+        assert rows == [(6, 12)], table_id
     again = figures(report, "attrition", 12, group, since=6)
     first = len(given(group, 6))
     assert (again["answered_first"], again["answered_both"]) == (first, len(both))
@@ -651,3 +657,25 @@ def test_disclosure_control_knows_every_sum_a_reader_knows(app):
         sorted(str(by_index[j]) for j, c in attack.rows[r].items() if c) for r in np.flatnonzero(missing)
     ]
     assert unknown == []
+
+
+def test_the_published_file_names_the_programme_and_rounds_shares_and_means(app):
+    report = made()
+    with app.app_context():
+        document = json.loads(as_json(report, "en"))
+    assert (document["programme"], document["survey_versions"]) == ("P", ["standard v1"])
+    tables = {t["id"]: {(r["wave"], r["group"]): r["cells"] for r in t["rows"]} for t in document["tables"]}
+    reach = tables["reach"][(6, ALL)]
+    low, high = wilson(8, 12)[1:]
+    assert (reach["invited"], reach["response_share"]) == (12, round(8 / 12, 3))
+    assert (reach["response_low"], reach["response_high"]) == (round(low, 3), round(high, 3))
+    assert tables["who5"][(6, ALL)]["mean"] == round((52 + 50 + 28 + 60 + 60 + 0 + 100 + 28) / 8, 1)
+
+
+def test_the_ladder_is_read_as_utf8_whatever_the_locale():
+    code = "from followup.results.measures import load_ladder; print(ascii(load_ladder()[0].label['sv']))"
+    environment = {**os.environ, "PYTHONCOERCECLOCALE": "0", "PYTHONUTF8": "0", "LC_ALL": "C", "LANG": "C"}
+    found = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=False
+    )
+    assert found.stdout.strip() == ascii("Sjukskriven eller sjuk-/aktivitetsersättning"), found.stderr

@@ -20,7 +20,7 @@ class Builder:
 
     def var(self, key: tuple, value: float, role: str, published: bool = True, **extra) -> tuple:
         """Add a variable (each key is added once) and return its key."""
-        self.variables[key] = Variable(key, value, role, published, **extra)
+        self.variables[key] = Variable(value, role, published, **extra)
         return key
 
     def value(self, key: tuple) -> float:
@@ -48,6 +48,7 @@ def total(cells, name: str) -> int:
 
 
 def answered(cells) -> list[tuple]:
+    """Return the cells of people who answered (see counting.Counts.cells)."""
     return [c for c in cells if c[2]]
 
 

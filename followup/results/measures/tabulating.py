@@ -15,7 +15,7 @@ from followup.results.measures import (
     steps,
     wellbeing,
 )
-from followup.results.measures.builder import Builder
+from followup.results.measures.builder import Builder, answered
 from followup.results.measures.counting import Counts, compact
 from followup.results.measures.vocabulary import Assumptions, definitions
 from followup.results.tables import ALL, Publication
@@ -42,7 +42,7 @@ def tabulate(
         for g in [*counts.cohorts, ALL]:
             k = (w, g)
             mine = by[k]
-            answers = [c for c in mine if c[2]]
+            answers = answered(mine)
             n = reach.variables(b, k, mine, delivered[k])
             activity.variables(b, k, answers, n, assumptions)
             assistance.variables(b, k, answers, n)
@@ -50,7 +50,7 @@ def tabulate(
             steps.variables(b, k, answers, n, rung_of)
             opinions.variables(b, k, answers, n)
         whole = by[(w, ALL)]
-        steps.transition_variables(b, (w, ALL), [c for c in whole if c[2]], ladder, rung_of)
+        steps.transition_variables(b, (w, ALL), answered(whole), ladder, rung_of)
         non_response.variables(b, (w, ALL), whole, ladder, rung_of)
     wellbeing.pair_variables(b, counts)
     _cohort_equations(b)
