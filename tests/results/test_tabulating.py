@@ -664,6 +664,7 @@ def test_the_published_file_names_the_programme_and_rounds_shares_and_means(app)
     with app.app_context():
         document = json.loads(as_json(report, "en"))
     assert (document["programme"], document["survey_versions"]) == ("P", ["standard v1"])
+    assert document["threshold"] == 0  # laid out, not protected yet
     tables = {t["id"]: {(r["wave"], r["group"]): r["cells"] for r in t["rows"]} for t in document["tables"]}
     reach = tables["reach"][(6, ALL)]
     low, high = wilson(8, 12)[1:]
