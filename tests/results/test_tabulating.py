@@ -679,4 +679,6 @@ def test_the_ladder_is_read_as_utf8_whatever_the_locale():
     found = subprocess.run(
         [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=False
     )
-    assert found.stdout.strip() == ascii("Sjukskriven eller sjuk-/aktivitetsersättning"), found.stderr
+    here = load_ladder()[0].label["sv"]
+    assert here == "Sjukskriven eller sjuk-/aktivitetsersättning"
+    assert found.stdout.strip() == ascii(here), found.stderr
