@@ -90,7 +90,7 @@ def mean_cells(b: Builder, n_key: tuple, sum_key: tuple, stem: str) -> dict[str,
     found = mean_interval(n, variable.value, variable.squares)
     values = found if found else (None, None, None)
     return {
-        name: Cell(v, variable=sum_key if name == stem else None, depends=(n_key, sum_key), over=n)
+        name: Cell(v, depends=(n_key, sum_key), over=n)
         for name, v in zip((stem, f"{stem}_low", f"{stem}_high"), values, strict=True)
     }
 

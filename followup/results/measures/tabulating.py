@@ -90,15 +90,15 @@ PAIR_VARIABLES = (
 
 
 def _cohort_equations(b: Builder) -> None:
-    """Every count of the whole programme is the sum of the same count over the cohorts."""
+    """Every count of the whole programme is the sum of the same count over the cohorts.
+
+    The figures kept for the whole programme alone have no cohort counts to add; those of people who
+    answered one wave of a pair but not both follow from answered and both_answered.
+    """
     parts: dict[tuple, list] = defaultdict(list)
     for key in b.variables:
-        group_at = {"answered_not_both": 4}.get(key[0], 3 if key[0] in PAIR_VARIABLES else 2)
-        if (
-            len(key) > group_at
-            and key[group_at] != ALL
-            and key[0] not in ("transition", "exit_rung", "responders", "non_responders", "invited_with")
-        ):
+        group_at = 3 if key[0] in PAIR_VARIABLES else 2
+        if len(key) > group_at and key[group_at] != ALL:
             total = (*key[:group_at], ALL, *key[group_at + 1 :])
             parts[total].append(key)
     for total, members in parts.items():
