@@ -158,6 +158,9 @@ def run(module: str, workers: int, fresh: bool = False) -> dict[str, str]:
     mutmut = Path(sys.executable).parent / "mutmut"
     # SQLite only: a mutant that PostgreSQL alone would catch is rare, and the server is shared.
     environment = {k: v for k, v in os.environ.items() if k != "FOLLOWUP_TEST_DATABASE_URL"}
+    # One thread each for NumPy's and SciPy's linear algebra: the workers already use every core, and
+    # more threads than cores make a small matrix take a hundred times as long on shared cores.
+    environment.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
     subprocess.run([mutmut, "run", "--max-children", str(workers)], cwd=folder, env=environment, check=False)
     listed = subprocess.run(
         [mutmut, "results", "--all", "true"], cwd=folder, env=environment, capture_output=True, text=True
