@@ -89,10 +89,8 @@ def mean_cells(b: Builder, n_key: tuple, sum_key: tuple, stem: str) -> dict[str,
     variable = b.variables[sum_key]
     found = mean_interval(n, variable.value, variable.squares)
     values = found if found else (None, None, None)
-    return {
-        name: Cell(v, depends=(n_key, sum_key), over=n)
-        for name, v in zip((stem, f"{stem}_low", f"{stem}_high"), values, strict=True)
-    }
+    names = (stem, f"{stem}_low", f"{stem}_high")
+    return {name: Cell(values[i], depends=(n_key, sum_key), over=n) for i, name in enumerate(names)}
 
 
 class LabelWith:
