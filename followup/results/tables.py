@@ -35,6 +35,11 @@ class Variable:
     n: int | None = None  # for sums: how many people the mean is over
     squares: float = 0.0  # for sums: the sum of squares, for the interval
 
+    def __post_init__(self) -> None:
+        # A figure of no known role would be published without the protection its role asks for.
+        if self.role not in (PROCESS, ATTRIBUTE, SUM):
+            raise ValueError(f"a figure's role is one of {PROCESS}, {ATTRIBUTE} or {SUM}, not {self.role!r}")
+
 
 @dataclass
 class Equation:

@@ -23,7 +23,7 @@ from followup.models import Programme
 from followup.results.disclosure import protect
 from followup.results.exports import as_json, text
 from followup.results.measures import Assumptions, Rung, load_ladder, self_sufficiency_of, tabulate
-from followup.results.tables import ALL, NO_COHORT
+from followup.results.tables import ALL, NO_COHORT, Variable
 from tests.factories import answers, counts_of, person
 from tests.results.auditor import Attack
 
@@ -682,3 +682,8 @@ def test_the_ladder_reads_the_same_in_a_c_locale():
     here = load_ladder()[0].label["sv"]
     assert here == "Sjukskriven eller sjuk-/aktivitetsersättning"
     assert found.stdout.strip() == ascii(here), found.stderr
+
+
+def test_a_figure_of_no_known_role_is_refused():
+    with pytest.raises(ValueError, match="role is one of process, attribute or sum, not None"):
+        Variable(3, None)
