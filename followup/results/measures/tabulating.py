@@ -98,7 +98,7 @@ def _cohort_equations(b: Builder) -> None:
     parts: dict[tuple, list] = defaultdict(list)
     for key in b.variables:
         group_at = 3 if key[0] in PAIR_VARIABLES else 2
-        if len(key) > group_at and key[group_at] != ALL:
+        if key[group_at] != ALL:
             total = (*key[:group_at], ALL, *key[group_at + 1 :])
             parts[total].append(key)
     for total, members in parts.items():
