@@ -689,3 +689,18 @@ def test_the_ladder_reads_the_same_in_a_c_locale():
 def test_a_figure_of_no_known_role_is_refused():
     with pytest.raises(ValueError, match="role is one of process, attribute or sum, not None"):
         Variable(3, None)
+
+
+def test_the_published_file_says_what_kind_of_figure_each_column_holds(app):
+    with app.app_context():
+        document = json.loads(as_json(made(), "en"))
+    kinds = {"_share": "share", "_low": "low", "_high": "high"}
+    for table in document["tables"]:
+        for column in table["columns"]:
+            name = column["id"]
+            expected = next((kind for end, kind in kinds.items() if name.endswith(end)), "count")
+            if name in ("mean", "change"):
+                expected = "mean"
+            if name == "avoided":
+                expected = "estimate"
+            assert column["kind"] == expected, (table["id"], name)
