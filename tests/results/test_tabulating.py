@@ -581,7 +581,17 @@ def test_every_heading_and_row_name_is_in_swedish_and_in_english(app):
         "No cohort",
         "All cohorts",
     )
-    assert reach["invited"] == "Invited" and reach["response_low"] == "95% CI from"
+    assert [reach[c] for c in ("invited", "delivered", "answered", "response_low")] == [
+        "Invited",
+        "Delivered (where known)",
+        "Answered",
+        "95% CI from",
+    ]
+    again = {key: name for table_id, key, name in english if table_id == "attrition"}
+    assert [again[c] for c in ("answered_first", "answered_both")] == [
+        "Answered the earlier wave",
+        "Answered both",
+    ]
     change = {key: name for table_id, key, name in english if table_id == "who5_change"}
     assert change[(12, ALL, 6)] == "All cohorts"
 
