@@ -587,6 +587,16 @@ def test_every_heading_and_row_name_is_in_swedish_and_in_english(app):
         "Answered",
         "95% CI from",
     ]
+    headings = {table_id: name for table_id, key, name in english if key == "answered"}
+    assert set(headings) == {
+        "reach",
+        "activity",
+        "self_sufficiency",
+        "social_assistance",
+        "next_step",
+        "helped",
+    }
+    assert set(headings.values()) == {"Answered"}
     again = {key: name for table_id, key, name in english if table_id == "attrition"}
     assert [again[c] for c in ("answered_first", "answered_both")] == [
         "Answered the earlier wave",
