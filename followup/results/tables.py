@@ -25,7 +25,6 @@ KINDS = (COUNT, SHARE, MEAN, LOW, HIGH, ESTIMATE)
 
 @dataclass
 class Variable:
-    key: tuple
     value: float
     role: str
     published: bool = False
@@ -35,6 +34,11 @@ class Variable:
     protect_width: float | None = None
     n: int | None = None  # for sums: how many people the mean is over
     squares: float = 0.0  # for sums: the sum of squares, for the interval
+
+    def __post_init__(self) -> None:
+        # A figure of no known role would be published without the protection its role asks for.
+        if self.role not in (PROCESS, ATTRIBUTE, SUM):
+            raise ValueError(f"a figure's role is one of {PROCESS}, {ATTRIBUTE} or {SUM}, not {self.role!r}")
 
 
 @dataclass

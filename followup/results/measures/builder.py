@@ -19,11 +19,8 @@ class Builder:
         self.equations: list[Equation] = []
 
     def var(self, key: tuple, value: float, role: str, published: bool = True, **extra) -> tuple:
-        found = self.variables.get(key)
-        if found is None:
-            self.variables[key] = Variable(key, value, role, published, **extra)
-        else:
-            found.published = found.published or published
+        """Add a variable (each key is added once) and return its key."""
+        self.variables[key] = Variable(value, role, published, **extra)
         return key
 
     def value(self, key: tuple) -> float:
@@ -51,6 +48,7 @@ def total(cells, name: str) -> int:
 
 
 def answered(cells) -> list[tuple]:
+    """Return the cells of people who answered (see counting.Counts.cells)."""
     return [c for c in cells if c[2]]
 
 
@@ -91,10 +89,8 @@ def mean_cells(b: Builder, n_key: tuple, sum_key: tuple, stem: str) -> dict[str,
     variable = b.variables[sum_key]
     found = mean_interval(n, variable.value, variable.squares)
     values = found if found else (None, None, None)
-    return {
-        name: Cell(v, variable=sum_key if name == stem else None, depends=(n_key, sum_key), over=n)
-        for name, v in zip((stem, f"{stem}_low", f"{stem}_high"), values, strict=True)
-    }
+    names = (stem, f"{stem}_low", f"{stem}_high")
+    return {name: Cell(values[i], depends=(n_key, sum_key), over=n) for i, name in enumerate(names)}
 
 
 class LabelWith:

@@ -4,7 +4,7 @@ invited (cohort, activity and social assistance at exit, language), for the whol
 from __future__ import annotations
 
 from followup.i18n import _l
-from followup.results.measures.builder import Builder, LabelWith, total
+from followup.results.measures.builder import Builder, LabelWith, answered, total
 from followup.results.measures.counting import Counts
 from followup.results.measures.steps import off_ladder_now
 from followup.results.measures.vocabulary import ACTIVITIES, ACTIVITY_LABELS, LANGUAGES, NOT_RECORDED, Rung
@@ -34,7 +34,7 @@ def _people_with(cells: list[tuple], name: str, value: str) -> int:
 
 def variables(b: Builder, k: tuple, cells: list[tuple], ladder: tuple[Rung, ...], rung_of) -> None:
     """Add the whole programme's responders and non-responders by each characteristic."""
-    answers = [c for c in cells if c[2]]
+    answers = answered(cells)
     others = [c for c in cells if not c[2]]
     for name, values, _heading in CHARACTERISTICS:
         responders, non_responders = [], []

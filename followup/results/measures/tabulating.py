@@ -15,7 +15,7 @@ from followup.results.measures import (
     steps,
     wellbeing,
 )
-from followup.results.measures.builder import Builder
+from followup.results.measures.builder import Builder, answered
 from followup.results.measures.counting import Counts, compact
 from followup.results.measures.vocabulary import Assumptions, definitions
 from followup.results.tables import ALL, Publication
@@ -42,7 +42,7 @@ def tabulate(
         for g in [*counts.cohorts, ALL]:
             k = (w, g)
             mine = by[k]
-            answers = [c for c in mine if c[2]]
+            answers = answered(mine)
             n = reach.variables(b, k, mine, delivered[k])
             activity.variables(b, k, answers, n, assumptions)
             assistance.variables(b, k, answers, n)
@@ -50,7 +50,7 @@ def tabulate(
             steps.variables(b, k, answers, n, rung_of)
             opinions.variables(b, k, answers, n)
         whole = by[(w, ALL)]
-        steps.transition_variables(b, (w, ALL), [c for c in whole if c[2]], ladder, rung_of)
+        steps.transition_variables(b, (w, ALL), answered(whole), ladder, rung_of)
         non_response.variables(b, (w, ALL), whole, ladder, rung_of)
     wellbeing.pair_variables(b, counts)
     _cohort_equations(b)
@@ -90,15 +90,15 @@ PAIR_VARIABLES = (
 
 
 def _cohort_equations(b: Builder) -> None:
-    """Every count of the whole programme is the sum of the same count over the cohorts."""
+    """Every count of the whole programme is the sum of the same count over the cohorts.
+
+    The figures kept for the whole programme alone have no cohort counts to add; those of people who
+    answered one wave of a pair but not both follow from answered and both_answered.
+    """
     parts: dict[tuple, list] = defaultdict(list)
     for key in b.variables:
-        group_at = {"answered_not_both": 4}.get(key[0], 3 if key[0] in PAIR_VARIABLES else 2)
-        if (
-            len(key) > group_at
-            and key[group_at] != ALL
-            and key[0] not in ("transition", "exit_rung", "responders", "non_responders", "invited_with")
-        ):
+        group_at = 3 if key[0] in PAIR_VARIABLES else 2
+        if key[group_at] != ALL:
             total = (*key[:group_at], ALL, *key[group_at + 1 :])
             parts[total].append(key)
     for total, members in parts.items():

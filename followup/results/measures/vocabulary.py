@@ -35,8 +35,8 @@ NEXT_STEP = (
     "three_to_six_months",
     "more_than_six_months",
     "not_yet",
+    "dont_know",
 )
-NEXT_STEP = (*NEXT_STEP, "dont_know")
 HELPED = ("very_much", "quite_a_lot", "a_little", "not_at_all", "dont_know")
 LANGUAGES = ("sv", "en")
 NOT_RECORDED = "not_recorded"

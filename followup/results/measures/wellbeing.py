@@ -64,12 +64,8 @@ def pair_variables(b: Builder, counts: Counts) -> None:
         b.equation(both_key, [pairs, b.var(("pairs_without_who5", *k), both - n5, PROCESS)])
         for months in (first, second):
             answered = ("answered", months, g)
-            if answered in b.variables:
-                only = b.variables[answered].value - both
-                b.equation(
-                    answered,
-                    [both_key, b.var(("answered_not_both", months, *k), only, PROCESS, False)],
-                )
+            only = b.value(answered) - both
+            b.equation(answered, [both_key, b.var(("answered_not_both", months, *k), only, PROCESS, False)])
         parts = [
             b.var(("improved", *k), better, ATTRIBUTE),
             b.var(("worsened", *k), worse, ATTRIBUTE),
