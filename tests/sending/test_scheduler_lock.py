@@ -8,6 +8,7 @@ from peewee import OperationalError
 
 import followup.sending.scheduler_lock as scheduler_lock
 from followup.db import migrate, open_database
+from tests.conftest import DATABASES
 
 TRY_TO_HOLD = """
 import sys
@@ -76,9 +77,9 @@ def test_another_kind_of_database_is_refused_by_name(lock):
         lock.hold("mysql://nobody@127.0.0.1:9/followup")
 
 
+# PostgreSQL's two names for itself: on PostgreSQL only (with FOLLOWUP_TEST_DATABASE_URL set, as in CI).
+@pytest.mark.parametrize("database_url", [d for d in DATABASES if d == "postgresql"], indirect=True)
 def test_a_postgres_url_is_the_same_lock_as_a_postgresql_one(lock, database_url):
-    if not database_url.startswith("postgresql://"):
-        pytest.skip("PostgreSQL's two names for itself")
     other_name = database_url.replace("postgresql://", "postgres://", 1)
     lock.hold(database_url)
     assert another_process_holds(other_name) == 3
