@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import fields
+from datetime import timedelta
 
 import pytest
 
@@ -10,6 +11,7 @@ from followup.answers.quotes import (
     QuoteNotFound,
     ReviewRefused,
     approve_quote,
+    consented_comment,
     quotes_for_review,
     reject_quote,
 )
@@ -105,10 +107,11 @@ def test_approving_publishes_the_edited_text_and_rejecting_takes_it_back(db, ste
     assert quotes_for_review(steget.id, Quote.WAITING) == []
     assert [q.text for q in quotes_for_review(steget.id, Quote.APPROVED)] == ["[Handledaren] hjälpte mig."]
     assert [q.text for q in published_quotes(steget.id, 1)] == ["[Handledaren] hjälpte mig."]
-    reject_quote(db, TWELVE, steget.id, quote.id, cora())
-    assert (
-        Quote.get_by_id(quote.id).state == Quote.REJECTED and Quote.get_by_id(quote.id).approved_text is None
-    )
+    rita = make_user(db, TWELVE, "rita@example.org", Role.COORDINATOR, steget)
+    reject_quote(db, TWELVE + timedelta(days=1), steget.id, quote.id, rita)
+    rejected = Quote.get_by_id(quote.id)
+    assert rejected.state == Quote.REJECTED and rejected.approved_text is None
+    assert rejected.reviewed_by_id == rita.id and rejected.reviewed_at == TWELVE + timedelta(days=1)
     assert published_quotes(steget.id, 1) == []
     assert quotes_for_review(steget.id, Quote.APPROVED) == quotes_for_review(steget.id, Quote.WAITING) == []
 
@@ -118,7 +121,7 @@ def test_approving_as_written_is_not_an_edit_and_an_empty_text_is_refused(db, st
     quote = Quote.get()
     with pytest.raises(ReviewRefused, match="Write the text to publish"):
         approve_quote(db, TWELVE, steget.id, quote.id, cora(), "   ")
-    with pytest.raises(ReviewRefused, match="longer than a comment"):
+    with pytest.raises(ReviewRefused, match=r"^The text is longer than a comment can be\.$"):
         approve_quote(db, TWELVE, steget.id, quote.id, cora(), "x" * 2001)
     assert Quote.get_by_id(quote.id).state == Quote.WAITING
     assert approve_quote(db, TWELVE, steget.id, quote.id, cora(), "Bra.") is False
@@ -170,3 +173,17 @@ def test_the_response_and_its_quote_are_stored_together_or_not_at_all(db, steget
         answer(db, "S1", 6, comment="Igen.", quote_consent="yes")
     assert [q.submitted_text for q in Quote.select()] == ["Bra."]
     assert Response.select().count() == 1
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"quote_consent": "yes"},
+        {"quote_consent": "yes", "comment": "  "},
+        {"quote_consent": "yes", "comment": ["En lista"]},
+        {"quote_consent": "no", "comment": "Bra."},
+    ],
+)
+def test_only_a_written_comment_with_a_yes_is_one_to_quote(answers):
+    assert consented_comment(answers) is None
+    assert consented_comment({"comment": " Bra. ", "quote_consent": "yes"}) == "Bra."
