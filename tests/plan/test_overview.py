@@ -318,13 +318,14 @@ def test_the_programme_s_channels_decide_who_is_planned_for(db):
         "C1,2025-10-29,,+46701740601,sv,",  # SMS only
         "C2,2025-10-29,,+46701740602,sv,",  # SMS only, stopped SMS
         "C3,2025-10-29,c3@example.org,,sv,",
+        "C4,2025-10-29,,+46701740604,sv,",  # SMS only
     ]
     both = make_programme(db, NOW, "Båda", channel_policy="both", reminder_days=())
     make_participants(db, NOW, both, rows)
     email = make_programme(db, NOW, "E-post", channel_policy="email_only", reminder_days=())
     make_participants(db, NOW, email, [row.replace("C", "D", 1) for row in rows])
     Participant.update(sms_opted_out_at=NOW).where(Participant.code.in_(["C2", "D2"])).execute()
-    assert next_days(both, NOW, STOCKHOLM, None) == [PlannedDay(date(2026, 4, 29), 6, invitations=2)]
+    assert next_days(both, NOW, STOCKHOLM, None) == [PlannedDay(date(2026, 4, 29), 6, invitations=3)]
     assert next_days(email, NOW, STOCKHOLM, None) == [PlannedDay(date(2026, 4, 29), 6, invitations=1)]
 
 
@@ -343,3 +344,13 @@ def test_status_rows_are_the_programme_s_own_with_cohorts_by_name_after_the_tota
     assert invited(other.id) == [(6, None, 1), (6, "C", 1)]
     Participant.delete().where(Participant.code == "R4").execute()  # A's count stays, at 0
     assert invited(programme.id) == [(6, None, 3), (6, "", 1), (6, "B", 2)]
+
+
+def test_what_the_send_window_holds_until_the_14th_day_is_left_out(db):
+    programme = make_programme(db, NOW, "Helg", reminder_days=())
+    make_participants(db, NOW, programme, ["H1,2025-10-21,h1@example.org,,sv,"])
+    set_invitation("H1", due_at=at(2026, 5, 10, 10))  # a Sunday: it goes out on Monday 11 May at 09:00
+    assert next_days(programme, at(2026, 4, 27, 9), STOCKHOLM, WINDOW) == []  # 14 days end then
+    assert next_days(programme, at(2026, 4, 27, 9, 1), STOCKHOLM, WINDOW) == [
+        PlannedDay(date(2026, 5, 11), 6, invitations=1)
+    ]
