@@ -41,8 +41,6 @@ MODULE_TESTS = {
     "followup/plan/scheduling.py": ["tests/sending/test_dispatch.py", "tests/sending/test_queueing.py"],
     "followup/plan/programmes.py": ["tests/test_cli.py"],
     "followup/plan/status.py": ["tests/test_cli.py"],
-    # A coordinator's actions are used through the staff pages.
-    "followup/plan/participant_actions.py": ["tests/web/staff/test_participant_actions.py"],
     "followup/answers/tokens.py": ["tests/sending/test_dispatch.py"],
     "followup/sending/quiet_hours.py": ["tests/test_config.py"],
     "followup/sending/tracking.py": ["tests/web/test_webhooks.py"],

@@ -1,11 +1,31 @@
 """A coordinator's changes to one participant, beside another participant and another programme."""
 
+import re
 from datetime import timedelta
 
 import pytest
 
-from followup.models import Contact, Invitation, Participant, Wave
-from followup.plan.participant_actions import ActionRefused, change_contact, change_language, open_follow_ups
+from followup.models import (
+    Contact,
+    Draft,
+    Invitation,
+    Message,
+    Outcome,
+    Participant,
+    Programme,
+    Quote,
+    Response,
+    Wave,
+)
+from followup.plan.participant_actions import (
+    ActionRefused,
+    change_contact,
+    change_language,
+    erase_participant,
+    open_follow_ups,
+    resend_link,
+)
+from followup.sending.queueing import RESEND, RESEND_INTERVAL, message_row
 from tests.factories import at, make_two_programmes
 
 NOW = at(2025, 7, 1)
@@ -126,3 +146,124 @@ def test_the_follow_ups_open_now_are_those_due_by_now_and_not_closed_or_answered
     assert open_follow_ups(person(two.a, "P1"), twelve.due_at) == [12]  # the other programme's P1: their own
     Participant.update(opted_out_at=NOW).where(Participant.id == p1.id).execute()
     assert open_follow_ups(Participant.get_by_id(p1.id), twelve.due_at) == []
+
+
+@pytest.fixture
+def sent(db):
+    """Steget Fram's P1 (e-mail and SMS) at an hour after their 3-month invitation went out by e-mail."""
+    two = make_two_programmes(db, NOW)
+    p1 = person(two.b, "P1")
+    three = due(p1, 3)
+    Invitation.update(state=Invitation.SENT, sent_at=three.due_at).where(Invitation.id == three.id).execute()
+    Message.create(**{**message_row(three.id, 0, "email", three.due_at), "state": Message.SENT})
+    return p1, Invitation.get_by_id(three.id), three.due_at + timedelta(hours=1)
+
+
+def resent() -> list[tuple]:
+    return [
+        (m.invitation_id, m.channel, m.state, m.created_at)
+        for m in Message.select().where(Message.kind == RESEND)
+    ]
+
+
+def test_a_fresh_link_goes_again_now_by_each_working_channel(db, sent):
+    p1, three, now = sent
+    assert resend_link(db, now, p1, 3) == ["email", "sms"]
+    assert resent() == [(three.id, "email", Message.PENDING, now), (three.id, "sms", Message.PENDING, now)]
+    Message.update(state=Message.SENT).where(Message.kind == RESEND).execute()
+    with pytest.raises(ActionRefused, match="less than 10 minutes ago; wait"):
+        resend_link(db, now + RESEND_INTERVAL - timedelta(seconds=1), p1, 3)
+    Contact.update(email_failed_at=now).where(Contact.participant == p1).execute()
+    assert resend_link(db, now + RESEND_INTERVAL, p1, 3) == ["sms"]  # from that instant; the e-mail failed
+    assert len(resent()) == 3
+
+
+@pytest.mark.parametrize(
+    ("situation", "reason"),
+    [
+        ("no wave", "This participant has no 6-month follow-up."),
+        ("opted out", "This participant has opted out; no more messages go to them."),
+        ("answered", "This follow-up is answered already; no new link is needed."),
+        ("declined", "The participant chose to skip this follow-up; no new link is sent."),
+        ("expired", "This follow-up has closed; a new link would not open the survey."),
+        ("closed", "This follow-up has closed; a new link would not open the survey."),
+        ("not open", "This follow-up has not opened yet; its invitation goes out when it does."),
+        ("waiting", "A message for this follow-up is already waiting to go out."),
+        ("sending", "A message for this follow-up is already waiting to go out."),
+        ("no channel", "No working e-mail address or phone number: correct the contact details first."),
+        ("no contact", "No working e-mail address or phone number: correct the contact details first."),
+        ("not gone out", "The invitation has not gone out yet; it goes with the next send."),
+    ],
+)
+def test_a_fresh_link_that_would_not_help_is_refused_with_why(db, sent, situation, reason):
+    p1, three, now = sent
+    months = {"no wave": 6, "not open": 12}.get(situation, 3)
+    if situation in ("answered", "declined", "expired"):
+        Invitation.update(state=situation).where(Invitation.id == three.id).execute()
+    elif situation == "closed":
+        now = three.expires_at
+    elif situation == "opted out":  # meanwhile: the page's participant is older than the opt-out
+        Participant.update(opted_out_at=now).where(Participant.id == p1.id).execute()
+    elif situation in ("waiting", "sending"):
+        state = Message.PENDING if situation == "waiting" else Message.SENDING
+        Message.create(**{**message_row(three.id, 1, "email", now), "state": state})
+    elif situation == "no channel":
+        Contact.update(email_failed_at=now, phone_failed_at=now).where(Contact.participant == p1).execute()
+    elif situation == "no contact":
+        Contact.delete().where(Contact.participant == p1).execute()
+    elif situation == "not gone out":
+        Message.delete().execute()
+        Invitation.update(state=Invitation.SCHEDULED).where(Invitation.id == three.id).execute()
+    before = sorted(Message.select(Message.key, Message.state).tuples())
+    with pytest.raises(ActionRefused, match=f"^{re.escape(reason)}$"):
+        resend_link(db, now, p1, months)
+    assert sorted(Message.select(Message.key, Message.state).tuples()) == before
+
+
+def test_a_fresh_link_is_the_person_s_own_follow_up(db, sent):
+    p1, three, now = sent
+    other = person(Programme.get(Programme.name == "Steget"), "P1")  # the same address, another programme
+    with pytest.raises(ActionRefused, match="no 3-month follow-up"):
+        resend_link(db, now, other, 3)
+    p3 = person(Programme.get(Programme.name == "Steget Fram"), "P3")
+    with pytest.raises(ActionRefused, match="has not opened yet"):
+        resend_link(db, now, p3, 3)  # P3's 3-month follow-up is later than P1's
+    assert resent() == []
+
+
+def kept_about(participant: Participant) -> dict[str, int]:
+    invitations = Invitation.select(Invitation.id).where(Invitation.participant == participant)
+    counts = {
+        m.__name__: m.select().where(m.invitation.in_(invitations)).count()
+        for m in (Message, Draft, Outcome, Response)
+    }
+    counts["Quote"] = Quote.select().join(Response).where(Response.invitation.in_(invitations)).count()
+    counts["Invitation"] = invitations.count()
+    counts["Contact"] = Contact.select().where(Contact.participant == participant).count()
+    counts["Participant"] = Participant.select().where(Participant.id == participant.id).count()
+    return counts
+
+
+def test_erasing_takes_everything_kept_about_the_person_and_nothing_else(db):
+    two = make_two_programmes(db, NOW)
+    people = [person(two.a, "P1"), person(two.b, "P1")]
+    for one in people:
+        first = due(one, 12)
+        Message.create(**message_row(first.id, 0, "email", NOW))
+        Draft.create(invitation=first, answers="{}", updated_at=NOW)
+        Outcome.create(invitation=first, who5=60)
+        answered = Response.create(
+            invitation=first, survey="standard", survey_version=3, submitted_at=NOW, answers="{}"
+        )
+        Quote.create(
+            response=answered, programme=one.programme_id, wave=first.wave_id, submitted_text=one.code
+        )
+    erased, kept = people
+    before = kept_about(kept)
+    assert all(kept_about(erased).values()) and all(before.values())
+    with pytest.raises(ActionRefused, match="The code typed is not this participant's; nothing was erased."):
+        erase_participant(db, erased, "P2")
+    assert all(kept_about(erased).values())
+    erase_participant(db, erased, " P1 ")
+    assert not any(kept_about(erased).values())
+    assert kept_about(kept) == before
