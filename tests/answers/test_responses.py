@@ -87,9 +87,17 @@ def test_the_answers_are_stored_once_with_their_counts_and_the_draft_goes(db, in
     assert [(a.wave_id, a.survey, a.version) for a in AnsweredSurvey.select()] == [
         (mine.wave_id, "standard", SURVEY.version)
     ]
-    # A second answer in the same wave names the survey version once.
+    # A second answer in the same wave names the survey version once; one in a later wave, for that wave.
     record_response(db, theirs.id, SURVEY, ANSWERS, NOW)
     assert AnsweredSurvey.select().count() == 1 and Response.select().count() == 2
+    later = (
+        Invitation.select()
+        .join(Wave)
+        .where((Invitation.participant == theirs.participant_id) & (Wave.offset_months == 12))
+        .get()
+    )
+    record_response(db, later.id, SURVEY, ANSWERS, later.due_at)
+    assert sorted(a.wave_id for a in AnsweredSurvey.select()) == sorted([mine.wave_id, later.wave_id])
 
 
 def test_answers_that_do_not_fit_store_nothing(db, invitations):
