@@ -114,7 +114,7 @@ def test_the_language_changes_for_this_person_and_says_whether_it_did(db):
         (two.b.id, "P1"): "sv",
         (two.b.id, "P3"): "en",
     }
-    with pytest.raises(ActionRefused, match="sv or en"):
+    with pytest.raises(ActionRefused, match=r"^The language must be sv or en\.$"):
         change_language(db, person(two.a, "P2"), "de")
     assert person(two.a, "P2").language == "sv"
 
@@ -267,3 +267,11 @@ def test_erasing_takes_everything_kept_about_the_person_and_nothing_else(db):
     erase_participant(db, erased, " P1 ")
     assert not any(kept_about(erased).values())
     assert kept_about(kept) == before
+
+
+def test_a_fresh_link_may_follow_an_invitation_whose_message_failed(db, sent):
+    p1, three, now = sent
+    # The invitation never went out: its only message failed, and it is still scheduled.
+    Message.update(state=Message.FAILED).execute()
+    Invitation.update(state=Invitation.SCHEDULED, sent_at=None).where(Invitation.id == three.id).execute()
+    assert resend_link(db, now, p1, 3) == ["email", "sms"]
