@@ -119,7 +119,7 @@ def test_approving_publishes_the_edited_text_and_rejecting_takes_it_back(db, ste
 def test_approving_as_written_is_not_an_edit_and_an_empty_text_is_refused(db, steget):
     answer(db, "S1", 6, comment="Bra.", quote_consent="yes")
     quote = Quote.get()
-    with pytest.raises(ReviewRefused, match="Write the text to publish"):
+    with pytest.raises(ReviewRefused, match=r"^Write the text to publish, or reject the quote\.$"):
         approve_quote(db, TWELVE, steget.id, quote.id, cora(), "   ")
     with pytest.raises(ReviewRefused, match=r"^The text is longer than a comment can be\.$"):
         approve_quote(db, TWELVE, steget.id, quote.id, cora(), "x" * 2001)
@@ -187,3 +187,24 @@ def test_the_response_and_its_quote_are_stored_together_or_not_at_all(db, steget
 def test_only_a_written_comment_with_a_yes_is_one_to_quote(answers):
     assert consented_comment(answers) is None
     assert consented_comment({"comment": " Bra. ", "quote_consent": "yes"}) == "Bra."
+
+
+def test_quotes_for_review_come_by_wave_then_by_the_text_shown_and_one_review_touches_one(db, steget):
+    for code, months, text in (
+        ("S3", 6, "Anna"),
+        ("S2", 6, "Anna"),
+        ("S1", 6, "Cecilia"),
+        ("S5", 12, "Bertil"),
+    ):
+        answer(db, code, months, comment=text, quote_consent="yes")
+    s3, s2, s1, s5 = (q.id for q in Quote.select().order_by(Quote.id))
+    waiting = [(q.id, q.months, q.text) for q in quotes_for_review(steget.id, Quote.WAITING)]
+    assert waiting == [(s3, 6, "Anna"), (s2, 6, "Anna"), (s1, 6, "Cecilia"), (s5, 12, "Bertil")]
+    approve_quote(db, TWELVE, steget.id, s1, cora(), "Aaa")
+    approve_quote(db, TWELVE, steget.id, s2, cora(), "Zzz")
+    assert approve_quote(db, TWELVE, steget.id, s5, cora(), "x" * 2000) is True  # as long as a comment can be
+    approved = [(q.id, q.text) for q in quotes_for_review(steget.id, Quote.APPROVED)]
+    assert approved == [(s1, "Aaa"), (s2, "Zzz"), (s5, "x" * 2000)]
+    reject_quote(db, TWELVE, steget.id, s2, cora())
+    assert [q.id for q in quotes_for_review(steget.id, Quote.APPROVED)] == [s1, s5]
+    assert [q.id for q in quotes_for_review(steget.id, Quote.WAITING)] == [s3]
