@@ -191,13 +191,13 @@ def test_only_a_written_comment_with_a_yes_is_one_to_quote(answers):
 
 def test_quotes_for_review_come_by_wave_then_by_the_text_shown_and_one_review_touches_one(db, steget):
     for code, months, text in (
+        ("S1", 6, "Cecilia"),
         ("S3", 6, "Anna"),
         ("S2", 6, "Anna"),
-        ("S1", 6, "Cecilia"),
         ("S5", 12, "Bertil"),
     ):
         answer(db, code, months, comment=text, quote_consent="yes")
-    s3, s2, s1, s5 = (q.id for q in Quote.select().order_by(Quote.id))
+    s1, s3, s2, s5 = (q.id for q in Quote.select().order_by(Quote.id))
     waiting = [(q.id, q.months, q.text) for q in quotes_for_review(steget.id, Quote.WAITING)]
     assert waiting == [(s3, 6, "Anna"), (s2, 6, "Anna"), (s1, 6, "Cecilia"), (s5, 12, "Bertil")]
     approve_quote(db, TWELVE, steget.id, s1, cora(), "Aaa")
