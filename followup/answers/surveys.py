@@ -377,9 +377,8 @@ class _Parser:
             low: self.texts(entry.get("min_label"), "'min_label'", qid),
             high: self.texts(entry.get("max_label"), "'max_label'", qid),
         }
-        plain = {lang: "" for lang in self.languages}
         return tuple(
-            Option(v, {lang: f"{v} – {ends[v][lang]}" if v in ends else str(v) for lang in plain})
+            Option(v, {lang: f"{v} – {ends[v][lang]}" if v in ends else str(v) for lang in self.languages})
             for v in range(low, high + 1)
         )
 

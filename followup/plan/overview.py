@@ -118,7 +118,6 @@ def next_days(
     """
     horizon = now + timedelta(days=days)
     offsets = [timedelta(days=n) for n in day_list(programme.reminder_days)]
-    first, last = (min(offsets), max(offsets)) if offsets else (timedelta(0), timedelta(0))
     goes_out = _going_out(window)
     counts: dict[tuple[date, int], list[int]] = defaultdict(lambda: [0, 0])
 
@@ -173,10 +172,11 @@ def next_days(
         moment = goes_out(due)
         if count(moment, closes, waves[wave_id], 0, number):
             reminders(moment, closes, waves[wave_id], number)
-    for sent, closes, wave_id, number in planned(
-        Invitation.SENT, Invitation.sent_at, now - last - LONGEST_CLOSED, horizon - first
-    ):
-        reminders(sent, closes, waves[wave_id], number)
+    if offsets:
+        for sent, closes, wave_id, number in planned(
+            Invitation.SENT, Invitation.sent_at, now - max(offsets) - LONGEST_CLOSED, horizon - min(offsets)
+        ):
+            reminders(sent, closes, waves[wave_id], number)
     return [PlannedDay(day, months, *n) for (day, months), n in sorted(counts.items())]
 
 
@@ -251,7 +251,7 @@ def participant_page(
         )
         .join(Cohort, JOIN.LEFT_OUTER)
         .switch(Participant)
-        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
+        .join(Contact, JOIN.LEFT_OUTER)
         .where(Participant.programme == programme_id)
     )
     if cohort:

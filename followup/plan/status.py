@@ -55,7 +55,7 @@ def wave_status(programme_id: int) -> list[WaveStatus]:
         .join(Wave)
         .switch(Invitation)
         .join(Participant)
-        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
+        .join(Contact, JOIN.LEFT_OUTER)
         .where(Wave.programme == programme_id)
         .namedtuples()
     )

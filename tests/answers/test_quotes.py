@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import fields
+from datetime import timedelta
 
 import pytest
 
@@ -10,6 +11,7 @@ from followup.answers.quotes import (
     QuoteNotFound,
     ReviewRefused,
     approve_quote,
+    consented_comment,
     quotes_for_review,
     reject_quote,
 )
@@ -105,10 +107,11 @@ def test_approving_publishes_the_edited_text_and_rejecting_takes_it_back(db, ste
     assert quotes_for_review(steget.id, Quote.WAITING) == []
     assert [q.text for q in quotes_for_review(steget.id, Quote.APPROVED)] == ["[Handledaren] hjälpte mig."]
     assert [q.text for q in published_quotes(steget.id, 1)] == ["[Handledaren] hjälpte mig."]
-    reject_quote(db, TWELVE, steget.id, quote.id, cora())
-    assert (
-        Quote.get_by_id(quote.id).state == Quote.REJECTED and Quote.get_by_id(quote.id).approved_text is None
-    )
+    rita = make_user(db, TWELVE, "rita@example.org", Role.COORDINATOR, steget)
+    reject_quote(db, TWELVE + timedelta(days=1), steget.id, quote.id, rita)
+    rejected = Quote.get_by_id(quote.id)
+    assert rejected.state == Quote.REJECTED and rejected.approved_text is None
+    assert rejected.reviewed_by_id == rita.id and rejected.reviewed_at == TWELVE + timedelta(days=1)
     assert published_quotes(steget.id, 1) == []
     assert quotes_for_review(steget.id, Quote.APPROVED) == quotes_for_review(steget.id, Quote.WAITING) == []
 
@@ -116,9 +119,9 @@ def test_approving_publishes_the_edited_text_and_rejecting_takes_it_back(db, ste
 def test_approving_as_written_is_not_an_edit_and_an_empty_text_is_refused(db, steget):
     answer(db, "S1", 6, comment="Bra.", quote_consent="yes")
     quote = Quote.get()
-    with pytest.raises(ReviewRefused, match="Write the text to publish"):
+    with pytest.raises(ReviewRefused, match=r"^Write the text to publish, or reject the quote\.$"):
         approve_quote(db, TWELVE, steget.id, quote.id, cora(), "   ")
-    with pytest.raises(ReviewRefused, match="longer than a comment"):
+    with pytest.raises(ReviewRefused, match=r"^The text is longer than a comment can be\.$"):
         approve_quote(db, TWELVE, steget.id, quote.id, cora(), "x" * 2001)
     assert Quote.get_by_id(quote.id).state == Quote.WAITING
     assert approve_quote(db, TWELVE, steget.id, quote.id, cora(), "Bra.") is False
@@ -204,3 +207,38 @@ def test_labelled_quotes_come_by_wave_then_text_and_unlabelled_ones_last(db, ste
         "A vid tolv.",
     ]
     assert [q.months for q in published_quotes(steget.id, 2)] == [6, 6, None]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"quote_consent": "yes"},
+        {"quote_consent": "yes", "comment": "  "},
+        {"quote_consent": "yes", "comment": ["En lista"]},
+        {"quote_consent": "no", "comment": "Bra."},
+    ],
+)
+def test_only_a_written_comment_with_a_yes_is_one_to_quote(answers):
+    assert consented_comment(answers) is None
+    assert consented_comment({"comment": " Bra. ", "quote_consent": "yes"}) == "Bra."
+
+
+def test_quotes_for_review_come_by_wave_then_by_the_text_shown_and_one_review_touches_one(db, steget):
+    for code, months, text in (
+        ("S1", 6, "Cecilia"),
+        ("S3", 6, "Anna"),
+        ("S2", 6, "Anna"),
+        ("S5", 12, "Bertil"),
+    ):
+        answer(db, code, months, comment=text, quote_consent="yes")
+    s1, s3, s2, s5 = (q.id for q in Quote.select().order_by(Quote.id))
+    waiting = [(q.id, q.months, q.text) for q in quotes_for_review(steget.id, Quote.WAITING)]
+    assert waiting == [(s3, 6, "Anna"), (s2, 6, "Anna"), (s1, 6, "Cecilia"), (s5, 12, "Bertil")]
+    approve_quote(db, TWELVE, steget.id, s1, cora(), "Aaa")
+    approve_quote(db, TWELVE, steget.id, s2, cora(), "Zzz")
+    assert approve_quote(db, TWELVE, steget.id, s5, cora(), "x" * 2000) is True  # as long as a comment can be
+    approved = [(q.id, q.text) for q in quotes_for_review(steget.id, Quote.APPROVED)]
+    assert approved == [(s1, "Aaa"), (s2, "Zzz"), (s5, "x" * 2000)]
+    reject_quote(db, TWELVE, steget.id, s2, cora())
+    assert [q.id for q in quotes_for_review(steget.id, Quote.APPROVED)] == [s1, s5]
+    assert [q.id for q in quotes_for_review(steget.id, Quote.WAITING)] == [s3]

@@ -1,4 +1,5 @@
 import shutil
+from datetime import date
 
 import pytest
 
@@ -209,12 +210,66 @@ MALFORMED = [
     (('title = { sv = "Titel", en = "Title" }', ""), "'title' must be a table"),
     (('languages = ["sv", "en"]', "languages = []"), "'languages' must list at least one"),
     (('id = "mini"', 'id = "mini'), "cannot be read"),
+    (('id = "mini"', 'id = "Mini"'), "'id' must be lower-case letters, digits and underscores"),
+    (("version = 1", "version = true"), "'version' must be a whole number from 1"),
+    (
+        ("version = 1", "version = 1\nminutes = 0"),
+        "'minutes' (how long answering takes) must be a whole number",
+    ),
+    (('id = "first"', 'id = "First"'), "page number 1 needs an 'id' of lower-case letters"),
+    (('id = "second"', 'id = "second"\ntitle = { sv = "Två" }'), "page 'second' 'title' has no text in en"),
+    (('id = "feel"\n', ""), "question number 1 on a page needs an 'id' of lower-case letters"),
+    (
+        ("required = false\nmin = 1", 'required = "no"\nmin = 1'),
+        "question 'hours': 'required' must be true or false",
+    ),
+    (
+        ('id = "word"\n', 'id = "word"\nhelp = "Ett ord"\n'),
+        "question 'word': 'help' must be a table of texts",
+    ),
+    (
+        ('id = "word"\ntype = "short_text"', 'id = "word"\ntype = "short_text"\noptions = [{ value = "a" }]'),
+        "question 'word': a short_text question has no options",
+    ),
+    (
+        ('  { value = "rest", text = { sv = "Vila", en = "Rest" } },\n', ""),
+        "question 'doing': needs at least two options",
+    ),
+    (('value = "work"', 'value = "Work"'), "question 'doing': every option needs a 'value' id of lower-case"),
+    (('value = "work"', "value = 1"), "question 'doing': every option needs a 'value' id of lower-case"),
+    (("min = 1\nmax = 5", "min = 5\nmax = 5"), "question 'mood': a scale needs whole numbers 'min' < 'max'"),
+    (
+        ("min = 1\nmax = 5", "min = 1.5\nmax = 5"),
+        "question 'mood': a scale needs whole numbers 'min' < 'max'",
+    ),
+    (("min = 1\nmax = 5", "min = 0\nmax = 10"), None),  # 11 steps are allowed
+    (("min = 1\nmax = 80", "min = 81\nmax = 80"), "question 'hours': a number question needs whole numbers"),
+    (("min = 1\nmax = 80", "min = 1\nmax = true"), "question 'hours': a number question needs whole numbers"),
+    (("min = 2020-01-01", "min = 2020-01-01\nmax = 2019-12-31"), "question 'since': 'min' is after 'max'"),
+    (("min = 2020-01-01", 'max = "now"'), "question 'since': a date question's 'min' and 'max' are dates"),
+    (
+        (
+            'show_if = { question = "doing", values = ["work"] }',
+            'show_if = { question = "since", values = ["x"] }',
+        ),
+        "question 'hours': 'show_if' refers to 'since', which is not an earlier question",
+    ),
+    (
+        (
+            'show_if = { question = "doing", values = ["work"] }',
+            'show_if = { question = "doing", values = [] }',
+        ),
+        "question 'hours': 'show_if' needs a 'question' and either a list of 'values'",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("change", "message"), MALFORMED, ids=[m for _, m in MALFORMED])
+@pytest.mark.parametrize(("change", "message"), MALFORMED, ids=[m or c[1] for c, m in MALFORMED])
 def test_a_malformed_survey_names_file_question_and_reason(tmp_path, change, message):
     assert change[0] in GOOD
+    if message is None:
+        assert load_survey(write(tmp_path, GOOD.replace(*change))).id == "mini"
+        return
     with pytest.raises(SurveyError) as caught:
         load_survey(write(tmp_path, GOOD.replace(*change)))
     assert str(caught.value).startswith("mini-v1.toml: ")
@@ -326,3 +381,54 @@ def test_answers_to_a_survey_whose_files_are_all_gone_are_named(db, tmp_path):
         SurveyError, match=f"standard-v{standard.version}.toml: the file is gone.*put it back"
     ):
         check_fingerprints(load_surveys(folder))
+
+
+def test_each_type_s_answer_is_stored_in_its_form_or_refused_with_its_reason(tmp_path):
+    survey = load_survey(write(tmp_path, GOOD))
+    sources, since, hours, word = (survey.question(q) for q in ("sources", "since", "hours", "word"))
+    assert sources.clean("student_aid") == ["student_aid"]
+    assert sources.clean(["student_aid", "salary"]) == ["salary", "student_aid"]  # in the options' order
+    assert since.clean(" 2024-05-01 ") == "2024-05-01" and since.clean(date(2020, 1, 1)) == "2020-01-01"
+    assert hours.clean(" 80 ") == 80 and hours.clean("1") == 1
+    assert word.clean("  hej  ") == "hej" and word.clean("x" * 200) == "x" * 200
+    assert [q.clean(blank) for q in (word, sources, hours) for blank in (None, "", "  ", [])] == [None] * 12
+    for question, value, reason in (
+        (since, "1 maj", "not_a_date"),
+        (hours, "0", "too_small"),
+        (hours, "81", "too_large"),
+        (hours, [3], "not_a_number"),
+        (survey.question("doing"), "work ", None),
+    ):
+        if reason is None:
+            assert question.clean(value) == "work"
+            continue
+        with pytest.raises(ValueError, match=f"^{reason}$"):
+            question.clean(value)
+    with pytest.raises(AnswerError) as caught:
+        survey.clean({"doing": "work", "hours": " "})
+    assert caught.value.errors == {"feel": "required", "mood": "required"}
+    assert str(caught.value) == "feel: required, mood: required"
+    with pytest.raises(KeyError):
+        survey.question("nothing")
+
+
+def test_the_pages_left_to_answer_and_the_pages_an_answer_brings_in(tmp_path):
+    survey = load_survey(write(tmp_path, GOOD))
+    first, second = survey.pages
+    assert survey.first_incomplete({}) is first
+    assert survey.first_incomplete({"feel": 1, "doing": "rest"}) is second  # mood is required
+    assert survey.first_incomplete({"feel": 1, "doing": "rest", "mood": 2}) is None
+    assert survey.may_bring_in_pages(first) and not survey.may_bring_in_pages(second)
+    page = survey.clean_page(second, {"mood": "4", "hours": "7"}, {"doing": "work", "mood": 1})
+    assert page == {"doing": "work", "mood": 4, "hours": 7}
+    with pytest.raises(SurveyError, match="no survey with id 'other' in surveys/"):
+        latest(load_surveys(tmp_path), "other")
+
+
+def test_a_condition_on_a_multiple_choice_holds_when_any_chosen_value_is_listed(tmp_path):
+    text = GOOD.replace('id = "word"\n', 'id = "word"\nshow_if = { question = "doing", values = ["rest"] }\n')
+    survey = load_survey(write(tmp_path, text))
+    word = survey.question("word")
+    assert word.is_shown({"doing": "rest"}) and not word.is_shown({"doing": "work"})
+    assert word.is_shown({"doing": ["work", "rest"]}) and not word.is_shown({"doing": ["work"]})
+    assert not word.is_shown({})

@@ -1,11 +1,18 @@
 """The status overview's domain functions: the next 14 days of sends and the counts per wave and cohort."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from followup.models import Contact, Invitation, Message, Participant, Wave
-from followup.plan.overview import PlannedDay, next_days, status_rows
+from followup.plan.overview import (
+    PlannedDay,
+    cohort_names,
+    next_days,
+    participant_page,
+    status_rows,
+    wave_months,
+)
 from followup.plan.status import contacts_to_fix
 from followup.sending.quiet_hours import parse_window
 from tests.factories import STOCKHOLM, at, make_participants, make_programme
@@ -188,3 +195,162 @@ def test_status_rows_count_states_messages_bounces_and_opt_outs_per_cohort(db):
     # Bounces and opt-outs are the participant's: every wave of theirs counts them.
     assert found[(12, "B")]["bounced"] == 1 and found[(24, "B")]["opted_out"] == 1
     assert [p.code for p in contacts_to_fix(programme.id, NOW)] == ["C4"]
+
+
+def test_the_participant_list_filters_and_pages_one_programme_by_code(db):
+    programme = make_programme(db, NOW, "Lista")
+    rows = [f"L{n},2025-10-21,l{n}@example.org,,sv,{'AB'[n % 2] if n < 5 else ''}" for n in (1, 4, 3, 2, 5)]
+    make_participants(db, NOW, programme, rows)
+    other = make_programme(db, NOW, "Annan")
+    make_participants(
+        db, NOW, other, ["L0,2025-10-21,l0@example.org,,sv,C", "L9,2025-10-21,l9@example.org,,sv,B"]
+    )
+    mark("L1", Invitation.SENT, NOW)
+    mark("L2", Invitation.ANSWERED, NOW)
+    Invitation.update(state=Invitation.ANSWERED).where(Invitation.id == invitation("L3", 12).id).execute()
+    Participant.update(opted_out_at=NOW).where(Participant.code.in_(["L4", "L9"])).execute()
+    Contact.update(phone_failed_at=NOW).where(
+        Contact.email.in_(["l5@example.org", "l0@example.org"])
+    ).execute()
+
+    def codes(**filters) -> list[str]:
+        return [p.code for p in participant_page(programme.id, **filters)]
+
+    first = participant_page(programme.id, limit=2)
+    assert [(p.code, p.cohort, p.exit_date, p.opted_out, p.contact_failed) for p in first] == [
+        ("L1", "B", date(2025, 10, 21), False, False),
+        ("L2", "A", date(2025, 10, 21), False, False),
+    ]
+    assert first[0].waves == {6: "sent", 12: "scheduled", 24: "scheduled"}
+    assert first[0].id == Participant.get(Participant.code == "L1").id
+    assert codes() == ["L1", "L2", "L3", "L4", "L5"]
+    assert codes(after="L2", limit=2) == ["L3", "L4"]
+    assert codes(cohort="A") == ["L2", "L4"]
+    assert [(p.code, p.cohort) for p in participant_page(programme.id, after="L4")] == [("L5", None)]
+    assert [(p.code, p.opted_out) for p in participant_page(programme.id, state="opted_out")] == [
+        ("L4", True)
+    ]
+    found = participant_page(programme.id, state="contact_failed")
+    assert [(p.code, p.contact_failed) for p in found] == [("L5", True)]
+    assert codes(state="answered") == ["L2", "L3"]
+    assert codes(state="answered", months=12) == ["L3"]
+    assert codes(state="sent", months=6) == ["L1"]
+    assert codes(state="scheduled", months=6, cohort="A") == ["L4"]
+    assert cohort_names(programme.id) == ["A", "B"] and wave_months(programme.id) == [6, 12, 24]
+    assert cohort_names(other.id) == ["B", "C"]
+
+
+def test_a_participant_without_waves_or_contact_is_still_listed(db):
+    programme = make_programme(db, NOW, "Tom", offsets=[12])
+    make_participants(db, NOW, programme, ["T1,2025-10-21,t1@example.org,,sv,"])
+    Contact.delete().execute()
+    Invitation.delete().execute()
+    [listed] = participant_page(programme.id)
+    assert (listed.code, listed.contact_failed, listed.waves) == ("T1", False, {})
+    assert wave_months(programme.id) == [12] and cohort_names(programme.id) == []
+
+
+def set_invitation(code: str, months: int = 6, **changes) -> None:
+    Invitation.update(**changes).where(Invitation.id == invitation(code, months).id).execute()
+
+
+def test_the_next_14_days_start_at_this_instant_end_before_the_14th_day_and_go_by_local_day(db):
+    programme = make_programme(db, NOW, "Gränser", reminder_days=(3,))
+    make_participants(db, NOW, programme, [f"E{n},2025-10-21,e{n}@example.org,,sv," for n in range(1, 5)])
+    other = make_programme(db, NOW, "Annan", reminder_days=(3,))
+    make_participants(db, NOW, other, ["X1,2025-10-21,x1@example.org,,sv,"])
+    set_invitation("E1", due_at=NOW)  # goes out now; its reminder Thu 30 Apr
+    set_invitation("E2", due_at=NOW + timedelta(days=14))  # just past the 14 days
+    # Due an hour ago: the scheduler has sent it already or never will, and so its reminder.
+    set_invitation("E3", due_at=NOW - timedelta(hours=1))
+    set_invitation("E4", due_at=at(2026, 5, 1, 0, 30))  # Thursday 22:30 UTC: Friday in Stockholm
+    set_invitation("X1", due_at=NOW)  # another programme's
+    assert next_days(programme, NOW, STOCKHOLM, None) == [
+        PlannedDay(date(2026, 4, 27), 6, invitations=1),
+        PlannedDay(date(2026, 4, 30), 6, reminders=1),
+        PlannedDay(date(2026, 5, 1), 6, invitations=1),
+        PlannedDay(date(2026, 5, 4), 6, reminders=1),
+    ]
+
+
+def test_reminders_of_invitations_sent_earlier_count_each_one_s_sending_and_closing(db):
+    programme = make_programme(db, NOW, "Skickat", reminder_days=(7, 20))
+    rows = {"G1": "2025-10-21", "G2": "2025-04-21", "G3": "2025-10-20", "G4": "2025-10-20"}
+    rows |= {"G5": "2025-10-21", "G6": "2025-10-11"}
+    make_participants(db, NOW, programme, [f"{c},{d},{c.lower()}@example.org,,sv," for c, d in rows.items()])
+    # G1's 6-month and G2's 12-month invitations went out at the same moment and close the same day.
+    set_invitation("G1", state=Invitation.SENT, sent_at=at(2026, 4, 21, 10))
+    set_invitation("G2", 12, state=Invitation.SENT, sent_at=at(2026, 4, 21, 10))
+    # The same wave and closing day, sent two days apart.
+    set_invitation("G3", state=Invitation.SENT, sent_at=at(2026, 4, 20, 10))
+    set_invitation("G4", state=Invitation.SENT, sent_at=at(2026, 4, 22, 10))
+    # Sent with G1, but its window closes before the reminder.
+    set_invitation("G5", state=Invitation.SENT, sent_at=at(2026, 4, 21, 10), expires_at=at(2026, 4, 28, 9))
+    set_invitation("G6", state=Invitation.SENT, sent_at=at(2026, 4, 11, 10))  # the 20-day reminder is due
+    assert next_days(programme, NOW, STOCKHOLM, None) == [
+        PlannedDay(date(2026, 4, 27), 6, reminders=1),  # G3
+        PlannedDay(date(2026, 4, 28), 6, reminders=1),  # G1
+        PlannedDay(date(2026, 4, 28), 12, reminders=1),  # G2
+        PlannedDay(date(2026, 4, 29), 6, reminders=1),  # G4
+        PlannedDay(date(2026, 5, 1), 6, reminders=1),  # G6's 20-day reminder
+        PlannedDay(date(2026, 5, 10), 6, reminders=1),  # G3's (the others' are past the 14 days)
+    ]
+
+
+def test_each_reminder_goes_unless_the_next_is_due_by_the_time_it_would(db):
+    three = make_programme(db, NOW, "Tre", reminder_days=(2, 4, 6))
+    make_participants(db, NOW, three, ["T1,2025-10-21,t1@example.org,,sv,"])
+    set_invitation("T1", state=Invitation.SENT, sent_at=at(2026, 4, 26, 10))
+    assert next_days(three, NOW, STOCKHOLM, None) == [
+        PlannedDay(date(2026, 4, 28), 6, reminders=1),
+        PlannedDay(date(2026, 4, 30), 6, reminders=1),
+        PlannedDay(date(2026, 5, 2), 6, reminders=1),
+    ]
+    # Sent Thursday 09:00: the 2-day reminder waits for Monday 09:00, when the 4-day one falls due.
+    two = make_programme(db, NOW, "Två", reminder_days=(2, 4))
+    make_participants(db, NOW, two, ["U1,2025-10-21,u1@example.org,,sv,"])
+    set_invitation("U1", state=Invitation.SENT, sent_at=at(2026, 4, 23, 9))
+    assert next_days(two, NOW, STOCKHOLM, WINDOW) == [PlannedDay(date(2026, 4, 27), 6, reminders=1)]
+
+
+def test_the_programme_s_channels_decide_who_is_planned_for(db):
+    rows = [
+        "C1,2025-10-29,,+46701740601,sv,",  # SMS only
+        "C2,2025-10-29,,+46701740602,sv,",  # SMS only, stopped SMS
+        "C3,2025-10-29,c3@example.org,,sv,",
+        "C4,2025-10-29,,+46701740604,sv,",  # SMS only
+    ]
+    both = make_programme(db, NOW, "Båda", channel_policy="both", reminder_days=())
+    make_participants(db, NOW, both, rows)
+    email = make_programme(db, NOW, "E-post", channel_policy="email_only", reminder_days=())
+    make_participants(db, NOW, email, [row.replace("C", "D", 1) for row in rows])
+    Participant.update(sms_opted_out_at=NOW).where(Participant.code.in_(["C2", "D2"])).execute()
+    assert next_days(both, NOW, STOCKHOLM, None) == [PlannedDay(date(2026, 4, 29), 6, invitations=3)]
+    assert next_days(email, NOW, STOCKHOLM, None) == [PlannedDay(date(2026, 4, 29), 6, invitations=1)]
+
+
+def test_status_rows_are_the_programme_s_own_with_cohorts_by_name_after_the_total(db):
+    programme = make_programme(db, NOW, "Rader", offsets=[6])
+    rows = ["R1,2025-10-21,r1@example.org,,sv,B", "R2,2025-10-21,r2@example.org,,sv,B"]
+    rows += ["R3,2025-10-21,r3@example.org,,sv,", "R4,2025-10-21,r4@example.org,,sv,A"]
+    make_participants(db, NOW, programme, rows)
+    other = make_programme(db, NOW, "Andra", offsets=[6])
+    make_participants(db, NOW, other, ["R1,2025-10-21,x1@example.org,,sv,C"])
+
+    def invited(programme_id):
+        return [(row.months, row.cohort, row.counts["invited"]) for row in status_rows(programme_id)]
+
+    assert invited(programme.id) == [(6, None, 4), (6, "", 1), (6, "A", 1), (6, "B", 2)]
+    assert invited(other.id) == [(6, None, 1), (6, "C", 1)]
+    Participant.delete().where(Participant.code == "R4").execute()  # A's count stays, at 0
+    assert invited(programme.id) == [(6, None, 3), (6, "", 1), (6, "B", 2)]
+
+
+def test_what_the_send_window_holds_until_the_14th_day_is_left_out(db):
+    programme = make_programme(db, NOW, "Helg", reminder_days=())
+    make_participants(db, NOW, programme, ["H1,2025-10-21,h1@example.org,,sv,"])
+    set_invitation("H1", due_at=at(2026, 5, 10, 10))  # a Sunday: it goes out on Monday 11 May at 09:00
+    assert next_days(programme, at(2026, 4, 27, 9), STOCKHOLM, WINDOW) == []  # 14 days end then
+    assert next_days(programme, at(2026, 4, 27, 9, 1), STOCKHOLM, WINDOW) == [
+        PlannedDay(date(2026, 5, 11), 6, invitations=1)
+    ]
