@@ -11,6 +11,7 @@ from followup.models import Cohort, Contact, Invitation, Message, Participant, S
 from followup.plan.overview import COUNTS, status_rows
 from followup.plan.participant_actions import change_contact, erase_participant
 from followup.plan.replanning import Plan, apply_plan
+from followup.sending.queueing import insert_messages, message_row
 from followup.sending.tracking import record_status
 from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
 
@@ -142,3 +143,19 @@ def test_deleting_a_participant_through_its_programme_s_cascade_leaves_no_count(
     assert kept() == counted_directly()
     programme.delete_instance()
     assert kept() == {} == counted_directly()
+
+
+def test_a_message_queued_twice_is_counted_once(db):
+    # INSERT OR IGNORE of a message that exists: on SQLite a BEFORE INSERT trigger fired for the
+    # ignored row and took the invitation's counts away for good (migration 0015).
+    now = at(2026, 1, 15)
+    programme = make_programme(db, now, "Två gånger")
+    make_participants(db, now, programme, ["Q1,2025-07-10,q1@example.org,,sv,A"])
+    invitation = invitation_of("Q1", 6)
+    row = message_row(invitation.id, 0, "email", now)
+    insert_messages(db, [row])
+    before = kept()
+    insert_messages(db, [row])
+    assert Message.select().count() == 1
+    assert kept() == before == counted_directly()
+    assert sum(counts["invited"] for counts in kept().values()) == 3
