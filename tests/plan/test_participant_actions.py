@@ -255,7 +255,7 @@ def test_erasing_takes_everything_kept_about_the_person_and_nothing_else(db):
         first = due(one, 12)
         Message.create(**message_row(first.id, 0, "email", NOW))
         Draft.create(invitation=first, answers="{}", updated_at=NOW)
-        Outcome.create(invitation=first, who5=60)
+        Outcome.create(invitation=first, who5=60, wave=first.wave_id, language="sv")
         answered = Response.create(
             invitation=first, survey="standard", survey_version=3, submitted_at=NOW, answers="{}"
         )
