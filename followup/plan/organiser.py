@@ -91,7 +91,7 @@ def notice_path(programme_id: int) -> str:
     return f"/integritet/{programme_id}"
 
 
-def organiser_for(programme_id: int | None, default: Organisation, base_url: str = "") -> Organisation:
+def organiser_for(programme_id: int | None, default: Organisation, base_url: str) -> Organisation:
     """Return who is asking for the programme with this id; its notice's address starts with `base_url`."""
     programme = Programme.get_or_none(Programme.id == programme_id) if programme_id else None
     return organiser_of(programme, default, programme and base_url + notice_path(programme.id))

@@ -188,7 +188,7 @@ def test_a_programme_s_own_organiser_replaces_the_instance_s_as_a_whole(db, cloc
     make_participant(db, clock.now(), own, code="P1")
     make_participant(db, clock.now(), plain, code="P2")
     assert organiser_for(plain.id, instance, "https://f.example.org") == instance
-    assert organiser_for(None, instance) == instance
+    assert organiser_for(None, instance, "") == instance
 
     update_programme(
         db, own, "Steget", clean_details({"organisation": "Förbundet", "contact_phone": "0650555555"})

@@ -724,3 +724,20 @@ def test_the_published_file_says_what_kind_of_figure_each_column_holds(app):
             if name == "avoided":
                 expected = "estimate"
             assert column["kind"] == expected, (table["id"], name)
+
+
+def test_an_activity_or_self_sufficiency_shared_by_a_whole_group_is_hidden():
+    # Everyone in W who answered works: publishing "4 of 4 work" tells each one's activity.
+    people = [person("W", "job_seeking", False, w6=answers("work", "no", 60)) for _ in range(4)]
+    people += [person("X", "job_seeking", False, w6=answers(a, "no", 60)) for a in ACTIVITIES[:8]]
+    report = protect(made(people), 3, secondary=False)
+
+    def hidden(table_id, group, column):
+        row = next(r for r in report.table(table_id).rows if r.wave == 6 and r.group == group)
+        return row.cells[column].hidden
+
+    assert hidden("activity", "W", "work")
+    assert hidden("self_sufficiency", "W", "self_sufficient")
+    assert hidden("self_sufficiency", "W", "work_or_studies")
+    # In X no activity is everyone's, and its 4 of 8 working or studying is no one's secret.
+    assert not hidden("self_sufficiency", "X", "work_or_studies")
