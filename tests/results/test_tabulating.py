@@ -741,3 +741,53 @@ def test_an_activity_or_self_sufficiency_shared_by_a_whole_group_is_hidden():
     assert hidden("self_sufficiency", "W", "work_or_studies")
     # In X no activity is everyone's, and its 4 of 8 working or studying is no one's secret.
     assert not hidden("self_sufficiency", "X", "work_or_studies")
+
+
+def test_social_assistance_at_exit_or_left_by_a_whole_group_is_hidden():
+    # In L all 3 who received social assistance at exit have left it: "3 of 3" tells each one's.
+    people = [person("L", "job_seeking", True, w6=answers("work", "no", 60)) for _ in range(3)]
+    people += [
+        person("L", "sick_leave", False, w6=answers(a, "no", 60)) for a in ("studies", "work", "other")
+    ]
+    # Everyone in E received it at exit: publishing "4 of 4" tells each one's.
+    people += [person("E", "job_seeking", True, w6=answers("work", sa, 60)) for sa in ("no", "yes") * 2]
+    report = protect(made(people), 3, secondary=False)
+
+    def hidden(group, column):
+        row = next(r for r in report.table("social_assistance").rows if r.wave == 6 and r.group == group)
+        return row.cells[column].hidden
+
+    assert (hidden("L", "left"), hidden("L", "at_exit")) == (True, False)
+    assert hidden("E", "at_exit")
+
+
+def test_nobody_leaving_social_assistance_or_nobody_at_exit_is_published():
+    # A published 0 is not sensitive (docs/results.md): "0 of 4 left" and "0 of 4 received it at exit"
+    # stay, and nothing around them is hidden to protect their complements.
+    people = [person("S", "job_seeking", True, w6=answers("work", "yes", 60)) for _ in range(4)]
+    people += [person("S", "sick_leave", False, w6=answers("sick_leave", "no", 60)) for _ in range(4)]
+    people += [person("N", "job_seeking", False, w6=answers(a, "no", 60)) for a in ("work", "sick_leave") * 4]
+    report = protect(made(people), 3)
+    rows = {r.group: r.cells for r in report.table("social_assistance").rows if r.wave == 6}
+    shown = {g: {c: (rows[g][c].value, rows[g][c].hidden) for c in ("at_exit", "left")} for g in ("S", "N")}
+    assert shown == {
+        "S": {"at_exit": (4, False), "left": (0, False)},
+        "N": {"at_exit": (0, False), "left": (0, False)},
+    }
+
+
+def test_steps_count_everyone_after_someone_off_the_ladder_and_hide_a_whole_exit_step():
+    # The first to answer does something off the ladder; those after still count. Everyone
+    # comparable was job seeking at exit: publishing "4 of 4" tells each one's activity at exit.
+    people = [person("O", "job_seeking", False, w6=answers("other", "no", 60))]
+    people += [person("O", "job_seeking", False, w6=answers(a, "no", 60)) for a in ("work",) * 3]
+    people += [person("O", "job_seeking", False, w6=answers("job_seeking", "no", 60))]
+    people += [person("O", None, False, w6=answers("work", "no", 60))]
+    report = made(people)
+    steps = figures(report, "step_forward", 6, "O")
+    assert [steps[c] for c in ("comparable", "closer", "unchanged", "further")] == [4, 3, 1, 0]
+    seeking = figures(report, "transitions", 6, "job_seeking")
+    assert (seeking["now_work_or_studies"], seeking["now_job_seeking"], seeking["total"]) == (3, 1, 4)
+    protected = protect(report, 3, secondary=False)
+    row = next(r for r in protected.table("transitions").rows if r.wave == 6 and r.group == "job_seeking")
+    assert (row.cells["now_work_or_studies"].hidden, row.cells["total"].hidden) == (False, True)
