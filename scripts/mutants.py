@@ -68,6 +68,12 @@ OWN_TESTS = {
     "followup/plan/calendar.py": ["tests/plan/test_calendar.py"],
     "followup/plan/import_preview.py": ["tests/plan/test_import_preview.py"],
     "followup/plan/replanning.py": ["tests/plan/test_replanning.py", "tests/plan/test_status_counts.py"],
+    # The queries behind the measures: a programme built in a database, then counted.
+    "followup/results/measures/counting.py": [
+        "tests/results/test_measures.py",
+        "tests/results/test_answer_pairs.py",
+        "tests/results/test_tabulating.py",
+    ],
 }
 # A package whose modules are pinned by a few focused tests, used instead of its folder's tests: the
 # measures' layout by hand counts from grouped counts and by the auditor's hand-made cases, not by

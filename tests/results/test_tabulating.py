@@ -791,3 +791,31 @@ def test_steps_count_everyone_after_someone_off_the_ladder_and_hide_a_whole_exit
     protected = protect(report, 3, secondary=False)
     row = next(r for r in protected.table("transitions").rows if r.wave == 6 and r.group == "job_seeking")
     assert (row.cells["now_work_or_studies"].hidden, row.cells["total"].hidden) == (False, True)
+
+
+def test_well_being_shared_by_a_whole_group_is_hidden():
+    # Everyone in P is at or below 50, and in D everyone at or below 50 is at or below 28: "4 of 4" or "3 of 3"
+    # tells each one's well-being. Everyone in I who answered twice improved by 10 or more.
+    spread = ("work", "studies", "job_seeking", "other")
+    people = [person("P", "job_seeking", False, w6=answers(a, "no", 40)) for a in spread]
+    people += [
+        person("D", "job_seeking", False, w6=answers(a, "no", s))
+        for a, s in zip(spread, (20, 24, 26, 90), strict=True)
+    ]
+    people += [
+        person("I", "job_seeking", False, w6=answers(a, "no", 40), w12=answers(a, "no", 60)) for a in spread
+    ]
+    report = protect(made(people), 3, secondary=False)
+
+    def hidden(table_id, group, column, wave=6, since=None):
+        row = next(
+            r for r in report.table(table_id).rows if (r.wave, r.group, r.since) == (wave, group, since)
+        )
+        return row.cells[column].hidden
+
+    assert (hidden("who5", "P", "poor"), hidden("who5", "P", "depression")) == (True, False)
+    assert (hidden("who5", "D", "poor"), hidden("who5", "D", "depression")) == (False, True)
+    assert (hidden("who5", "I", "poor"), hidden("who5", "I", "depression")) == (True, False)
+    assert (hidden("who5", "I", "poor", 12), hidden("who5", "I", "depression", 12)) == (False, False)
+    assert hidden("who5_change", "I", "improved", 12, 6)
+    assert not hidden("who5_change", "I", "worsened", 12, 6)
