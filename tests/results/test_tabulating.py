@@ -794,8 +794,8 @@ def test_steps_count_everyone_after_someone_off_the_ladder_and_hide_a_whole_exit
 
 
 def test_well_being_shared_by_a_whole_group_is_hidden():
-    # Everyone in P is at or below 50, and in D everyone at or below 50 is at or below 28: "4 of 4" or "3 of 3"
-    # tells each one's well-being. Everyone in I who answered twice improved by 10 or more.
+    # Everyone in P is at or below 50, and in D everyone at or below 50 is at or below 28: "4 of 4"
+    # or "3 of 3" tells each one's well-being. Everyone in I who answered twice improved by 10 or more.
     spread = ("work", "studies", "job_seeking", "other")
     people = [person("P", "job_seeking", False, w6=answers(a, "no", 40)) for a in spread]
     people += [
