@@ -68,6 +68,12 @@ OWN_TESTS = {
     "followup/plan/calendar.py": ["tests/plan/test_calendar.py"],
     "followup/plan/import_preview.py": ["tests/plan/test_import_preview.py"],
     "followup/plan/replanning.py": ["tests/plan/test_replanning.py", "tests/plan/test_status_counts.py"],
+    # The parser's own tests: every page of the participant's side loads the surveys, so the folder's
+    # tests would each reach every line of the parser and run for every one of its mutants.
+    "followup/answers/surveys.py": ["tests/answers/test_surveys.py"],
+    # The files read back cell by cell; the auditor's tests also read the JSON, for minutes each.
+    "followup/results/exports.py": ["tests/results/test_exports.py", "tests/results/test_export_cells.py"],
+    "followup/results/microdata.py": ["tests/results/test_microdata.py"],
     # The queries behind the measures: a programme built in a database, then counted.
     "followup/results/measures/counting.py": [
         "tests/results/test_measures.py",
