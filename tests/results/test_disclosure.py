@@ -330,3 +330,25 @@ def test_the_auditor_catches_a_witness_whose_hides_are_left_out(app, tmp_path, m
     monkeypatch.setattr(disclosure._Ranges, "witness", kept)
     path, _ = publish(app, people, tmp_path)
     assert leaks(path, people)
+
+
+def test_a_mean_change_over_few_pairs_is_not_left_derivable_from_the_others(app, tmp_path):
+    # In A ten people answer each wave but only two answer both, by less than 10 points apart; every
+    # count is 0 or at least 5. With the whole programme's and B's mean changes published, A's would
+    # follow, so one of them must be hidden too.
+    def one(activity, score):
+        return answers(activity, "yes" if activity == "work" else "no", score)
+
+    people = [
+        person("A", w6=one("work", 60), w12=one("work", 64)),
+        person("A", w6=one("job_seeking", 40), w12=one("job_seeking", 36)),
+    ]
+    for activity, score in (("work", 60), ("job_seeking", 40)):
+        people += [person("A", w6=one(activity, score)) for _ in range(4)]
+        people += [person("A", w12=one(activity, score)) for _ in range(4)]
+        later = score + 12 if activity == "work" else score - 10
+        people += [person("B", w6=one(activity, score), w12=one(activity, later)) for _ in range(5)]
+    path, made = publish(app, people, tmp_path)
+    assert leaks(path, people) == []
+    change = {r.group: r.cells["change"].hidden for r in made.table("who5_change").rows}
+    assert change["A"] and (change["B"] or change[ALL])

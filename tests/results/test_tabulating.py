@@ -819,3 +819,30 @@ def test_well_being_shared_by_a_whole_group_is_hidden():
     assert (hidden("who5", "I", "poor", 12), hidden("who5", "I", "depression", 12)) == (False, False)
     assert hidden("who5_change", "I", "improved", 12, 6)
     assert not hidden("who5_change", "I", "worsened", 12, 6)
+
+
+def test_nobody_at_or_below_a_cut_off_or_changing_by_10_is_published():
+    # A published 0 is not sensitive (docs/results.md): "0 at or below 50", "0 at or below 28" and
+    # "0 improved, 0 worsened" stay, and nothing around them is hidden to protect their complements.
+    spread = ("work", "studies", "job_seeking", "other")
+    people = [
+        person("G", "job_seeking", False, w6=answers(a, "no", 60), w12=answers(a, "no", 64))
+        for a in spread * 2
+    ]
+    # In H the four at or below 50 are all above 28: "0 of 4" stays.
+    people += [person("H", "job_seeking", False, w6=answers(a, "no", s)) for a in spread for s in (40, 60)]
+    report = protect(made(people), 3)
+    who5 = {r.group: r.cells for r in report.table("who5").rows if r.wave == 6}
+    change = next(r.cells for r in report.table("who5_change").rows if r.group == "G")
+    shown = lambda cells, names: {c: (cells[c].value, cells[c].hidden) for c in names}  # noqa: E731
+    assert shown(who5["G"], ("who5_n", "poor", "depression")) == {
+        "who5_n": (8, False),
+        "poor": (0, False),
+        "depression": (0, False),
+    }
+    assert shown(who5["H"], ("poor", "depression")) == {"poor": (4, False), "depression": (0, False)}
+    assert shown(change, ("pairs", "improved", "worsened")) == {
+        "pairs": (8, False),
+        "improved": (0, False),
+        "worsened": (0, False),
+    }
