@@ -574,7 +574,15 @@ def test_every_heading_and_row_name_is_in_swedish_and_in_english(app):
     assert rows[(6, "exit_activity:not_recorded", None)] == "Activity at exit: Not recorded"
     assert rows[(6, "exit_assistance:yes", None)] == "Social assistance at exit: yes"
     assert rows[(6, "exit_assistance:not_recorded", None)] == "Social assistance at exit: Not recorded"
+    assert rows[(6, "exit_assistance:no", None)] == "Social assistance at exit: no"
     assert rows[(6, "language:en", None)] == "Language: en"
+    svenska = {key: name for table_id, key, name in swedish if table_id == "non_response" and key[0] == 6}
+    assert [svenska[(6, f"exit_assistance:{v}", None)] for v in ("yes", "no")] == [
+        "Försörjningsstöd vid avslut: ja",
+        "Försörjningsstöd vid avslut: nej",
+    ]
+    columns = {key: name for table_id, key, name in english if table_id == "non_response"}
+    assert (columns["responders"], columns["non_responders"]) == ("Answered", "Did not answer")
     reach = {key: name for table_id, key, name in english if table_id == "reach"}
     assert (reach[(6, "A", None)], reach[(6, NO_COHORT, None)], reach[(6, ALL, None)]) == (
         "A",
@@ -846,3 +854,14 @@ def test_nobody_at_or_below_a_cut_off_or_changing_by_10_is_published():
         "improved": (0, False),
         "worsened": (0, False),
     }
+
+
+def test_a_characteristic_every_non_responder_shares_is_hidden():
+    # Everyone who did not answer at 6 months was on sick leave at exit: "3 of 3" tells each one's.
+    people = [person("C", "sick_leave", False) for _ in range(3)]
+    people += [person("C", a, False, w6=answers("work", "no", 60)) for a in ("sick_leave", "studies") * 2]
+    report = protect(made(people), 3, secondary=False)
+    rows = {r.group: r.cells for r in report.table("non_response").rows if r.wave == 6}
+    sick = rows["exit_activity:sick_leave"]
+    assert (sick["responders"].value, sick["non_responders"].value) == (2, 3)
+    assert sick["non_responders"].hidden
