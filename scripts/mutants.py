@@ -76,6 +76,7 @@ OWN_TESTS = {
     "followup/results/microdata.py": ["tests/results/test_microdata.py"],
     # The queries behind the measures: a programme built in a database, then counted.
     "followup/results/measures/counting.py": [
+        "tests/results/test_counting.py",
         "tests/results/test_measures.py",
         "tests/results/test_answer_pairs.py",
         "tests/results/test_tabulating.py",
