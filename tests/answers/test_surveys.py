@@ -274,6 +274,8 @@ def test_a_malformed_survey_names_file_question_and_reason(tmp_path, change, mes
         load_survey(write(tmp_path, GOOD.replace(*change)))
     assert str(caught.value).startswith("mini-v1.toml: ")
     assert message in str(caught.value)
+    if message.startswith(("'version'", "'title'", "'languages'", "'id'", "'minutes'", "cannot", "page")):
+        assert "question" not in str(caught.value).split(":")[1], "a survey's own fault names no question"
 
 
 def test_a_condition_must_look_at_an_earlier_page(tmp_path):
@@ -323,7 +325,12 @@ def test_a_new_version_may_add_options_and_questions(tmp_path):
 
 def test_the_file_name_must_match_id_and_version(tmp_path):
     write(tmp_path, GOOD, name="mini-v2.toml")
-    with pytest.raises(SurveyError, match="mini-v2.toml: the file says id 'mini' version 1"):
+    with pytest.raises(
+        SurveyError, match="mini-v2.toml: the file says id 'mini' version 1, which does not match"
+    ):
+        load_surveys(tmp_path)
+    (tmp_path / "mini-v2.toml").rename(tmp_path / "mini.toml")
+    with pytest.raises(SurveyError, match=r"^mini.toml: the file name must be <survey id>-v<version>\.toml$"):
         load_surveys(tmp_path)
 
 
@@ -408,7 +415,7 @@ def test_each_type_s_answer_is_stored_in_its_form_or_refused_with_its_reason(tmp
         survey.clean({"doing": "work", "hours": " "})
     assert caught.value.errors == {"feel": "required", "mood": "required"}
     assert str(caught.value) == "feel: required, mood: required"
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="nothing"):
         survey.question("nothing")
 
 
@@ -432,3 +439,64 @@ def test_a_condition_on_a_multiple_choice_holds_when_any_chosen_value_is_listed(
     assert word.is_shown({"doing": "rest"}) and not word.is_shown({"doing": "work"})
     assert word.is_shown({"doing": ["work", "rest"]}) and not word.is_shown({"doing": ["work"]})
     assert not word.is_shown({})
+
+
+def test_a_version_that_adds_a_question_before_a_changed_one_is_still_refused(tmp_path):
+    write(tmp_path, GOOD)
+    added = '[[pages.questions]]\nid = "extra"\ntype = "short_text"\nrequired = false\n'
+    added += 'text = { sv = "E", en = "E" }\n\n'
+    text = GOOD.replace("version = 1", "version = 2").replace(
+        '[[pages.questions]]\nid = "hours"', added + '[[pages.questions]]\nid = "hours"'
+    )
+    text = text.replace('id = "hours"\ntype = "number"', 'id = "hours"\ntype = "short_text"').replace(
+        "min = 1\nmax = 80\n", ""
+    )
+    write(tmp_path, text, name="mini-v2.toml")
+    with pytest.raises(SurveyError, match="mini-v2.toml: question 'hours': its type changed from number"):
+        load_surveys(tmp_path)
+
+
+FOUR_PAGES = (
+    GOOD.replace('id = "mood"', 'id = "mood_old"').replace(
+        '[[pages]]\nid = "second"\n',
+        '[[pages]]\nid = "second"\n',
+    )
+    + """
+[[pages]]
+id = "third"
+
+[[pages.questions]]
+id = "mood"
+type = "single_choice"
+text = { sv = "Humör", en = "Mood" }
+options = [
+  { value = "calm", text = { sv = "Lugn", en = "Calm" } },
+  { value = "tired", text = { sv = "Trött", en = "Tired" } },
+]
+
+[[pages]]
+id = "fourth"
+
+[[pages.questions]]
+id = "why"
+type = "short_text"
+text = { sv = "Varför?", en = "Why?" }
+show_if = { question = "mood", values = ["tired"] }
+"""
+)
+
+
+def test_which_pages_an_answer_brings_in_and_a_required_question_brought_in(tmp_path):
+    # The first page's answer brings in a question of the second page (not the last); the third's
+    # brings in a required question on the fourth; the second's brings in nothing.
+    survey = load_survey(write(tmp_path, FOUR_PAGES))
+    first, second, third, fourth = survey.pages
+    assert [survey.may_bring_in_pages(p) for p in survey.pages] == [True, False, True, False]
+    done = {"feel": 1, "doing": "rest", "mood_old": 3}
+    assert survey.first_incomplete({**done, "mood": "calm"}) is None
+    assert survey.first_incomplete({**done, "mood": "tired"}) is fourth
+    assert survey.first_incomplete({**done, "mood": "tired", "why": "sömn"}) is None
+    assert survey.first_incomplete({"feel": 1, "doing": "work", "mood_old": 3}) is third
+    # An answer to a question no longer shown goes when its page is saved again.
+    saved = survey.clean_page(second, {"hours": "7", "mood_old": "3"}, {**done, "hours": 7})
+    assert "hours" not in saved and saved["mood_old"] == 3
