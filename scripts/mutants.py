@@ -53,6 +53,8 @@ MODULE_TESTS = {
         "tests/sending/test_composing.py",
     ],
     "followup/answers/tokens.py": ["tests/sending/test_dispatch.py"],
+    # Storing a response writes the outcome's grouping columns and the pairs of waves the results read.
+    "followup/answers/responses.py": ["tests/results/test_answer_pairs.py", "tests/results/test_counting.py"],
     "followup/sending/quiet_hours.py": ["tests/test_config.py"],
     "followup/sending/tracking.py": ["tests/web/test_webhooks.py"],
     # The sign-in pages are where the second factor and the sessions are used (slower: a Flask client).
