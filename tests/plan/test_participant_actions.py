@@ -109,6 +109,10 @@ def test_no_contact_is_stored_for_someone_whose_details_are_gone(db):
 
 def test_the_language_changes_for_this_person_and_says_whether_it_did(db):
     two = make_two_programmes(db, NOW)
+    # Their answers are grouped by the new language too (the non-response view); nobody else's.
+    for one in (person(two.a, "P1"), person(two.a, "P2"), person(two.b, "P1")):
+        answered = due(one, 12)
+        Outcome.create(invitation=answered, who5=60, wave=answered.wave_id, language=one.language)
     assert change_language(db, person(two.a, "P1"), "en") is True
     assert change_language(db, person(two.a, "P1"), "en") is False
     languages = {(p.programme_id, p.code): p.language for p in Participant.select()}
@@ -118,6 +122,14 @@ def test_the_language_changes_for_this_person_and_says_whether_it_did(db):
         (two.b.id, "P1"): "sv",
         (two.b.id, "P3"): "en",
     }
+    answers = (
+        Outcome.select(Participant.programme, Participant.code, Outcome.language)
+        .join(Invitation)
+        .join(Participant)
+    )
+    assert sorted(answers.tuples()) == sorted(
+        [(two.a.id, "P1", "en"), (two.a.id, "P2", "sv"), (two.b.id, "P1", "sv")]
+    )
     with pytest.raises(ActionRefused, match=r"^The language must be sv or en\.$"):
         change_language(db, person(two.a, "P2"), "de")
     assert person(two.a, "P2").language == "sv"
@@ -281,3 +293,12 @@ def test_a_fresh_link_may_follow_an_invitation_whose_message_failed(db, sent):
     Message.update(state=Message.FAILED).execute()
     Invitation.update(state=Invitation.SCHEDULED, sent_at=None).where(Invitation.id == three.id).execute()
     assert resend_link(db, now, p1, 3) == ["email", "sms"]
+
+
+def test_a_fresh_link_from_the_instant_its_follow_up_opens_whatever_waits_for_others(db, sent):
+    p1, three, _now = sent
+    # Another person's message waiting, and another's link resent a minute ago, hold nobody else's.
+    other = due(person(Programme.get(Programme.name == "Steget Fram"), "P3"), 3)
+    Message.create(**{**message_row(other.id, 0, "email", three.due_at), "state": Message.PENDING})
+    Message.create(**{**message_row(other.id, 1, "sms", three.due_at), "kind": RESEND, "state": Message.SENT})
+    assert resend_link(db, three.due_at, p1, 3) == ["email", "sms"]
