@@ -138,13 +138,13 @@ def _lines(publication: Publication, language: str) -> Iterator[list]:
     yield from _quote_lines(publication)
 
 
-def write_csv(publication: Publication, stream: IO[str], language: str = "sv", separator: str = ";") -> None:
+def write_csv(publication: Publication, stream: IO[str], language: str, separator: str) -> None:
     """Write the report as CSV: UTF-8 with BOM, `;` (Swedish Excel) or `,`, `..` for suppressed."""
     for line in csv_lines(publication, language, separator):
         stream.write(line)
 
 
-def csv_lines(publication: Publication, language: str = "sv", separator: str = ";") -> Iterator[str]:
+def csv_lines(publication: Publication, language: str, separator: str) -> Iterator[str]:
     """Yield the CSV file line by line (the first starts with the BOM), to be streamed as it is made."""
     line = _Line()
     writer = csv.writer(line, delimiter=separator, lineterminator="\r\n")
@@ -180,7 +180,7 @@ def _csv_value(value, decimal: str) -> str:
     return neutralise(str(value))
 
 
-def write_xlsx(publication: Publication, stream: IO[bytes], language: str = "sv") -> None:
+def write_xlsx(publication: Publication, stream: IO[bytes], language: str) -> None:
     """Write the report as an XLSX workbook: an about sheet, one sheet per table, the definitions."""
     with force_locale(language):
         book = workbook(stream)
@@ -258,12 +258,12 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def as_json(publication: Publication, language: str = "sv") -> str:
+def as_json(publication: Publication, language: str) -> str:
     """Return the report as JSON with definitions; a suppressed figure is null and named in `suppressed`."""
     return "".join(json_chunks(publication, language))
 
 
-def json_chunks(publication: Publication, language: str = "sv") -> Iterator[str]:
+def json_chunks(publication: Publication, language: str) -> Iterator[str]:
     """Return the JSON document as chunks of text, to be streamed as they are encoded."""
     with force_locale(language):
         document = {
