@@ -71,7 +71,7 @@ def header(table: Table, language: str) -> list[str]:
     return first + [text(c.label, language) for c in table.columns]
 
 
-def _about(publication: Publication, language: str) -> list[tuple[str, str]]:
+def _about(publication: Publication) -> list[tuple[str, str]]:
     return [
         (str(_l("Programme")), publication.programme),
         (str(_l("Made")), publication.made_at.isoformat(timespec="seconds")),
@@ -123,7 +123,7 @@ def _quote_lines(publication: Publication) -> Iterator[list]:
 
 def _lines(publication: Publication, language: str) -> Iterator[list]:
     """Yield the rows of the CSV file: what it is, then each table under its title."""
-    for name, value in _about(publication, language):
+    for name, value in _about(publication):
         yield [name, value]
     for term, explanation in publication.definitions:
         yield [text(term, language), text(explanation, language)]
@@ -188,7 +188,7 @@ def write_xlsx(publication: Publication, stream: IO[bytes], language: str) -> No
         percent = book.add_format({"num_format": "0.0%"})
         decimal = book.add_format({"num_format": "0.0"})
         about = book.add_worksheet(_sheet_name(str(_l("About")), set()))
-        for r, (name, value) in enumerate(_about(publication, language)):
+        for r, (name, value) in enumerate(_about(publication)):
             about.write_string(r, 0, neutralise(name), bold)
             about.write_string(r, 1, neutralise(value))
         about.set_column(0, 0, 28)
