@@ -71,7 +71,7 @@ def header(table: Table, language: str) -> list[str]:
     return first + [text(c.label, language) for c in table.columns]
 
 
-def _about(publication: Publication, language: str) -> list[tuple[str, str]]:
+def _about(publication: Publication) -> list[tuple[str, str]]:
     return [
         (str(_l("Programme")), publication.programme),
         (str(_l("Made")), publication.made_at.isoformat(timespec="seconds")),
@@ -123,7 +123,7 @@ def _quote_lines(publication: Publication) -> Iterator[list]:
 
 def _lines(publication: Publication, language: str) -> Iterator[list]:
     """Yield the rows of the CSV file: what it is, then each table under its title."""
-    for name, value in _about(publication, language):
+    for name, value in _about(publication):
         yield [name, value]
     for term, explanation in publication.definitions:
         yield [text(term, language), text(explanation, language)]
@@ -138,13 +138,13 @@ def _lines(publication: Publication, language: str) -> Iterator[list]:
     yield from _quote_lines(publication)
 
 
-def write_csv(publication: Publication, stream: IO[str], language: str = "sv", separator: str = ";") -> None:
+def write_csv(publication: Publication, stream: IO[str], language: str, separator: str) -> None:
     """Write the report as CSV: UTF-8 with BOM, `;` (Swedish Excel) or `,`, `..` for suppressed."""
     for line in csv_lines(publication, language, separator):
         stream.write(line)
 
 
-def csv_lines(publication: Publication, language: str = "sv", separator: str = ";") -> Iterator[str]:
+def csv_lines(publication: Publication, language: str, separator: str) -> Iterator[str]:
     """Yield the CSV file line by line (the first starts with the BOM), to be streamed as it is made."""
     line = _Line()
     writer = csv.writer(line, delimiter=separator, lineterminator="\r\n")
@@ -180,7 +180,7 @@ def _csv_value(value, decimal: str) -> str:
     return neutralise(str(value))
 
 
-def write_xlsx(publication: Publication, stream: IO[bytes], language: str = "sv") -> None:
+def write_xlsx(publication: Publication, stream: IO[bytes], language: str) -> None:
     """Write the report as an XLSX workbook: an about sheet, one sheet per table, the definitions."""
     with force_locale(language):
         book = workbook(stream)
@@ -188,7 +188,7 @@ def write_xlsx(publication: Publication, stream: IO[bytes], language: str = "sv"
         percent = book.add_format({"num_format": "0.0%"})
         decimal = book.add_format({"num_format": "0.0"})
         about = book.add_worksheet(_sheet_name(str(_l("About")), set()))
-        for r, (name, value) in enumerate(_about(publication, language)):
+        for r, (name, value) in enumerate(_about(publication)):
             about.write_string(r, 0, neutralise(name), bold)
             about.write_string(r, 1, neutralise(value))
         about.set_column(0, 0, 28)
@@ -258,12 +258,12 @@ def _sheet_name(title: str, used: set[str]) -> str:
     return name
 
 
-def as_json(publication: Publication, language: str = "sv") -> str:
+def as_json(publication: Publication, language: str) -> str:
     """Return the report as JSON with definitions; a suppressed figure is null and named in `suppressed`."""
     return "".join(json_chunks(publication, language))
 
 
-def json_chunks(publication: Publication, language: str = "sv") -> Iterator[str]:
+def json_chunks(publication: Publication, language: str) -> Iterator[str]:
     """Return the JSON document as chunks of text, to be streamed as they are encoded."""
     with force_locale(language):
         document = {

@@ -131,6 +131,10 @@ def test_csv_in_swedish_has_decimal_commas_and_swedish_labels(app):
     assert lines[9] == ["Räckvidd: [6/12]"]
     assert lines[12] == ["6", "'=Grupp 1", "12", "0,417", "0,193", "0,68", "47,3", "27720"]
     assert lines[13][1] == "Alla grupper"
+    assert lines[6][0] == "Röjandekontroll" and lines[6][1].startswith("Antal från 1 till 4 personer")
+    assert "färre än 5 personer" in lines[6][1] and "mindre än 10 poäng" in lines[6][1]
+    assert lines[-5] == ["Med egna ord"]
+    assert lines[-4][0].startswith("Kommentarer som") and "minst 5 personer svarade" in lines[-4][0]
     assert lines[-3] == ["Uppföljning (månader efter avslut)", "Citat"]
 
 
@@ -141,9 +145,33 @@ def test_csv_without_quotes_ends_with_the_last_table(app):
 
 def test_the_disclosure_rule_names_the_threshold_and_the_counts_below_it(app):
     with app.app_context(), force_locale("en"):
-        assert str(disclosure_rule(small(5))).startswith("Counts from 1 to 4 of people")
-        assert "fewer than 5 people" in str(disclosure_rule(small(5)))
+        rule = str(disclosure_rule(small(5)))
+        assert rule.startswith("Counts from 1 to 4 of people") and "fewer than 5 people" in rule
+        assert "narrower than 5 (nor a suppressed mean to less than 10 points)" in rule
         assert str(disclosure_rule(small(0))).startswith("Counts from 1 to 0 of people")
+
+
+def test_csv_names_every_survey_version(app):
+    publication = small()
+    publication.survey_versions = ["standard v1", "standard v2"]
+    lines = list(csv.reader(io.StringIO(_csv(app, "en", ",", publication).removeprefix("\ufeff"))))
+    assert lines[3] == ["Survey versions", "standard v1, standard v2"]
+
+
+def test_english_files_give_the_english_definitions(app):
+    publication = small()
+    publication.definitions = [
+        (
+            {"sv": "Självförsörjning", "en": "Self-sufficiency"},
+            {"sv": "Arbete eller studier.", "en": "Work or studies."},
+        )
+    ]
+    lines = list(csv.reader(io.StringIO(_csv(app, "en", ",", publication).removeprefix("\ufeff"))))
+    assert lines[7] == ["Self-sufficiency", "Work or studies."]
+    assert _values(_book(app, "en", publication)["Definitions"]) == [["Self-sufficiency", "Work or studies."]]
+    with app.app_context():
+        document = json.loads(as_json(publication, "en"))
+    assert document["definitions"] == [{"term": "Self-sufficiency", "text": "Work or studies."}]
 
 
 def _book(app, language="en", publication=None):
@@ -202,7 +230,9 @@ def test_xlsx_sheets_and_their_cells(app):
     quotes = _values(book["In their own words"])
     assert quotes[0] == ["In their own words", None] and "at least 5 people" in quotes[1][0]
     assert quotes[3:] == [["Wave (months after exit)", "Quote"], [6, "'=Bra kurs"], [None, "Hjälpte mig."]]
-    assert book["In their own words"]["B5"].alignment.wrap_text
+    quoted = book["In their own words"]
+    assert quoted["A1"].font.b and quoted["A4"].font.b and quoted["B4"].font.b and not quoted["A2"].font.b
+    assert quoted["B5"].alignment.wrap_text and quoted["B5"].alignment.vertical == "top"
     assert _values(book["Definitions"]) == [["Self-sufficiency", "Arbete eller studier."]]
     assert book["Definitions"]["A1"].font.b
 
@@ -216,7 +246,7 @@ def test_xlsx_without_quotes_has_no_quotes_sheet(app):
 def test_xlsx_sheet_names_are_unique_short_and_without_forbidden_characters(app):
     publication = small(quotes=False)
     long = "A title far longer than thirty-one characters"
-    titles = ["'Reach'", "reach", "REACH", long, long, "[]:*?/\\", "Definitions"]
+    titles = ["'Reach'", "reach", "REACH", long, long, "[]:*?/\\", "XLSX", "Definitions"]
     publication.tables = [
         Table(f"t{i}", title, "", publication.tables[1].columns, publication.tables[1].rows)
         for i, title in enumerate(titles)
@@ -230,6 +260,7 @@ def test_xlsx_sheet_names_are_unique_short_and_without_forbidden_characters(app)
         long[:31],
         long[:29] + " 2",
         "Sheet",
+        "XLSX",
         "Definitions",
         "Definitions 2",
     ]
@@ -285,10 +316,11 @@ def test_json_cells(app):
     assert document["quotes"] == [{"wave": 6, "text": "=Bra kurs"}, {"wave": None, "text": "Hjälpte mig."}]
 
 
-def test_json_in_swedish_is_text_not_escapes(app):
+def test_json_in_swedish_is_text_not_escapes_indented_to_be_read(app):
     with app.app_context():
         text = as_json(small(), "sv")
     assert '"Alla grupper"' in text and '"Räckvidd: [6/12]"' in text
+    assert text.startswith('{\n "programme": "Steget",\n "made_at": ')
 
 
 def test_xlsx_columns_are_wide_enough_to_read(app):
