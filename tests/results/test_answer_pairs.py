@@ -7,12 +7,14 @@ import threading
 import pytest
 
 from followup.answers.responses import record_response
-from followup.models import Invitation, Participant, Programme, Wave
+from followup.answers.surveys import load_survey
+from followup.models import AnswerPair, Invitation, Participant, Programme, Wave
 from followup.plan.participant_actions import change_language, erase_participant
 from followup.plan.replanning import Plan, apply_plan, current_plan
 from followup.results.measures import Assumptions
 from followup.results.reporting import make_report
 from followup.results.tables import ALL
+from tests.answers.test_surveys import GOOD, write
 from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
 from tests.results.test_measures import HEADER, SURVEY, answers_of, figures
 
@@ -142,3 +144,18 @@ def test_an_answer_to_an_invitation_never_marked_sent_is_left_out_as_before(app,
     assert (reach["invited"], reach["answered"]) == (1, 1)
     assert figures(made, "activity", 2, ALL)["studies"] == 1
     assert figures(made, "reach", 1, ALL)["answered"] == 2
+
+
+def test_an_answer_without_who5_is_paired_without_a_change(app, db, clock, tmp_path):
+    # A survey version without WHO-5 (a programme's own short survey): the pair counts as answering
+    # again, with no change in well-being, whichever of the two lacks it.
+    short = load_survey(write(tmp_path, GOOD))
+    start(app, db, clock, [1, 2, 3], [("K0", "sv")])
+    run_tick(app, db, at(2025, 10, 21))
+    answer(db, "K0", 1, 3, at(2025, 10, 22))
+    invitation = Invitation.select().join(Wave).where(Wave.offset_months == 2).get()
+    record_response(db, invitation.id, short, {"feel": 1, "doing": "rest", "mood": 3}, at(2025, 10, 22))
+    answer(db, "K0", 3, 4, at(2025, 10, 23))
+    pairs = AnswerPair.select(AnswerPair.first_wave, AnswerPair.second_wave, AnswerPair.change).tuples()
+    months = dict(Wave.select(Wave.id, Wave.offset_months).tuples())
+    assert sorted((months[a], months[b], c) for a, b, c in pairs) == [(1, 2, None), (1, 3, 20), (2, 3, None)]
