@@ -11,7 +11,7 @@ from followup.models import Invitation, Message, Participant, Wave
 from followup.results.measures.counting import AT, SUMS, collect, compact, survey_versions
 from followup.results.tables import NO_COHORT
 from tests.factories import at, counts_of, make_participants, make_programme, person, run_tick
-from tests.results.test_measures import HEADER
+from tests.results.test_measures import HEADER, answers_of
 
 SURVEYS = load_surveys()["standard"]
 LATEST = max(SURVEYS)
@@ -70,17 +70,6 @@ NASTA = [
         None,
     )
 ]
-
-
-def answers_of(given):
-    activity, assistance, items, step, helped = given
-    return {
-        "main_activity": activity,
-        "social_assistance": assistance,
-        **{f"who5_{n}": item for n, item in enumerate(items, start=1)},
-        "next_step_start": step,
-        "programme_helped": helped,
-    }
 
 
 def build(app, db, clock):

@@ -92,11 +92,13 @@ RUNG = {
 
 
 def answers_of(given):
+    """The answers to the survey; WHO-5 as one value for all five items, or the five items."""
     activity, assistance, who5, step, helped = given
+    items = who5 if isinstance(who5, tuple) else (who5,) * 5
     return {
         "main_activity": activity,
         "social_assistance": assistance,
-        **{f"who5_{n}": who5 for n in range(1, 6)},
+        **{f"who5_{n}": item for n, item in enumerate(items, start=1)},
         "next_step_start": step,
         "programme_helped": helped,
         "comment": '=HYPERLINK("x") Kalle',
