@@ -1,3 +1,4 @@
+import pytest
 from peewee import SqliteDatabase
 from playhouse.schema_diff import diff_models
 
@@ -31,6 +32,7 @@ def test_a_new_database_lists_its_pending_migrations(tmp_path):
     assert pending_migrations(fresh)[:2] == ["0001_initial", "0002_delivery"]
 
 
+@pytest.mark.empty_database
 def test_migration_0005_carries_existing_responses_over_as_countable_answers(database_url):
     from followup.db import bind, migration_runner, open_database
     from followup.models import Outcome
@@ -79,6 +81,7 @@ def test_migration_0005_carries_existing_responses_over_as_countable_answers(dat
         database.close_all()
 
 
+@pytest.mark.empty_database
 def test_migration_0007_leaves_existing_programmes_with_the_instance_s_organiser(database_url):
     from followup.db import bind, migration_runner, open_database
     from followup.models import Programme
@@ -102,6 +105,7 @@ def test_migration_0007_leaves_existing_programmes_with_the_instance_s_organiser
         database.close_all()
 
 
+@pytest.mark.empty_database
 def test_migration_0014_carries_existing_outcomes_over_and_pairs_their_waves_earlier_first(database_url):
     from followup.db import bind, migration_runner, open_database
     from followup.models import Outcome
