@@ -171,6 +171,22 @@ def test_a_bar_per_row_and_share_in_per_cent_each_series_in_its_own_shade_and_ha
             assert first[r]["top"] > second[r - 1]["bottom"]  # rows apart
 
 
+def ticks(svg: str) -> dict[str, float]:
+    """Return where each tick of the value axis sits, by its label."""
+    found = re.findall(r'<g id="xtick_\d+">.*?<use [^>]* x="([-\d.]+)".*?<!-- (.*?) -->', svg, re.DOTALL)
+    return {label: float(x) for x, label in found}
+
+
+def test_a_share_s_bar_ends_at_its_per_cent_on_the_axis(app):
+    with app.app_context():
+        svg = chart(hand_made(), "self_sufficiency", "en")
+    where, found = ticks(svg), bars(svg)
+    assert found[0]["left"] == pytest.approx(where["0"], abs=0.01)
+    assert found[0]["right"] == pytest.approx(where["50"], abs=0.01)  # 0.5: half, at the 50 tick
+    assert found[1]["right"] == pytest.approx(where["80"], abs=0.01)
+    assert found[5]["right"] == pytest.approx(where["60"], abs=0.01)
+
+
 def test_a_suppressed_or_missing_figure_is_marked_where_its_bar_would_be(app):
     with app.app_context():
         svg = chart(hand_made(), "self_sufficiency", "en")
