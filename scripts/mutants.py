@@ -77,7 +77,10 @@ OWN_TESTS = {
     "followup/answers/surveys.py": ["tests/answers/test_surveys.py"],
     # The files read back cell by cell; the auditor's tests also read the JSON, for minutes each.
     "followup/results/exports.py": ["tests/results/test_exports.py", "tests/results/test_export_cells.py"],
-    "followup/results/microdata.py": ["tests/results/test_microdata.py"],
+    "followup/results/microdata.py": [
+        "tests/results/test_microdata.py",
+        "tests/results/test_microdata_files.py",
+    ],
     # The queries behind the measures: a programme built in a database, then counted.
     "followup/results/measures/counting.py": [
         "tests/results/test_counting.py",

@@ -350,12 +350,12 @@ def files_made(limit: int = 200) -> list[FileMade]:
             FileMade(
                 at=event.at,
                 by=event.user.display_name if event.user_id else "",
-                grant=details.get("grant", ""),
-                file=details.get("file", 0),
+                grant=details["grant"],
+                file=details["file"],
                 programme=event.programme.name if event.programme_id else "",
-                persons=details.get("persons", 0),
-                rows=details.get("rows", 0),
-                format=details.get("format", ""),
+                persons=details["persons"],
+                rows=details["rows"],
+                format=details["format"],
             )
         )
     return found

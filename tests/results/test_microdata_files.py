@@ -1,0 +1,228 @@
+# ruff: noqa: F811 (the fixtures imported from test_microdata)
+"""The microdata files as a researcher opens them: the about lines, the codebook in the file's language,
+the spreadsheet's layout, the archive's encoding; and the refusals an admin reads."""
+
+import dataclasses
+import io
+import json
+import zipfile
+from datetime import date
+
+import openpyxl
+import pytest
+
+from followup.models import AuditEvent, ResearchGrant
+from followup.results.microdata import (
+    CODEBOOK_FILE,
+    DATA_FILE,
+    MicrodataRefused,
+    MicrodataRequest,
+    codebook,
+    export_microdata,
+    files_made,
+    record_grant,
+)
+from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
+from tests.results.test_microdata import (  # noqa: F401 (fixtures)
+    HEADER,
+    MADE,
+    SURVEY,
+    admin,
+    english,
+    grant_of,
+    make_file,
+    programme,
+    read_zip,
+)
+
+
+def made(app, db, programme, admin, language="en", fmt="csv", reference="Dnr 2026/123", threshold=5, **more):
+    grant = grant_of(db, admin, reference)
+    stream = io.BytesIO()
+    with app.app_context():
+        wanted = MicrodataRequest(grant, [programme, *more.get("others", [])], fmt, language)
+        export_microdata(db, MADE, STOCKHOLM, wanted, stream, threshold, more.get("survey", SURVEY), admin)
+    return stream.getvalue()
+
+
+def about_and_codebook(body: bytes) -> tuple[list[list[str]], list[list[str]]]:
+    """Return the about lines and the codebook's lines (from its heading on) of a CSV file."""
+    _table, book, _data, _text = read_zip(body)
+    gap = book.index([])
+    return book[:gap], book[gap + 1 :]
+
+
+def test_the_about_lines_name_the_grant_the_moment_and_the_counts(app, db, programme, admin):
+    about, _book = about_and_codebook(made(app, db, programme, admin))
+    assert [name for name, _value in about] == [
+        "Pseudonymised microdata for research",
+        "Grant reference",
+        "Recipient",
+        "Date of the agreement",
+        "File for this grant",
+        "Made",
+        "Programmes",
+        "Persons",
+        "Rows (person and wave)",
+        "Unit",
+        "Left out",
+        "Small cohorts",
+    ]
+    values = dict(about)
+    assert values["Pseudonymised microdata for research"].startswith("Personal data under the GDPR")
+    assert values["Date of the agreement"] == "2026-08-15"
+    assert values["File for this grant"] == "1"
+    assert values["Made"] == "2026-09-01T09:30+02:00"  # Stockholm's time, to the minute
+    assert values["Unit"].startswith("One row per person and wave")
+    assert values["Left out"].startswith("Participant codes, contact data, free-text answers")
+
+
+def test_every_word_of_a_swedish_file_is_swedish(app, db, programme, admin):
+    english_about, english_book = about_and_codebook(made(app, db, programme, admin))
+    about, book = about_and_codebook(made(app, db, programme, admin, "sv", reference="Dnr 2"))
+    assert about[0] == ["Pseudonymiserade mikrodata för forskning", about[0][1]]
+    assert len(about) == len(english_about) and len(book) == len(english_book)
+    for (name, value), (english_name, english_value) in zip(about, english_about, strict=True):
+        assert name != english_name
+        if english_name in ("Pseudonymised microdata for research", "Unit", "Left out", "Small cohorts"):
+            assert value != english_value, name
+    assert book[0] == ["Variabel", "Beskrivning", "Kod", "Betydelse"]
+    for line, english_line in zip(book[1:], english_book[1:], strict=True):
+        assert line[0] == english_line[0] and line[2] == english_line[2]  # names and codes stay
+        words, english_words = line[1] or line[3], english_line[1] or english_line[3]
+        assert words != english_words, english_line
+
+
+def test_small_cohorts_are_those_under_the_threshold_and_a_person_without_one_is_named_so(
+    app, db, programme, admin, clock
+):
+    other = make_programme(db, clock.now(), "Annan", offsets=[6])
+    make_participants(db, clock.now(), other, ["ANNAN-1,2025-07-20,annan@example.org,,sv,,,"], header=HEADER)
+    run_tick(app, db, at(2026, 1, 21))
+    about, _book = about_and_codebook(made(app, db, programme, admin, others=[other]))
+    listed = dict(about)["Small cohorts"]
+    assert (
+        "fewer than 5 people: Annan: (no cohort) (1); Steget Ö: =HYPERLINK(1) (2); Steget Ö: Grupp 1 (2)."
+        in (listed)
+    )
+    about, _book = about_and_codebook(made(app, db, programme, admin, reference="Dnr 2", threshold=2))
+    assert "fewer than 2 people: none." in dict(about)["Small cohorts"]  # cohorts of 2 are not under 2
+    about, _book = about_and_codebook(made(app, db, other, admin, "sv", reference="Dnr 3"))
+    assert "Annan: (ingen grupp) (1)." in dict(about)["Små grupper"]
+
+
+def test_without_the_survey_or_its_question_the_codebook_describes_the_answer_in_its_own_words():
+    without = {v.name: v for v in codebook(None)}
+    assert str(without["main_activity"].description) == "Main activity now."
+    assert "work" in without["main_activity"].labels and without["who5_1"].labels == {}
+    pages = tuple(
+        dataclasses.replace(p, questions=tuple(q for q in p.questions if q.id != "programme_helped"))
+        for p in SURVEY.pages
+    )
+    shorter = {v.name: v for v in codebook(dataclasses.replace(SURVEY, pages=pages))}
+    assert str(shorter["programme_helped"].description) == "How much the programme helped."
+    assert shorter["programme_helped"].labels == without["programme_helped"].labels != {}
+    assert shorter["main_activity"].description == SURVEY.question("main_activity").text  # the survey's own
+
+
+def test_the_archive_is_compressed_utf8_with_a_byte_order_mark_and_windows_line_ends(
+    app, db, programme, admin
+):
+    with zipfile.ZipFile(io.BytesIO(made(app, db, programme, admin))) as archive:
+        for name in (DATA_FILE, CODEBOOK_FILE):
+            assert archive.getinfo(name).compress_type == zipfile.ZIP_DEFLATED, name
+            raw = archive.read(name)
+            assert raw.startswith("\ufeff".encode()), name  # so that Excel reads it as UTF-8
+            assert raw.count(b"\r\n") == raw.count(b"\n") > 5, name
+            assert "Ö".encode() in raw, name
+
+
+def test_the_spreadsheet_has_bold_headings_a_fixed_first_row_and_wide_text_columns(app, db, programme, admin):
+    book = openpyxl.load_workbook(io.BytesIO(made(app, db, programme, admin, fmt="xlsx")))
+    about, codebook_sheet, data = book["About this file"], book["Codebook"], book["Data"]
+    assert data.freeze_panes == "A2"
+    assert all(cell.font.bold for cell in data[1]) and not any(cell.font.bold for cell in data[2])
+    assert all(cell.font.bold for cell in codebook_sheet[1] if cell.value)
+    assert not any(
+        cell.font.bold for row in codebook_sheet.iter_rows(min_row=2) for cell in row if cell.value
+    )
+    assert all(row[0].font.bold and not row[1].font.bold for row in about.iter_rows())
+    widths = {sheet.title: {} for sheet in (about, codebook_sheet)}
+    for sheet in (about, codebook_sheet):
+        for dimension in sheet.column_dimensions.values():
+            for column in range(dimension.min, dimension.max + 1):
+                widths[sheet.title][column] = round(dimension.width)
+    assert widths == {"About this file": {1: 31, 2: 101}, "Codebook": {2: 81, 4: 51}}
+    assert dict(about.iter_rows(values_only=True))["Made"] == "2026-09-01T09:30+02:00"
+    assert codebook_sheet["A1"].value == "Variable"
+    lines = [[cell.value for cell in row] for row in codebook_sheet.iter_rows()]
+    assert ["who5_1", "I have felt cheerful and in good spirits", None, None] in lines  # the file's language
+
+
+def test_a_file_needs_a_known_format_and_a_programme(app, db, programme, admin):
+    grant = grant_of(db, admin)
+    with app.app_context(), pytest.raises(MicrodataRefused) as refused:
+        export_microdata(
+            db, MADE, STOCKHOLM, MicrodataRequest(grant, [programme], "pdf"), io.BytesIO(), 5, SURVEY, admin
+        )
+    assert str(refused.value) == "The file format must be CSV or XLSX."
+    with app.app_context(), pytest.raises(MicrodataRefused) as refused:
+        export_microdata(db, MADE, STOCKHOLM, MicrodataRequest(grant, []), io.BytesIO(), 5, SURVEY, admin)
+    assert str(refused.value) == "Choose at least one programme."
+    assert ResearchGrant.get_by_id(grant.id).files == 0
+
+
+def test_a_file_made_meanwhile_is_refused_with_the_month_in_the_instance_s_zone(app, db, programme, admin):
+    grant = grant_of(db, admin)
+    stale = ResearchGrant.get_by_id(grant.id)
+    first = at(2026, 10, 1, 0, 30)  # half past midnight in Stockholm: still September in UTC
+    with app.app_context():
+        export_microdata(
+            db, first, STOCKHOLM, MicrodataRequest(grant, [programme]), io.BytesIO(), 5, SURVEY, admin
+        )
+    with pytest.raises(MicrodataRefused, match=r"grant Dnr 2026/123 \(2026-10\)"):
+        make_file(app, db, stale, programme, admin)  # loaded before the first file was made
+
+
+def test_a_replacing_file_says_so_in_the_audit_log(app, db, programme, admin):
+    grant = grant_of(db, admin)
+    make_file(app, db, grant, programme, admin)
+    make_file(app, db, grant, programme, admin, replace=True)
+    events = AuditEvent.select().where(AuditEvent.action == "microdata.exported").order_by(AuditEvent.id)
+    assert [json.loads(e.details)["replaces_earlier"] for e in events] == [False, True]
+
+
+def test_a_grant_is_refused_without_its_reference_or_recipient_or_with_another_s_details(db, admin):
+    for reference, recipient in ((" ", "KI"), ("Dnr 1", "  ")):
+        with pytest.raises(MicrodataRefused) as refused:
+            record_grant(db, MADE, reference, recipient, date(2026, 8, 15), admin)
+        assert str(refused.value) == "A grant needs its reference and its recipient."
+    record_grant(db, MADE, "Dnr 1", "KI", date(2026, 8, 15), admin)
+    with pytest.raises(MicrodataRefused) as refused:
+        record_grant(db, MADE, " Dnr  1", "KI", date(2026, 8, 16), admin)
+    assert str(refused.value) == (
+        "Grant Dnr 1 is recorded with recipient KI and date 2026-08-15. "
+        "Check the agreement: one reference is one agreement."
+    )
+
+
+def test_a_grant_is_recorded_with_who_recorded_it_and_audited_in_full(db, admin):
+    grant = record_grant(db, MADE, "Dnr 1", "KI", date(2026, 8, 15), admin)
+    assert ResearchGrant.get_by_id(grant.id).recorded_by_id == admin.id
+    event = AuditEvent.get(AuditEvent.action == "grant.recorded")
+    assert event.user_id == admin.id
+    assert json.loads(event.details) == {"grant": "Dnr 1", "recipient": "KI", "agreed_on": "2026-08-15"}
+
+
+def test_the_files_made_are_read_in_one_query_however_many(app, db, programme, admin, monkeypatch):
+    for n in range(3):
+        make_file(app, db, grant_of(db, admin, f"Dnr {n}"), programme, admin)
+    real, seen = db.execute_sql, []
+
+    def counting(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db, "execute_sql", counting)
+    assert [(f.by, f.programme) for f in files_made()] == [("Admin", "Steget Ö")] * 3
+    assert len(seen) == 1
