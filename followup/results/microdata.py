@@ -160,10 +160,8 @@ def _month(moment: datetime | date | None, zone: ZoneInfo) -> str | None:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
-def _items(answers_json: str | None) -> list[int | None]:
+def _items(answers_json: str) -> list[int | None]:
     """Return the five WHO-5 items of a response, and nothing else of it (no free text can pass)."""
-    if not answers_json:
-        return [None] * len(WHO5_ITEMS)
     answers = json.loads(answers_json)
     values = [answers.get(item) for item in WHO5_ITEMS]
     return [v if isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 5 else None for v in values]
@@ -278,7 +276,7 @@ def rows(
 
 
 def _tidy(text: str) -> str:
-    return " ".join((text or "").split())
+    return " ".join(text.split())
 
 
 def record_grant(

@@ -478,4 +478,5 @@ def test_grants_newest_agreement_first(db, admin):
     older = record_grant(db, MADE, "Dnr 1", "KI", date(2026, 1, 15), admin)
     newer = record_grant(db, MADE, "Dnr 2", "KI", date(2026, 8, 15), admin)
     same_day = record_grant(db, MADE, "Dnr 3", "KI", date(2026, 8, 15), admin)
-    assert list_grants() == [same_day, newer, older]
+    recorded_last = record_grant(db, MADE, "Dnr 4", "KI", date(2025, 12, 1), admin)
+    assert list_grants() == [same_day, newer, older, recorded_last]

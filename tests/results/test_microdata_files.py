@@ -10,10 +10,16 @@ from datetime import date
 
 import openpyxl
 import pytest
+from flask_babel import force_locale
 
-from followup.models import AuditEvent, ResearchGrant
+from followup.answers.responses import WHO5_ITEMS
+from followup.models import AuditEvent, ResearchGrant, Response
+from followup.plan.replanning import apply_plan, current_plan
+from followup.results import microdata
+from followup.results.measures import ACTIVITY_LABELS
 from followup.results.microdata import (
     CODEBOOK_FILE,
+    COLUMNS,
     DATA_FILE,
     MicrodataRefused,
     MicrodataRequest,
@@ -21,13 +27,17 @@ from followup.results.microdata import (
     export_microdata,
     files_made,
     record_grant,
+    rows,
 )
 from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
 from tests.results.test_microdata import (  # noqa: F401 (fixtures)
+    CODES,
     HEADER,
     MADE,
     SURVEY,
     admin,
+    by_person,
+    codes_of,
     english,
     grant_of,
     make_file,
@@ -226,3 +236,127 @@ def test_the_files_made_are_read_in_one_query_however_many(app, db, programme, a
     monkeypatch.setattr(db, "execute_sql", counting)
     assert [(f.by, f.programme) for f in files_made()] == [("Admin", "Steget Ö")] * 3
     assert len(seen) == 1
+
+
+def survey_without(survey, question_id, **changes):
+    """Return the survey with one question left out, or changed when `changes` are given."""
+
+    def kept(question):
+        return [dataclasses.replace(question, **changes)] if changes else []
+
+    pages = tuple(
+        dataclasses.replace(
+            p, questions=tuple(r for q in p.questions for r in (kept(q) if q.id == question_id else [q]))
+        )
+        for p in survey.pages
+    )
+    return dataclasses.replace(survey, pages=pages)
+
+
+def test_each_variable_lists_the_codes_it_can_hold(app, db, programme, admin):
+    _about, book = about_and_codebook(made(app, db, programme, admin))
+    codes, descriptions = {}, {}
+    for name, description, code, _label in book[1:]:
+        if name:
+            codes[name], descriptions[name], current = [], description, name
+        else:
+            codes[current].append(code)
+
+    def offered(question_id):
+        return [str(value) for value in SURVEY.question(question_id).option_values()]
+
+    asked = ["main_activity", "social_assistance", *WHO5_ITEMS, "next_step_start", "programme_helped"]
+    assert codes == {
+        **{name: [] for name in COLUMNS},
+        "exit_activity": list(ACTIVITY_LABELS),
+        "exit_social_assistance": ["1", "0"],
+        "language": ["sv", "en"],
+        "answered": ["1", "0"],
+        "declined": ["1", "0"],
+        **{name: offered(name) for name in asked},
+    }
+    assert descriptions["exit_activity"].startswith("The person's main activity at exit")
+    assert descriptions["declined"] == "Said no to this wave without answering."
+
+
+def test_without_the_survey_the_answers_are_described_in_the_service_s_words_in_each_language(app):
+    without = {v.name: v for v in codebook(None)}
+    assert set(without["main_activity"].labels) == set(ACTIVITY_LABELS)  # the import's codes too
+    for name in ("social_assistance", "next_step_start", "programme_helped"):
+        assert set(without[name].labels) == set(SURVEY.question(name).option_values()), name
+    assert all(without[item].labels == {} for item in WHO5_ITEMS)
+    with app.app_context():
+        with force_locale("en"):
+            english = {name: str(v.description) for name, v in without.items()}
+        with force_locale("sv"):
+            swedish = {name: str(v.description) for name, v in without.items()}
+    assert english["who5_1"] == "WHO-5 item, 0 (at no time) to 5 (all of the time)."
+    assert english["next_step_start"] == "How soon the next step started."
+    assert english["social_assistance"] == "Receives social assistance now."
+    assert all(swedish[name] != english[name] for name in COLUMNS)
+    shorter = {v.name: v for v in codebook(survey_without(SURVEY, "programme_helped"))}
+    assert str(shorter["programme_helped"].description) == "How much the programme helped."
+    assert set(shorter["programme_helped"].labels) == set(SURVEY.question("programme_helped").option_values())
+
+
+def test_a_question_written_in_one_language_only_is_described_in_that_language(app, db, programme, admin):
+    question = SURVEY.question("who5_1")
+    survey = survey_without(SURVEY, "who5_1", text={"sv": question.text["sv"]})
+    _about, book = about_and_codebook(made(app, db, programme, admin, survey=survey))
+    assert ["who5_1", question.text["sv"], "", ""] in book
+
+
+def test_a_who5_item_stored_out_of_range_or_as_text_is_left_empty(app, db, programme):
+    response = Response.get(Response.survey_version == SURVEY.version)  # the first person's 6-month answer
+    stored = json.loads(response.answers)
+    stored.update(who5_1="Anna", who5_2=True, who5_3=6, who5_4=0, who5_5=-1)
+    Response.update(answers=json.dumps(stored)).where(Response.id == response.id).execute()
+    with app.app_context():
+        found = [row for row in rows([programme.id], STOCKHOLM) if row[COLUMNS.index("who5")] == 80]
+    first = COLUMNS.index("who5_1")
+    assert [row[first : first + 5] for row in found] == [[None, None, None, 0, None]]
+
+
+def test_people_not_yet_invited_are_not_counted(app, db, programme, admin, clock):
+    make_participants(
+        db, clock.now(), programme, ["SENARE-1,2026-06-01,senare@example.org,,sv,Grupp 1,,"], header=HEADER
+    )
+    _body, summary = make_file(app, db, grant_of(db, admin), programme, admin)
+    assert (summary.persons, summary.rows) == (4, 8)  # the sixth month falls due in December
+
+
+def test_people_are_read_a_few_at_a_time_with_the_same_file(app, db, programme, admin, monkeypatch):
+    monkeypatch.setattr(microdata, "CHUNK", 3)
+    body, summary = make_file(app, db, grant_of(db, admin), programme, admin)
+    table = read_zip(body)[0]
+    assert sorted(codes_of(by_person(table)).values()) == sorted(CODES)
+    assert [row[1] for row in table[1:]] == ["1", "1", "2", "2", "3", "3", "4", "4"]
+    assert (summary.persons, summary.rows) == (4, 8)
+
+
+def test_the_files_made_list_stops_at_the_200_newest(db):
+    details = json.dumps({"grant": "Dnr 1", "file": 1, "persons": 1, "rows": 1, "format": "csv"})
+    AuditEvent.insert_many(
+        [
+            {
+                "at": MADE,
+                "action": "microdata.exported",
+                "details": details.replace('"file": 1', f'"file": {n}'),
+            }
+            for n in range(1, 202)
+        ]
+    ).execute()
+    listed = files_made()
+    assert len(listed) == 200 and (listed[0].file, listed[-1].file) == (201, 2)
+
+
+def test_each_person_s_waves_come_in_order_of_months_though_the_earlier_was_added_later(app, db, clock):
+    programme = make_programme(db, clock.now(), "Omvänd", offsets=[12])
+    make_participants(db, clock.now(), programme, ["OMV-1,2025-07-20,omv@example.org,,sv,A,,"], header=HEADER)
+    plan = dataclasses.replace(current_plan(programme), offsets=(6, 12))
+    apply_plan(db, clock.now(), programme, plan, STOCKHOLM, 10)
+    run_tick(app, db, at(2026, 1, 21))
+    run_tick(app, db, at(2026, 7, 21))
+    with app.app_context():
+        found = list(rows([programme.id], STOCKHOLM))
+    assert [row[COLUMNS.index("wave")] for row in found] == [6, 12]
