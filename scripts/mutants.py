@@ -73,7 +73,11 @@ OWN_TESTS = {
     "followup/plan/import_preview.py": ["tests/plan/test_import_preview.py"],
     # Nearly every test builds its programme through the import: the folder's tests would each run for
     # every mutant of the reader. Its own tests, the messages' and (in MODULE_TESTS) the hostile files'.
-    "followup/plan/importing.py": ["tests/plan/test_importing.py", "tests/plan/test_import_messages.py"],
+    "followup/plan/importing.py": [
+        "tests/plan/test_importing.py",
+        "tests/plan/test_import_boundaries.py",
+        "tests/plan/test_import_messages.py",
+    ],
     "followup/plan/replanning.py": ["tests/plan/test_replanning.py", "tests/plan/test_status_counts.py"],
     # The parser's own tests: every page of the participant's side loads the surveys, so the folder's
     # tests would each reach every line of the parser and run for every one of its mutants.

@@ -170,7 +170,7 @@ def read_rows(raw: bytes, activities: set[str], today: date) -> list[Row]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     problems = _Problems()
     try:
-        header = next(reader, [])
+        header = next(reader)  # the text is not blank: there is a first line
         _check_header(header, delimiter, problems)
         problems.raise_any()
         columns = [name.strip().lower() for name in header]
@@ -196,8 +196,6 @@ def read_rows(raw: bytes, activities: set[str], today: date) -> list[Row]:
 
 def _decode(raw: bytes) -> str:
     """Return the file's text, or say in a sentence why it is not CSV UTF-8."""
-    if not raw.strip():
-        raise ImportRejected([(None, str(_l("The file is empty.")))])
     if raw.startswith(b"PK\x03\x04") or raw.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportRejected(
             [(None, str(_l("This is a spreadsheet file, not CSV. Save it as CSV UTF-8 and import that.")))]
@@ -227,7 +225,7 @@ def _decode(raw: bytes) -> str:
             ]
         )
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ImportRejected(
@@ -243,6 +241,9 @@ def _decode(raw: bytes) -> str:
                 )
             ]
         ) from None
+    if not text.strip():  # nothing, or only blank lines or a byte order mark
+        raise ImportRejected([(None, str(_l("The file is empty.")))])
+    return text
 
 
 def _shown(value: str) -> str:
@@ -477,7 +478,7 @@ def _exit_date(value: str, today: date) -> tuple[date | None, str | None]:
     latest = today + timedelta(days=LATEST_EXIT_DAYS)
     try:
         if not _ISO_DATE.match(value):
-            raise ValueError(value)
+            raise ValueError
         exit_date = date.fromisoformat(value)
     except ValueError:
         return None, str(
