@@ -190,7 +190,6 @@ def rows(
     summary = summary if summary is not None else Summary()
     people = invited_people(programme_ids)
     (draw or secrets.SystemRandom()).shuffle(people)
-    summary.persons = len(people)
     for start in range(0, len(people), CHUNK):
         chunk = people[start : start + CHUNK]
         number = {participant: start + i + 1 for i, participant in enumerate(chunk)}
@@ -241,6 +240,7 @@ def rows(
             if not waves:
                 continue
             first = waves[0]
+            summary.persons += 1
             summary.persons_by_programme[first.programme] += 1
             summary.cohort_sizes[(first.programme, first.cohort or "")] += 1
             for r in waves:

@@ -13,7 +13,7 @@ import pytest
 from flask_babel import force_locale
 
 from followup.answers.responses import WHO5_ITEMS
-from followup.models import AuditEvent, ResearchGrant, Response
+from followup.models import AuditEvent, Invitation, ResearchGrant, Response
 from followup.plan.replanning import apply_plan, current_plan
 from followup.results import microdata
 from followup.results.measures import ACTIVITY_LABELS
@@ -23,6 +23,7 @@ from followup.results.microdata import (
     DATA_FILE,
     MicrodataRefused,
     MicrodataRequest,
+    Summary,
     codebook,
     export_microdata,
     files_made,
@@ -360,3 +361,44 @@ def test_each_person_s_waves_come_in_order_of_months_though_the_earlier_was_adde
     with app.app_context():
         found = list(rows([programme.id], STOCKHOLM))
     assert [row[COLUMNS.index("wave")] for row in found] == [6, 12]
+
+
+def test_only_the_waves_sent_are_rows_and_a_person_without_a_cohort_has_an_empty_one(
+    app, db, programme, clock
+):
+    make_participants(
+        db, clock.now(), programme, ["HALV-1,2025-12-01,halv@example.org,,sv,,,"], header=HEADER
+    )
+    run_tick(app, db, at(2026, 6, 2))  # the sixth month; the twelfth falls due in December
+    with app.app_context():
+        found = [
+            row for row in rows([programme.id], STOCKHOLM) if row[COLUMNS.index("exit_month")] == "2025-12"
+        ]
+    assert [(row[COLUMNS.index("wave")], row[COLUMNS.index("cohort")]) for row in found] == [(6, "")]
+
+
+def test_the_months_due_and_sent_are_the_instance_s_months(app, db, programme):
+    half_past_midnight = at(2026, 2, 1, 0, 30)  # still January in UTC
+    Invitation.update(due_at=half_past_midnight, sent_at=half_past_midnight).execute()
+    with app.app_context():
+        found = list(rows([programme.id], STOCKHOLM))
+    assert {(row[COLUMNS.index("due_month")], row[COLUMNS.index("invited_month")]) for row in found} == {
+        ("2026-02", "2026-02")
+    }
+
+
+class Unshuffled:
+    """A draw that leaves the people in the order they were read."""
+
+    def shuffle(self, people):
+        pass
+
+
+def test_a_person_erased_while_the_file_is_made_leaves_everyone_else_in_it(app, db, programme, monkeypatch):
+    read = microdata.invited_people
+    monkeypatch.setattr(microdata, "invited_people", lambda ids: [10_000, *read(ids)])  # gone meanwhile
+    summary = Summary()
+    with app.app_context():
+        found = list(rows([programme.id], STOCKHOLM, summary, draw=Unshuffled()))
+    assert len(found) == 8 and {row[1] for row in found} == {2, 3, 4, 5}
+    assert summary.persons == 4  # the people in the file
