@@ -361,6 +361,7 @@ def test_the_other_programmes_people_stay_out(app, db, programme, admin, clock):
     run_tick(app, db, at(2026, 1, 21))
     body, summary = make_file(app, db, grant_of(db, admin), programme, admin)
     assert summary.persons == 4 and b"Annan" not in body
+    assert sorted({row[1] for row in read_zip(body)[0][1:]}) == ["1", "2", "3", "4"]  # no number left out
 
 
 def test_the_command_line_writes_the_same_file_through_the_same_function(

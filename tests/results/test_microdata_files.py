@@ -322,8 +322,9 @@ def test_people_not_yet_invited_are_not_counted(app, db, programme, admin, clock
     make_participants(
         db, clock.now(), programme, ["SENARE-1,2026-06-01,senare@example.org,,sv,Grupp 1,,"], header=HEADER
     )
-    _body, summary = make_file(app, db, grant_of(db, admin), programme, admin)
+    body, summary = make_file(app, db, grant_of(db, admin), programme, admin)
     assert (summary.persons, summary.rows) == (4, 8)  # the sixth month falls due in December
+    assert sorted({row[1] for row in read_zip(body)[0][1:]}) == ["1", "2", "3", "4"]  # no number left out
 
 
 def test_people_are_read_a_few_at_a_time_with_the_same_file(app, db, programme, admin, monkeypatch):
