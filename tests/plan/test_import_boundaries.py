@@ -1,7 +1,5 @@
 """The import's limits at their exact edges, and files written in unusual but honest ways."""
 
-from datetime import date
-
 import pytest
 
 from followup.plan.importing import (
@@ -12,10 +10,7 @@ from followup.plan.importing import (
     email_problem,
     read_rows,
 )
-from followup.results.measures import ACTIVITIES
-
-ACTS = set(ACTIVITIES)
-TODAY = date(2026, 1, 15)
+from tests.plan.test_importing import ACTS, TODAY
 
 
 def refused(raw: bytes) -> list:
