@@ -47,12 +47,24 @@ from tests.results.test_microdata import (  # noqa: F401 (fixtures)
 )
 
 
-def made(app, db, programme, admin, language="en", fmt="csv", reference="Dnr 2026/123", threshold=5, **more):
+def made(
+    app,
+    db,
+    programme,
+    admin,
+    language="en",
+    fmt="csv",
+    reference="Dnr 2026/123",
+    threshold=5,
+    others=(),
+    survey=SURVEY,
+):
+    """Return a file for a new grant: the programme's (and `others`'), in `language` and `fmt`."""
     grant = grant_of(db, admin, reference)
     stream = io.BytesIO()
     with app.app_context():
-        wanted = MicrodataRequest(grant, [programme, *more.get("others", [])], fmt, language)
-        export_microdata(db, MADE, STOCKHOLM, wanted, stream, threshold, more.get("survey", SURVEY), admin)
+        wanted = MicrodataRequest(grant, [programme, *others], fmt, language)
+        export_microdata(db, MADE, STOCKHOLM, wanted, stream, threshold, survey, admin)
     return stream.getvalue()
 
 
