@@ -288,3 +288,16 @@ def sign_in(client, email="anna@example.org", password=PASSWORD):
     return client.post(
         "/staff/sign-in", data={"csrf_token": csrf_of(page), "email": email, "password": password}
     )
+
+
+def count_queries(db, monkeypatch) -> list[str]:
+    """Return a list that collects every statement the bound database `db` (the proxy) runs from now."""
+    real = db.obj.execute_sql
+    seen = []
+
+    def counting(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return real(sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(db.obj, "execute_sql", counting)
+    return seen

@@ -13,6 +13,7 @@ import pytest
 from flask_babel import force_locale
 
 from followup.answers.responses import WHO5_ITEMS
+from followup.db import database
 from followup.models import AuditEvent, Invitation, ResearchGrant, Response
 from followup.plan.replanning import apply_plan, current_plan
 from followup.results import microdata
@@ -30,7 +31,7 @@ from followup.results.microdata import (
     record_grant,
     rows,
 )
-from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
+from tests.factories import STOCKHOLM, at, count_queries, make_participants, make_programme, run_tick
 from tests.results.test_microdata import (  # noqa: F401 (fixtures)
     CODES,
     HEADER,
@@ -124,28 +125,12 @@ def test_small_cohorts_are_those_under_the_threshold_and_a_person_without_one_is
     run_tick(app, db, at(2026, 1, 21))
     about, _book = about_and_codebook(made(app, db, programme, admin, others=[other]))
     listed = dict(about)["Small cohorts"]
-    assert (
-        "fewer than 5 people: Annan: (no cohort) (1); Steget Ö: =HYPERLINK(1) (2); Steget Ö: Grupp 1 (2)."
-        in (listed)
-    )
+    small = "Annan: (no cohort) (1); Steget Ö: =HYPERLINK(1) (2); Steget Ö: Grupp 1 (2)"
+    assert f"fewer than 5 people: {small}." in listed
     about, _book = about_and_codebook(made(app, db, programme, admin, reference="Dnr 2", threshold=2))
     assert "fewer than 2 people: none." in dict(about)["Small cohorts"]  # cohorts of 2 are not under 2
     about, _book = about_and_codebook(made(app, db, other, admin, "sv", reference="Dnr 3"))
     assert "Annan: (ingen grupp) (1)." in dict(about)["Små grupper"]
-
-
-def test_without_the_survey_or_its_question_the_codebook_describes_the_answer_in_its_own_words():
-    without = {v.name: v for v in codebook(None)}
-    assert str(without["main_activity"].description) == "Main activity now."
-    assert "work" in without["main_activity"].labels and without["who5_1"].labels == {}
-    pages = tuple(
-        dataclasses.replace(p, questions=tuple(q for q in p.questions if q.id != "programme_helped"))
-        for p in SURVEY.pages
-    )
-    shorter = {v.name: v for v in codebook(dataclasses.replace(SURVEY, pages=pages))}
-    assert str(shorter["programme_helped"].description) == "How much the programme helped."
-    assert shorter["programme_helped"].labels == without["programme_helped"].labels != {}
-    assert shorter["main_activity"].description == SURVEY.question("main_activity").text  # the survey's own
 
 
 def test_the_archive_is_compressed_utf8_with_a_byte_order_mark_and_windows_line_ends(
@@ -240,13 +225,7 @@ def test_a_grant_is_recorded_with_who_recorded_it_and_audited_in_full(db, admin)
 def test_the_files_made_are_read_in_one_query_however_many(app, db, programme, admin, monkeypatch):
     for n in range(3):
         make_file(app, db, grant_of(db, admin, f"Dnr {n}"), programme, admin)
-    real, seen = db.execute_sql, []
-
-    def counting(sql, params=None, *args, **kwargs):
-        seen.append(sql)
-        return real(sql, params, *args, **kwargs)
-
-    monkeypatch.setattr(db, "execute_sql", counting)
+    seen = count_queries(database, monkeypatch)
     assert [(f.by, f.programme) for f in files_made()] == [("Admin", "Steget Ö")] * 3
     assert len(seen) == 1
 
@@ -303,6 +282,7 @@ def test_without_the_survey_the_answers_are_described_in_the_service_s_words_in_
             english = {name: str(v.description) for name, v in without.items()}
         with force_locale("sv"):
             swedish = {name: str(v.description) for name, v in without.items()}
+    assert english["main_activity"] == "Main activity now."
     assert english["who5_1"] == "WHO-5 item, 0 (at no time) to 5 (all of the time)."
     assert english["next_step_start"] == "How soon the next step started."
     assert english["social_assistance"] == "Receives social assistance now."
@@ -310,6 +290,7 @@ def test_without_the_survey_the_answers_are_described_in_the_service_s_words_in_
     shorter = {v.name: v for v in codebook(survey_without(SURVEY, "programme_helped"))}
     assert str(shorter["programme_helped"].description) == "How much the programme helped."
     assert set(shorter["programme_helped"].labels) == set(SURVEY.question("programme_helped").option_values())
+    assert shorter["main_activity"].description == SURVEY.question("main_activity").text  # the survey's own
 
 
 def test_a_question_written_in_one_language_only_is_described_in_that_language(app, db, programme, admin):

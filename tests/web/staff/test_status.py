@@ -4,7 +4,16 @@ from datetime import timedelta
 import pytest
 
 from followup.models import AuditEvent, Contact, Participant, Role
-from tests.factories import at, csrf_of, make_participants, make_programme, make_user, run_tick, sign_in
+from tests.factories import (
+    at,
+    count_queries,
+    csrf_of,
+    make_participants,
+    make_programme,
+    make_user,
+    run_tick,
+    sign_in,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -107,18 +116,6 @@ def test_another_programme_s_participant_is_404(app, db, clock, cora, steget):
     assert cora.get(f"/staff/programmes/{other.id}/participants/X1").status_code == 404
     assert cora.get(f"/staff/programmes/{steget.id}/participants/X1").status_code == 404
     assert cora.get(f"/staff/programmes/{other.id}/status").status_code == 404
-
-
-def count_queries(db, monkeypatch):
-    real = db.obj.execute_sql
-    seen = []
-
-    def counting(sql, params=None, *args, **kwargs):
-        seen.append(sql)
-        return real(sql, params, *args, **kwargs)
-
-    monkeypatch.setattr(db.obj, "execute_sql", counting)
-    return seen
 
 
 @pytest.mark.parametrize("path", ["status", "participants", "participants?state=sent&months=6"])
