@@ -29,6 +29,17 @@ DOMAIN_FOLDERS = ("plan", "answers", "sending", "results", "accounts")
 NOT_MUTATED = {"followup/sending/delivery/email.py", "followup/sending/delivery/sms.py"}
 # Minutes-long tests that cover everything; a mutant they alone kill is a gap in the focused tests.
 TOO_SLOW = {"tests/sending/test_loop.py", "tests/sending/test_crash.py"}
+# Single tests left out for the same reason: each forked mutant would pay their set-up again. The
+# first starts Twilio's API description as a server (about 20 s) to check the configuration from the
+# environment (the transports are not mutated); the second generates programmes for 20 s, where the
+# hand-made cases beside it pin each rule.
+DESELECTED = (
+    "tests/sending/test_delivery_flow.py::test_the_loop_over_smtp_and_twilio_configured_by_environment",
+    "tests/results/test_disclosure.py::test_no_generated_programme_leaks_a_sensitive_figure",
+)
+# Modules whose code differs by database: run on PostgreSQL when FOLLOWUP_TEST_DATABASE_URL is set
+# (and SQLite), one mutant at a time, since two workers would contend for the same server-side lock.
+ON_POSTGRESQL = {"followup/sending/scheduler_lock.py"}
 # The tests that cover a folder's modules, and further tests for single modules.
 FOLDER_TESTS = {
     "plan": ["tests/plan"],
@@ -79,6 +90,7 @@ OWN_TESTS = {
         "tests/plan/test_import_messages.py",
     ],
     "followup/plan/replanning.py": ["tests/plan/test_replanning.py", "tests/plan/test_status_counts.py"],
+    "followup/sending/scheduler_lock.py": ["tests/sending/test_scheduler_lock.py"],
     # The parser's own tests: every page of the participant's side loads the surveys, so the folder's
     # tests would each reach every line of the parser and run for every one of its mutants.
     "followup/answers/surveys.py": ["tests/answers/test_surveys.py"],
@@ -166,6 +178,10 @@ def prepare(module: str) -> Path:
         "also_copy": [*COPIED],
         "pytest_add_cli_args_test_selection": tests_for(module),
     }
+    settings["pytest_add_cli_args"] = [
+        *shared.get("pytest_add_cli_args", []),
+        *(f"--deselect={test}" for test in DESELECTED),
+    ]
     for key, value in settings.items():
         lines.append(f"{key} = {_toml(value)}")
     pytest_options = project["tool"]["pytest"]["ini_options"]
@@ -205,8 +221,12 @@ def run(module: str, workers: int, fresh: bool = False) -> dict[str, str]:
         shutil.rmtree(WORK / module.removesuffix(".py").replace("/", "."), ignore_errors=True)
     folder = prepare(module)
     mutmut = Path(sys.executable).parent / "mutmut"
-    # SQLite only: a mutant that PostgreSQL alone would catch is rare, and the server is shared.
-    environment = {k: v for k, v in os.environ.items() if k != "FOLLOWUP_TEST_DATABASE_URL"}
+    # SQLite only but where the code differs by database: the server is shared with other runs.
+    environment = dict(os.environ)
+    if module in ON_POSTGRESQL and environment.get("FOLLOWUP_TEST_DATABASE_URL"):
+        workers = 1
+    else:
+        environment.pop("FOLLOWUP_TEST_DATABASE_URL", None)
     # One thread each for NumPy's and SciPy's linear algebra: the workers already use every core, and
     # more threads than cores make a small matrix take a hundred times as long on shared cores.
     environment.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
