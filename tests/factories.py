@@ -129,6 +129,20 @@ def run_tick(app, db, now, senders=None, dry_run=False, **changes):
         )
 
 
+class Watched:
+    """A real transport that first calls `before_each` with what it is given to send."""
+
+    def __init__(self, transport, before_each):
+        self.transport, self.before_each = transport, before_each
+
+    def batch(self):
+        return self.transport.batch()
+
+    def send(self, *args, **kwargs):
+        self.before_each(*args, **kwargs)
+        return self.transport.send(*args, **kwargs)
+
+
 class Outbox:
     """Read what the outbox transport wrote."""
 

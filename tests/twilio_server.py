@@ -52,13 +52,16 @@ def prism():
 class FakeTwilio(BaseHTTPRequestHandler):
     status = 201
     reply: dict = {}
+    by_number: dict[str, tuple[int, dict]] = {}  # a status and a reply for one "To" number
     requests: list[dict] = []
 
     def do_POST(self):  # noqa: N802 (http.server's naming)
         length = int(self.headers["Content-Length"])
-        self.requests.append({"path": self.path, "form": parse_qs(self.rfile.read(length).decode())})
-        body = json.dumps(self.reply).encode()
-        self.send_response(self.status)
+        form = parse_qs(self.rfile.read(length).decode())
+        self.requests.append({"path": self.path, "form": form})
+        status, reply = self.by_number.get(form.get("To", [""])[0], (self.status, self.reply))
+        body = json.dumps(reply).encode()
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -71,7 +74,7 @@ class FakeTwilio(BaseHTTPRequestHandler):
 @pytest.fixture
 def fake_twilio():
     """Serve FakeTwilio on 127.0.0.1; set .status and .reply on the returned class."""
-    handler = type("Handler", (FakeTwilio,), {"requests": []})
+    handler = type("Handler", (FakeTwilio,), {"requests": [], "by_number": {}})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

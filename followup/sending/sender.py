@@ -189,14 +189,11 @@ def _job_sql() -> str:
         .join(Participant)
         .join(Programme)
         .switch(Participant)
-        .join(Contact, JOIN.LEFT_OUTER, on=(Contact.participant == Participant.id))
+        .join(Contact, JOIN.LEFT_OUTER)
         .where(Message.id == 0)
     )
     # Built once and run for each message: peewee takes longer to build it than the database to run it.
-    sql, params = query.sql()
-    if params != [0]:
-        raise RuntimeError("the message query must have the message id as its only parameter")
-    return sql
+    return query.sql()[0]
 
 
 def _filled(words: str, job: _Job) -> str:
@@ -269,7 +266,6 @@ class Sending:
                 or (channel == "sms" and row["sms_opted_out_at"] is not None)
                 or state not in Invitation.OPEN_STATES
                 or not window_open(expires_at, now)
-                or (sequence and state != Invitation.SENT)
             )
             address = row["email"] if channel == "email" else row["phone"]
             if unwanted or not address:
@@ -350,12 +346,8 @@ class Sending:
                 job.programme_id,
                 base,
             )
-        return replace(
-            words,
-            text=_filled(words.text, job),
-            subject=_filled(words.subject, job),
-            html=_filled(words.html, job),
-        )
+        # A subject names the programme and holds no link.
+        return replace(words, text=_filled(words.text, job), html=_filled(words.html, job))
 
     def _email_for(self, job: _Job, now: datetime) -> Email:
         words = self._words_for(job)

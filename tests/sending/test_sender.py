@@ -3,12 +3,14 @@
 import logging
 from datetime import timedelta
 
+import pytest
+
 from followup.models import Contact, Message, Participant, Programme
 from followup.sending.delivery import Senders
 from followup.sending.delivery.email import SmtpEmail
 from followup.sending.queueing import insert_messages, invitation_messages
 from followup.sending.sender import backoff, claim, record_sent, requeue_in_flight
-from tests.factories import at, make_participants, make_programme, outbox_senders, run_tick
+from tests.factories import Watched, at, make_participants, make_programme, outbox_senders, run_tick
 from tests.twilio_server import make_sms, twilio_error
 
 NOW = at(2026, 1, 21)
@@ -172,6 +174,47 @@ def test_a_claim_is_stale_only_once_its_ten_minutes_are_over(app, db, clock, out
     people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G"])
     insert_messages(db, invitation_messages(NOW))
     claim(only_message("E1").id, NOW)  # its sender died here
+    assert run_tick(app, db, NOW + timedelta(minutes=10)).sent == 0
+    assert run_tick(app, db, NOW + timedelta(minutes=10, microseconds=1)).sent == 1
+    assert len(outbox.emails()) == 1
+
+
+def test_messages_go_in_the_order_they_were_queued(app, db, clock):
+    people(db, clock, [f"E{i},2025-07-20,e{i}@example.org,,sv,G" for i in range(1, 4)])
+    insert_messages(db, invitation_messages(NOW)[::-1])  # E3's first, E1's last
+    order = []
+    real = outbox_senders(app)
+    senders = Senders(email=Watched(real.email, lambda email, **_: order.append(email.to)), sms=real.sms)
+    assert run_tick(app, db, NOW, senders=senders).sent == 3
+    assert order == ["e3@example.org", "e2@example.org", "e1@example.org"]
+
+
+def test_each_sms_is_recorded_as_sent_before_the_next_one_goes(app, db, clock):
+    people(db, clock, [f"S{i},2025-07-20,,070174060{i},sv,G" for i in range(1, 4)], policy=Programme.SMS_ONLY)
+    seen = []
+
+    def states(*_):
+        seen.append([m.state for m in Message.select().order_by(Message.id)])
+
+    real = outbox_senders(app)
+    assert run_tick(app, db, NOW, senders=Senders(email=real.email, sms=Watched(real.sms, states))).sent == 3
+    assert seen == [
+        ["sending", "pending", "pending"],
+        ["sent", "sending", "pending"],
+        ["sent", "sent", "sending"],
+    ]
+
+
+def test_a_message_whose_sender_died_while_sending_goes_once_its_claim_is_stale(app, db, clock, outbox):
+    people(db, clock, ["E1,2025-07-20,e1@example.org,,sv,G"])
+
+    def dies(*_, **__):
+        raise RuntimeError("the process was killed here")
+
+    real = outbox_senders(app)
+    with pytest.raises(RuntimeError):
+        run_tick(app, db, NOW, senders=Senders(email=Watched(real.email, dies), sms=real.sms))
+    assert only_message("E1").state == "sending"
     assert run_tick(app, db, NOW + timedelta(minutes=10)).sent == 0
     assert run_tick(app, db, NOW + timedelta(minutes=10, microseconds=1)).sent == 1
     assert len(outbox.emails()) == 1
