@@ -410,4 +410,5 @@ def _mark_cells(publication: Publication, hidden: set[tuple], threshold: int) ->
                 )
                 figures += 1
                 suppressed += cell.hidden
-    publication.information_loss = suppressed / figures if figures else 0.0
+    # Never none: a programme has at least one wave, and each wave its counts of people invited.
+    publication.information_loss = suppressed / figures
