@@ -34,8 +34,11 @@ def test_a_threshold_of_one_hides_nothing_not_even_a_whole_group():
     assert report.information_loss == 0.0
 
 
-def test_protecting_prints_nothing_and_leaves_standard_output_where_it_was():
-    # HiGHS prints a banner when a process makes its first model, and a log when it solves.
+def test_protecting_prints_nothing_and_leaves_standard_output_where_it_was(capfd):
+    # HiGHS prints a log when it solves, and a banner when a process makes its first model: in this
+    # process that was long ago, so a new one is started as well.
+    protect(made(a_small_cohort()), 5)
+    assert capfd.readouterr().out == ""
     code = textwrap.dedent(
         """
         from tests.results.test_disclosure_edges import a_small_cohort, made
