@@ -26,8 +26,8 @@ NOW = at(2026, 1, 21)
 SENT = {"sid": "SM" + "1" * 32, "status": "queued"}
 
 
-def people(db, rows, policy=Programme.SMS_ONLY, **changes):
-    programme = make_programme(db, NOW, **changes)
+def people(db, rows, policy=Programme.SMS_ONLY):
+    programme = make_programme(db, NOW)
     Programme.update(channel_policy=policy).execute()
     make_participants(db, NOW, programme, rows)
 
@@ -112,17 +112,16 @@ def test_the_words_of_each_kind_and_language_are_composed_once_in_a_tick(app, db
 
 
 @pytest.fixture
-def far_east():
-    """The server's own clock in Tokyo's time zone, nine hours ahead of UTC."""
-    yield
-    time.tzset()
-
-
-def test_the_last_day_named_is_stockholms_whatever_the_servers_time_zone(
-    app, db, outbox, far_east, monkeypatch
-):
+def far_east(monkeypatch):
+    """The server's own clock in Tokyo's time zone, nine hours ahead of UTC, for one test."""
     monkeypatch.setenv("TZ", "Asia/Tokyo")
     time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_the_last_day_named_is_stockholms_whatever_the_servers_time_zone(app, db, outbox, far_east):
     people(db, ["E1,2025-07-20,e1@example.org,,sv,G"], policy=Programme.EMAIL_ONLY)
     # A link that works until midnight in Stockholm works all of the day before, and no longer.
     Invitation.update(expires_at=datetime(2026, 2, 18, tzinfo=STOCKHOLM)).execute()
