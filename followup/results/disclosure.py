@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import itertools
 import math
 import os
 import sys
@@ -88,9 +89,7 @@ def sensitive_variables(publication: Publication, threshold: int) -> set[tuple]:
 
 def required_width(variable: Variable, threshold: int) -> float:
     """Return how wide the range of a hidden sensitive variable must stay."""
-    if variable.role == SUM:
-        return variable.protect_width or 0.0
-    return float(threshold)
+    return variable.protect_width if variable.role == SUM else float(threshold)
 
 
 def _quiet_highs() -> highspy.Highs:
@@ -102,13 +101,18 @@ def _quiet_highs() -> highspy.Highs:
         os.dup2(silent, 1)
         try:
             model = highspy.Highs()
-            model.setOptionValue("output_flag", False)
+            _option(model, "output_flag", False)
             libc.fflush(None)
         finally:
             os.dup2(saved, 1)
             os.close(saved)
             os.close(silent)
     return model
+
+
+def _option(model: highspy.Highs, name: str, value: object) -> None:
+    if model.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+        raise ValueError(f"HiGHS refused the option {name}={value!r}")
 
 
 class _Ranges:
@@ -137,25 +141,19 @@ class _Ranges:
         self.hidden = hidden
         self.keys = list(self.variables)
         self.column = {key: j for j, key in enumerate(self.keys)}
-        self.equations_of: dict[tuple, list[int]] = defaultdict(list)
-        for i, equation in enumerate(self.equations):
-            for member in (equation.total, *equation.parts):
-                self.equations_of[member].append(i)
         self.value = np.array([self.variables[key].value for key in self.keys], dtype=float)
         # The smallest and largest value each variable has been seen to take in some solution.
         self.seen_low = self.value.copy()
         self.seen_high = self.value.copy()
         self.lower = np.array([self.variables[key].lower for key in self.keys], dtype=float)
         self.upper = np.array([self.variables[key].upper for key in self.keys], dtype=float)
-        self.upper[np.isinf(self.upper)] = highspy.kHighsInf
         self.is_free = np.array([self.free(key) for key in self.keys], dtype=bool)
         self.shown = np.array([key in shown for key in self.keys], dtype=bool)
         self.rows_of: list[list[int]] = [[] for _ in self.keys]
         starts, indices, values = [], [], []
         for i, equation in enumerate(self.equations):
             starts.append(len(indices))
-            coefficients: dict[int, float] = defaultdict(float)
-            coefficients[self.column[equation.total]] += 1.0
+            coefficients = defaultdict(float, {self.column[equation.total]: 1.0})
             for part in equation.parts:
                 coefficients[self.column[part]] -= 1.0
             for j, c in coefficients.items():
@@ -166,13 +164,10 @@ class _Ranges:
         rows = np.repeat(np.arange(len(starts)), np.diff([*starts, len(indices)]))
         self.matrix = csc_matrix((values, (rows, indices)), shape=(len(self.equations), len(self.keys)))
         # Each equation's members, and its free members, largest first: the most room to give way.
-        self.members: list[list[int]] = [
-            sorted(indices[a:b], key=self._largest_first)
-            for a, b in zip(starts, [*starts[1:], len(indices)], strict=True)
-        ]
+        spans = list(itertools.pairwise([*starts, len(indices)]))
+        self.members: list[list[int]] = [sorted(indices[a:b], key=self._largest_first) for a, b in spans]
         self.free_members: list[list[int]] = [
-            sorted((j for j in indices[a:b] if self.is_free[j]), key=self._largest_first)
-            for a, b in zip(starts, [*starts[1:], len(indices)], strict=True)
+            sorted((j for j in indices[a:b] if self.is_free[j]), key=self._largest_first) for a, b in spans
         ]
         self._groups()
         # What hiding each figure costs per unit it moves; one no table shows is a last resort.
@@ -193,13 +188,12 @@ class _Ranges:
             np.array(values, dtype=float),
         )
         self.nearby = _quiet_highs()
-        self.nearby.setOptionValue("presolve", "off")  # it costs more than it saves on small programmes
+        _option(self.nearby, "presolve", "off")  # it costs more than it saves on small programmes
 
     def _bounds(self, key: tuple) -> tuple[float, float]:
         variable = self.variables[key]
         if self.free(key):
-            upper = highspy.kHighsInf if math.isinf(variable.upper) else variable.upper
-            return variable.lower, upper
+            return variable.lower, variable.upper
         return variable.value, variable.value
 
     def free(self, key: tuple) -> bool:
@@ -222,18 +216,18 @@ class _Ranges:
         j = self.column[key]
         return self.seen_high[j] - self.seen_low[j]
 
-    def _saw(self, columns: np.ndarray, values: np.ndarray) -> None:
-        np.minimum.at(self.seen_low, columns, values)
-        np.maximum.at(self.seen_high, columns, values)
+    def _saw(self, values: np.ndarray) -> None:
+        np.minimum(self.seen_low, values, out=self.seen_low)
+        np.maximum(self.seen_high, values, out=self.seen_high)
 
-    def sweep(self, keys: list[tuple], rounds: int = SWEEPS) -> None:
+    def sweep(self, keys: list[tuple]) -> None:
         """Solve the whole model with random objectives over `keys` and remember every value seen."""
         if not keys:
             return
         columns = np.array([self.column[k] for k in keys], dtype=np.int32)
         generator = np.random.default_rng(SEED)
         everything = np.arange(len(self.keys), dtype=np.int32)
-        for _ in range(rounds):
+        for _ in range(SWEEPS):
             cost = np.zeros(len(self.keys))
             # A variable weighs by the inverse of its size, so that small cells move as much as large.
             cost[columns] = generator.choice([-1.0, 1.0], size=len(columns)) * generator.random(len(columns))
@@ -242,7 +236,7 @@ class _Ranges:
             self.model.changeObjectiveSense(highspy.ObjSense.kMaximize)
             self.model.run()
             if self.model.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-                self._saw(everything, np.asarray(self.model.getSolution().col_value))
+                self._saw(np.asarray(self.model.getSolution().col_value))
         self.model.changeColsCost(len(self.keys), everything, np.zeros(len(self.keys)))
 
     def _groups(self) -> None:
@@ -263,7 +257,7 @@ class _Ranges:
         for i, members in enumerate(self.members):
             if len(members) > SMALL:
                 for m in members:
-                    self.group_big[self.group[m]][i] = None
+                    self.group_big[self.group[m]].setdefault(i)
 
     def _around(self, start: int, breadth: int, most: int) -> np.ndarray:
         """Return the columns around `start`: its own group's, then a few of each big equation's.
@@ -273,13 +267,14 @@ class _Ranges:
         members (the whole programme's total first), each with its group.
         """
         home = self.group[start]
-        taken_groups = {home: None}
-        for i in self.group_big[home]:
-            for members in (self.free_members[i], self.members[i]):
-                for m in members[:breadth]:
-                    taken_groups[self.group[m]] = None
+        near = [
+            self.group[m]
+            for i in self.group_big[home]
+            for members in (self.free_members[i], self.members[i])
+            for m in members[:breadth]
+        ]
         found = dict.fromkeys([start])
-        for g in taken_groups:
+        for g in dict.fromkeys([home, *near]):
             found.update(dict.fromkeys(self.group_columns[g].tolist()))
             if len(found) >= most:
                 break
@@ -295,7 +290,8 @@ class _Ranges:
         value. The cheapest solution says which published figures must be hidden; once they are,
         it is a set of values a reader cannot rule out, as are the true values, so the range of
         `key` is at least `need` wide: proven, not assumed. Returns None when no such solution
-        exists in the neighbourhood (a larger one may have it), else the figures to hide.
+        exists in the neighbourhood (a larger one may have it), else the figures to hide. `key` is
+        free: the sensitive figures are hidden before any is protected.
         """
         j = self.column[key]
         if level is None:
@@ -319,21 +315,14 @@ class _Ranges:
         upper = np.concatenate(
             [self.upper[loose], self.upper[fixed] - self.value[fixed], self.value[fixed] - self.lower[fixed]]
         )
-        upper[np.isinf(upper)] = highspy.kHighsInf
-        upper = np.minimum(upper, highspy.kHighsInf)
+        at = int(np.flatnonzero(loose == j)[0])
         best = None
         for sign in (1.0, -1.0):
             target = self.value[j] + sign * (need + MARGIN)
             if not self.lower[j] <= target <= self.upper[j]:
                 continue
             low, high = lower.copy(), upper.copy()
-            if free[columns == j].any():
-                at = int(np.flatnonzero(loose == j)[0])
-                low[at] = high[at] = target
-            else:
-                at = int(np.flatnonzero(fixed == j)[0])
-                bound = len(loose) + at if sign > 0 else len(loose) + len(fixed) + at
-                low[bound] = high[bound] = need + MARGIN
+            low[at] = high[at] = target
             self.nearby.passModel(
                 matrix.shape[1], matrix.shape[0], matrix.nnz, 1, 1, 0.0,
                 cost, low, high, sums, sums,
@@ -350,14 +339,13 @@ class _Ranges:
         if best is None:
             return None
         found = best[1]
-        moved = found[len(loose) : len(loose) + len(fixed)] - found[len(loose) + len(fixed) :]
-        chosen = [self.keys[m] for m, d in zip(fixed, moved, strict=True) if abs(d) > 1e-9]
+        rise, fall = np.split(found[len(loose) :], 2)
+        # Only the free columns' values are remembered: only sensitive figures are asked about, and
+        # they are free from the start.
         values = self.value.copy()
         values[loose] = found[: len(loose)]
-        values[fixed] += moved
-        touched = np.concatenate([loose, fixed])
-        self._saw(touched, values[touched])
-        return chosen
+        self._saw(values)
+        return [self.keys[m] for m in fixed[rise + fall > 1e-9]]
 
 
 def _cost(key: tuple) -> float:
