@@ -1,0 +1,76 @@
+"""Disclosure control on publications made by hand: a few figures and equations, where the one
+right answer can be reasoned out on paper."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from followup.results.disclosure import protect
+from followup.results.tables import (
+    ALL,
+    ATTRIBUTE,
+    COUNT,
+    PROCESS,
+    SUM,
+    Cell,
+    Column,
+    Equation,
+    Publication,
+    Row,
+    Table,
+    Variable,
+)
+
+
+def publication(figures: dict[tuple, Variable], equations: list[Equation]) -> Publication:
+    """A publication with one table showing every published figure on a row of its own."""
+    rows = [
+        Row(None, " ".join(map(str, key)), {"value": Cell(v.value, variable=key)})
+        for key, v in figures.items()
+        if v.published
+    ]
+    table = Table("figures", "Figures", "", [Column("value", "Value", COUNT)], rows)
+    return Publication("Steget", datetime(2026, 9, 1, tzinfo=UTC), 0, [], [table], [], figures, equations)
+
+
+def hidden(report: Publication) -> set[tuple]:
+    return {c.variable for t in report.tables for r in t.rows for c in r.cells.values() if c.hidden}
+
+
+@pytest.mark.parametrize(
+    ("has", "has_not"),
+    [
+        (6, 0),  # all 6 share it (the whole group): the count can only be lower, the 0 must rise
+        (3, 7),  # 3 share it: the count can only be higher (not below 0), the 7 must fall
+    ],
+)
+def test_a_count_that_can_move_one_way_only_hides_the_figure_that_would_move_the_other(has, has_not):
+    # The group's size is fixed: the count moves only if the other part moves against it.
+    group = has + has_not
+    figures = {
+        ("group",): Variable(group, PROCESS, True, lower=group, upper=group),
+        ("has",): Variable(has, ATTRIBUTE, True),
+        ("has_not",): Variable(has_not, ATTRIBUTE, True),
+    }
+    equations = [Equation(("group",), (("has",), ("has_not",)), distribution=True)]
+    assert hidden(protect(publication(figures, equations), 5)) == {("has",), ("has_not",)}
+
+
+def test_a_mean_over_few_people_near_the_top_of_the_scale_keeps_its_width_downwards():
+    # A's three people score 290 of 300 together: its sum can only be lower, by 10 points a person
+    # (30), so one of the other cohorts' sums must go; the whole programme's mean stays.
+    def wellbeing(total, people):
+        return Variable(total, SUM, True, upper=100 * people, n=people, protect_width=10 * people)
+
+    figures = {
+        ("who5_sum", "A"): wellbeing(290, 3),
+        ("who5_sum", "B"): wellbeing(0, 22),
+        ("who5_sum", "C"): wellbeing(12, 5),
+        ("who5_sum", ALL): wellbeing(302, 30),
+    }
+    cohorts = (("who5_sum", "A"), ("who5_sum", "B"), ("who5_sum", "C"))
+    report = protect(publication(figures, [Equation(("who5_sum", ALL), cohorts)]), 5)
+    found = hidden(report)
+    assert ("who5_sum", "A") in found
+    assert len(found & {("who5_sum", "B"), ("who5_sum", "C")}) == 1
+    assert ("who5_sum", ALL) not in found
