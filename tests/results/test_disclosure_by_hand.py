@@ -74,3 +74,22 @@ def test_a_mean_over_few_people_near_the_top_of_the_scale_keeps_its_width_downwa
     assert ("who5_sum", "A") in found
     assert len(found & {("who5_sum", "B"), ("who5_sum", "C")}) == 1
     assert ("who5_sum", ALL) not in found
+
+
+def test_a_count_in_a_group_larger_than_a_neighbourhood_is_protected_all_the_same():
+    # 1,600 small equations chain 3,201 figures into one group, more than the 3,000 columns a first
+    # neighbourhood holds: the small programme takes part of the group, and that part suffices.
+    # total i = total i+1 + part i; part 0 is 3 people with an attribute, the rest are 10 each.
+    links = 1600
+    figures = {("part", 0): Variable(3, ATTRIBUTE, True)}
+    figures |= {("part", i): Variable(10, PROCESS, True) for i in range(1, links)}
+    figures[("total", links)] = Variable(10, PROCESS, True)
+    for i in reversed(range(links)):
+        figures[("total", i)] = Variable(
+            figures[("total", i + 1)].value + figures[("part", i)].value, PROCESS, True
+        )
+    equations = [Equation(("total", i), (("total", i + 1), ("part", i))) for i in range(links)]
+    found = hidden(protect(publication(figures, equations), 5))
+    assert ("part", 0) in found
+    assert len(found & {("total", 0), ("total", 1)}) == 1
+    assert len(found) == 2
