@@ -93,3 +93,22 @@ def test_a_count_in_a_group_larger_than_a_neighbourhood_is_protected_all_the_sam
     assert ("part", 0) in found
     assert len(found & {("total", 0), ("total", 1)}) == 1
     assert len(found) == 2
+
+
+def test_a_mean_over_few_people_keeps_ten_points_a_person_not_the_count_threshold():
+    # A's three people score 8 together; B's 22 all score 0, so B's sum cannot be lower; C's five
+    # score 12. For A's sum to be 30 higher, C can give 12 at most: the whole programme's mean must
+    # go too. Five points (the count threshold) would be C's alone.
+    def wellbeing(total, people):
+        return Variable(total, SUM, True, upper=100 * people, n=people, protect_width=10 * people)
+
+    figures = {
+        ("who5_sum", "A"): wellbeing(8, 3),
+        ("who5_sum", "B"): wellbeing(0, 22),
+        ("who5_sum", "C"): wellbeing(12, 5),
+        ("who5_sum", ALL): wellbeing(20, 30),
+    }
+    cohorts = (("who5_sum", "A"), ("who5_sum", "B"), ("who5_sum", "C"))
+    found = hidden(protect(publication(figures, [Equation(("who5_sum", ALL), cohorts)]), 5))
+    assert {("who5_sum", "A"), ("who5_sum", ALL)} <= found
+    assert ("who5_sum", "B") not in found
