@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from followup.results import disclosure
 from followup.results.disclosure import protect
 from followup.results.tables import (
     ALL,
@@ -112,3 +113,22 @@ def test_a_mean_over_few_people_keeps_ten_points_a_person_not_the_count_threshol
     found = hidden(protect(publication(figures, [Equation(("who5_sum", ALL), cohorts)]), 5))
     assert {("who5_sum", "A"), ("who5_sum", ALL)} <= found
     assert ("who5_sum", "B") not in found
+
+
+def test_a_cohort_among_twenty_gives_way_to_another_cohort_not_to_the_whole_programme():
+    # Twenty cohorts add up to the whole programme in one big equation (no small ones at all); the
+    # first has 3 people with the attribute. One other cohort's count must go; the total stays.
+    # Last, a count that adds up with nothing: hiding it is protection enough.
+    figures = {("has", c): Variable(3 if c == 0 else 10 + c, ATTRIBUTE, True) for c in range(20)}
+    figures[("has", ALL)] = Variable(sum(v.value for v in figures.values()), ATTRIBUTE, True)
+    figures[("alone",)] = Variable(2, ATTRIBUTE, True)
+    equations = [Equation(("has", ALL), tuple(("has", c) for c in range(20)))]
+    found = hidden(protect(publication(figures, equations), 5))
+    assert {("has", 0), ("alone",)} <= found
+    assert len(found) == 3
+    assert ("has", ALL) not in found
+
+
+def test_a_misspelt_option_for_the_solver_is_an_error_naming_it():
+    with pytest.raises(ValueError, match="presolve"):
+        disclosure._option(disclosure._quiet_highs(), "presolve", "sometimes")
