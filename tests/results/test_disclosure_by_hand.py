@@ -57,21 +57,25 @@ def test_a_count_that_can_move_one_way_only_hides_the_figure_that_would_move_the
     assert hidden(protect(publication(figures, equations), 5)) == {("has",), ("has_not",)}
 
 
+def wellbeing_of_three_cohorts(a: int, b: int, c: int) -> Publication:
+    """The WHO-5 sums of cohorts A, B and C (3, 22 and 5 people) and of the whole programme, all
+    published; a mean over fewer people than the threshold keeps a range of 10 points a person."""
+    people = {"A": 3, "B": 22, "C": 5, ALL: 30}
+    totals = {"A": a, "B": b, "C": c, ALL: a + b + c}
+    figures = {
+        ("who5_sum", g): Variable(
+            t, SUM, True, upper=100 * people[g], n=people[g], protect_width=10 * people[g]
+        )
+        for g, t in totals.items()
+    }
+    cohorts = (("who5_sum", "A"), ("who5_sum", "B"), ("who5_sum", "C"))
+    return publication(figures, [Equation(("who5_sum", ALL), cohorts)])
+
+
 def test_a_mean_over_few_people_near_the_top_of_the_scale_keeps_its_width_downwards():
     # A's three people score 290 of 300 together: its sum can only be lower, by 10 points a person
     # (30), so one of the other cohorts' sums must go; the whole programme's mean stays.
-    def wellbeing(total, people):
-        return Variable(total, SUM, True, upper=100 * people, n=people, protect_width=10 * people)
-
-    figures = {
-        ("who5_sum", "A"): wellbeing(290, 3),
-        ("who5_sum", "B"): wellbeing(0, 22),
-        ("who5_sum", "C"): wellbeing(12, 5),
-        ("who5_sum", ALL): wellbeing(302, 30),
-    }
-    cohorts = (("who5_sum", "A"), ("who5_sum", "B"), ("who5_sum", "C"))
-    report = protect(publication(figures, [Equation(("who5_sum", ALL), cohorts)]), 5)
-    found = hidden(report)
+    found = hidden(protect(wellbeing_of_three_cohorts(290, 0, 12), 5))
     assert ("who5_sum", "A") in found
     assert len(found & {("who5_sum", "B"), ("who5_sum", "C")}) == 1
     assert ("who5_sum", ALL) not in found
@@ -100,17 +104,7 @@ def test_a_mean_over_few_people_keeps_ten_points_a_person_not_the_count_threshol
     # A's three people score 8 together; B's 22 all score 0, so B's sum cannot be lower; C's five
     # score 12. For A's sum to be 30 higher, C can give 12 at most: the whole programme's mean must
     # go too. Five points (the count threshold) would be C's alone.
-    def wellbeing(total, people):
-        return Variable(total, SUM, True, upper=100 * people, n=people, protect_width=10 * people)
-
-    figures = {
-        ("who5_sum", "A"): wellbeing(8, 3),
-        ("who5_sum", "B"): wellbeing(0, 22),
-        ("who5_sum", "C"): wellbeing(12, 5),
-        ("who5_sum", ALL): wellbeing(20, 30),
-    }
-    cohorts = (("who5_sum", "A"), ("who5_sum", "B"), ("who5_sum", "C"))
-    found = hidden(protect(publication(figures, [Equation(("who5_sum", ALL), cohorts)]), 5))
+    found = hidden(protect(wellbeing_of_three_cohorts(8, 0, 12), 5))
     assert {("who5_sum", "A"), ("who5_sum", ALL)} <= found
     assert ("who5_sum", "B") not in found
 
