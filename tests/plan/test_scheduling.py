@@ -11,6 +11,7 @@ from followup.plan.scheduling import (
     insert_invitations,
     invitations_for,
     plan_missing,
+    what_comes_next,
 )
 from tests.factories import STOCKHOLM, make_participant, make_programme, programme_rows
 
@@ -176,3 +177,42 @@ def test_planning_what_exists_already_changes_nothing(db, clock):
     )
     assert insert_invitations(db, rows) == 1
     assert list(Invitation.select().tuples()) == before
+
+
+def invitation_of(programme, code, months):
+    return (
+        Invitation.select()
+        .join(Participant)
+        .switch(Invitation)
+        .join(StoredWave)
+        .where(
+            (Participant.programme == programme)
+            & (Participant.code == code)
+            & (StoredWave.offset_months == months)
+        )
+        .get()
+    )
+
+
+def test_what_comes_next_is_the_next_wave_of_the_same_programme_on_the_local_day(db, clock, two_programmes):
+    a, b = two_programmes.a, two_programmes.b
+    # Steget has waves at 6, 12 and 24 months, Steget Fram at 3 and 12. P3 (Steget Fram) left on
+    # 2025-09-30: after 3 months comes 12 (Steget's 6 would be 2026-03-30). P1 left on 2025-06-30.
+    after_three = what_comes_next(invitation_of(b, "P3", 3).id, STOCKHOLM, 10)
+    assert after_three.next_due == date(2026, 9, 30)
+    assert not after_three.opted_out
+    assert what_comes_next(invitation_of(a, "P1", 6).id, STOCKHOLM, 10).next_due == date(2026, 6, 30)
+    assert what_comes_next(invitation_of(a, "P1", 12).id, STOCKHOLM, 10).next_due == date(2027, 6, 30)
+    # Midnight in Stockholm is still the day before in UTC: the day named is Stockholm's.
+    assert what_comes_next(invitation_of(a, "P1", 12).id, STOCKHOLM, 0).next_due == date(2027, 6, 30)
+
+
+def test_after_the_last_wave_nothing_comes_next_and_an_opt_out_is_told(db, clock, two_programmes):
+    a = two_programmes.a
+    last = what_comes_next(invitation_of(a, "P2", 24).id, STOCKHOLM, 10)
+    assert last.next_due is None
+    Participant.update(opted_out_at=clock.now()).where(
+        (Participant.programme == a) & (Participant.code == "P2")
+    ).execute()
+    assert what_comes_next(invitation_of(a, "P2", 6).id, STOCKHOLM, 10).opted_out
+    assert not what_comes_next(invitation_of(a, "P1", 6).id, STOCKHOLM, 10).opted_out
