@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 
 import phonenumbers
-from peewee import JOIN, Database, fn
+from peewee import Database, fn
 
 from followup.i18n import _l
 from followup.models import Cohort, Participant, Programme, Wave
@@ -213,9 +213,8 @@ def list_programmes(only: set[int] | None = None) -> list[ProgrammeSummary]:
     """Return every programme (or those whose ids are in `only`) with its waves, channel policy,
     numbers of participants and cohorts and its organiser, by name."""
     counts = dict(
-        Programme.select(Programme.id, fn.COUNT(Participant.id))
-        .join(Participant, JOIN.LEFT_OUTER)
-        .group_by(Programme.id)
+        Participant.select(Participant.programme, fn.COUNT(Participant.id))
+        .group_by(Participant.programme)
         .tuples()
     )
     cohorts = dict(Cohort.select(Cohort.programme, fn.COUNT(Cohort.id)).group_by(Cohort.programme).tuples())

@@ -222,3 +222,90 @@ def test_the_list_counts_cohorts_and_participants_and_can_be_limited(db, clock):
     assert (listed["B"].cohorts, listed["B"].participants) == (0, 0)
     assert [s.name for s in list_programmes({b.id})] == ["B"]
     assert list_programmes(set()) == []
+
+
+@pytest.mark.parametrize(
+    ("given", "field", "says"),
+    [
+        ({"organisation": "x" * 201}, "organisation", "Write one line of at most 200 characters."),
+        ({"sender_name": "Steget\x7f"}, "sender_name", "Write one line of at most 100 characters."),
+        ({"organisation": "X", "contact_email": "uppfoljning"}, "contact_email", "like name@example.org."),
+        (
+            {"organisation": "X", "contact_phone": "12"},
+            "contact_phone",
+            "like 0650-55 55 55, or +46 650 55 55 55.",
+        ),
+        ({"contact_phone": "0650-55 55 55"}, "organisation", "Name the organisation that participants reach"),
+        ({**NOTICE, "privacy_purpose": "x" * 4001}, "privacy_purpose", "Write at most 4000 characters."),
+        ({"privacy_controller": "Kommunen"}, "privacy_rights", "A privacy notice needs this part too."),
+    ],
+)
+def test_each_wrong_detail_says_what_to_write(given, field, says):
+    from followup.plan.programmes import DetailsError, clean_details
+
+    with pytest.raises(DetailsError) as raised:
+        clean_details(given)
+    assert says in raised.value.errors[field]
+    assert str(raised.value) == " ".join(raised.value.errors.values())
+
+
+def test_the_longest_details_and_names_allowed_are_kept(db, clock):
+    from followup.plan.programmes import clean_details, update_programme
+
+    longest = {"organisation": "x" * 200, "sender_name": "Steget\xa0" + "y" * 93, **NOTICE}
+    details = clean_details({**longest, "privacy_purpose": "z" * 4000})
+    programme = create_programme(db, clock.now(), "Steget")
+    update_programme(db, programme, "n" * 199 + "~", details)
+    stored = Programme.get_by_id(programme.id)
+    assert (stored.name, stored.organisation, stored.sender_name) == (
+        "n" * 199 + "~",
+        "x" * 200,
+        longest["sender_name"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("  ", "A programme needs a name."),
+        ("n" * 201, "Write one line of at most 200 characters."),
+        ("Steget\x9f", "Write one line of at most 200 characters."),
+        ("B", "There is already a programme called 'B'."),
+    ],
+)
+def test_a_wrong_new_name_is_refused_with_what_to_write(db, clock, name, says):
+    from followup.plan.programmes import Details, DetailsError, update_programme
+
+    programme = create_programme(db, clock.now(), "Steget")
+    create_programme(db, clock.now(), "B")
+    with pytest.raises(DetailsError) as raised:
+        update_programme(db, programme, name, Details())
+    assert raised.value.errors == {"name": says}
+    assert Programme.get_by_id(programme.id).name == "Steget"
+
+
+def test_the_audit_log_keeps_the_names_shown_and_only_which_other_parts_were_given():
+    from followup.plan.programmes import Details, details_audit
+
+    kept = details_audit(Details(organisation="Förbundet", contact_email="a@example.org", privacy_dpo=""))
+    assert kept == {"organisation": "Förbundet", "sender_name": "", "given": ["contact_email"]}
+
+
+def test_the_list_shows_waves_in_order_each_programme_s_own_counts_and_organiser(db, clock):
+    from followup.plan.programmes import list_programmes
+    from tests.factories import make_participant
+
+    a = create_programme(db, clock.now(), "A", offsets=[6, 12])
+    b = create_programme(db, clock.now(), "B")
+    empty = create_programme(db, clock.now(), "C")
+    Wave.create(programme=a, offset_months=3, survey="standard", window_days=60)
+    Wave.delete().where(Wave.programme == empty).execute()
+    Programme.update(organisation="Förbundet").where(Programme.id == a.id).execute()
+    make_participant(db, clock.now(), a, code="P1", cohort="G1")
+    make_participant(db, clock.now(), a, code="P2", cohort="G2")
+    make_participant(db, clock.now(), b, code="P1", cohort="G1")
+    listed = {s.name: s for s in list_programmes()}
+    assert (listed["A"].wave_months, listed["A"].organisation) == ([3, 6, 12], "Förbundet")
+    assert (listed["A"].cohorts, listed["A"].participants) == (2, 2)
+    assert (listed["B"].cohorts, listed["B"].participants) == (1, 1)
+    assert (listed["C"].wave_months, listed["C"].cohorts, listed["C"].participants) == ([], 0, 0)
