@@ -203,8 +203,13 @@ def test_what_comes_next_is_the_next_wave_of_the_same_programme_on_the_local_day
     assert not after_three.opted_out
     assert what_comes_next(invitation_of(a, "P1", 6).id, STOCKHOLM, 10).next_due == date(2026, 6, 30)
     assert what_comes_next(invitation_of(a, "P1", 12).id, STOCKHOLM, 10).next_due == date(2027, 6, 30)
-    # Midnight in Stockholm is still the day before in UTC: the day named is Stockholm's.
+    # Midnight in Stockholm is still the day before in UTC, and 23:00 the day after: the day named
+    # is Stockholm's.
     assert what_comes_next(invitation_of(a, "P1", 12).id, STOCKHOLM, 0).next_due == date(2027, 6, 30)
+    assert what_comes_next(invitation_of(a, "P1", 12).id, STOCKHOLM, 23).next_due == date(2027, 6, 30)
+    # A wave added later comes in its place by months, not by when it was added.
+    StoredWave.create(programme=a, offset_months=18, survey="standard", window_days=60)
+    assert what_comes_next(invitation_of(a, "P1", 12).id, STOCKHOLM, 10).next_due == date(2026, 12, 30)
 
 
 def test_after_the_last_wave_nothing_comes_next_and_an_opt_out_is_told(db, clock, two_programmes):
