@@ -1,10 +1,13 @@
 """Mutation testing of the domain folders: each module against the tests that cover it.
 
-Run through scripts/mutants.sh. Each module gets its own working folder under .mutants/ with a
-pyproject.toml that tells mutmut to mutate that module alone and to run only its tests, so a
-module's figures never depend on another module's tests, and a second run reuses what the first
-one learned. Mutants listed in docs/mutants-equivalent.md (a name, then the reason) count as
-equivalent: they change no behaviour anyone could observe.
+Run through scripts/mutants.sh. Modules covered by the same tests share one working folder under
+.mutants/, with a pyproject.toml that tells mutmut to mutate those modules and to run only their
+tests: mutmut runs each mutant against the tests that reached its function, so a module's figures
+never depend on another module's tests, and the tests' passes before the mutants (one to record
+who reaches what, one to check they pass) are paid once per group, not once per module. A second
+run reuses what the first one learned, and tests its survivors again. Mutants listed in
+docs/mutants-equivalent.md (a name, then the reason) count as equivalent: they change no behaviour
+anyone could observe.
 """
 
 from __future__ import annotations
@@ -126,6 +129,8 @@ PACKAGE_TESTS = {
     ],
 }
 COPIED = ("templates", "static", "surveys", "migrations", "babel.cfg")
+# Verdicts that tests added since could change: tested again on every run.
+UNDECIDED = ("survived", "no tests")
 RESULT = re.compile(r"^\s+(\S+): (.+)$")
 
 
@@ -159,9 +164,30 @@ def tests_for(module: str) -> list[str]:
     return sorted(set(chosen))
 
 
-def prepare(module: str) -> Path:
-    """Make the module's working folder: links to the sources and a pyproject.toml for mutmut."""
-    folder = WORK / module.removesuffix(".py").replace("/", ".")
+def groups(found: list[str]) -> list[list[str]]:
+    """Group the modules that the same tests cover: each group is one run of mutmut."""
+    by_tests: dict[tuple[str, ...], list[str]] = {}
+    for module in found:
+        by_tests.setdefault(tuple(tests_for(module)), []).append(module)
+    return list(by_tests.values())
+
+
+def dotted(module: str) -> str:
+    return module.removesuffix(".py").replace("/", ".")
+
+
+def folder_of(group: list[str]) -> Path:
+    """Return the group's working folder: the module's dotted name, or the package's and the names."""
+    if len(group) == 1:
+        return WORK / dotted(group[0])
+    names = [dotted(module) for module in group]
+    package = os.path.commonprefix([name.rsplit(".", 1)[0] + "." for name in names]).rstrip(".")
+    return WORK / (package + "." + "+".join(name.removeprefix(package + ".") for name in names))
+
+
+def prepare(group: list[str]) -> Path:
+    """Make the group's working folder: links to the sources and a pyproject.toml for mutmut."""
+    folder = folder_of(group)
     folder.mkdir(parents=True, exist_ok=True)
     for name in ("followup", "tests", *COPIED):
         link = folder / name
@@ -177,9 +203,9 @@ def prepare(module: str) -> Path:
     settings = {
         **shared,
         "source_paths": ["followup"],
-        "only_mutate": [module],
+        "only_mutate": group,
         "also_copy": [*COPIED],
-        "pytest_add_cli_args_test_selection": tests_for(module),
+        "pytest_add_cli_args_test_selection": tests_for(group[0]),
     }
     settings["pytest_add_cli_args"] = [
         *shared.get("pytest_add_cli_args", []),
@@ -218,26 +244,48 @@ def equivalent_mutants() -> dict[str, str]:
     return found
 
 
-def run(module: str, workers: int, fresh: bool = False) -> dict[str, str]:
-    """Run mutmut on one module and return each mutant's status (`fresh`: forget the last run's)."""
+def run(group: list[str], workers: int, fresh: bool = False) -> dict[str, str]:
+    """Run mutmut on a group of modules and return each mutant's status (`fresh`: forget the last run's).
+
+    Mutants that survived or reached no test in an earlier run are tested again: mutmut keeps a
+    verdict until the function changes, and tests added since may kill them now.
+    """
     if fresh:
-        shutil.rmtree(WORK / module.removesuffix(".py").replace("/", "."), ignore_errors=True)
-    folder = prepare(module)
+        shutil.rmtree(folder_of(group), ignore_errors=True)
+    folder = prepare(group)
     mutmut = Path(sys.executable).parent / "mutmut"
     # SQLite only but where the code differs by database: the server is shared with other runs.
     environment = dict(os.environ)
-    if module in ON_POSTGRESQL and environment.get("FOLLOWUP_TEST_DATABASE_URL"):
+    if ON_POSTGRESQL & set(group) and environment.get("FOLLOWUP_TEST_DATABASE_URL"):
         workers = 1
     else:
         environment.pop("FOLLOWUP_TEST_DATABASE_URL", None)
     # One thread each for NumPy's and SciPy's linear algebra: the workers already use every core, and
     # more threads than cores make a small matrix take a hundred times as long on shared cores.
     environment.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    subprocess.run([mutmut, "run", "--max-children", str(workers)], cwd=folder, env=environment, check=False)
-    listed = subprocess.run(
-        [mutmut, "results", "--all", "true"], cwd=folder, env=environment, capture_output=True, text=True
-    ).stdout
-    return {m.group(1): m.group(2) for m in map(RESULT.match, listed.splitlines()) if m}
+
+    def statuses() -> dict[str, str]:
+        listed = subprocess.run(
+            [mutmut, "results", "--all", "true"], cwd=folder, env=environment, capture_output=True, text=True
+        ).stdout
+        return {m.group(1): m.group(2) for m in map(RESULT.match, listed.splitlines()) if m}
+
+    earlier = {name for name, status in statuses().items() if status in UNDECIDED}
+    command = [mutmut, "run", "--max-children", str(workers)]
+    subprocess.run(command, cwd=folder, env=environment, check=False)
+    again = sorted(name for name, status in statuses().items() if name in earlier and status in UNDECIDED)
+    if again:
+        subprocess.run([*command, *again], cwd=folder, env=environment, check=False)
+    return statuses()
+
+
+def by_module(group: list[str], found: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Split a group's statuses by the module each mutant is in."""
+    split: dict[str, dict[str, str]] = {module: {} for module in group}
+    for name, status in found.items():
+        module = max((m for m in group if name.startswith(dotted(m) + ".")), key=len)
+        split[module][name] = status
+    return split
 
 
 def row(module: str, statuses: dict[str, str], equivalent: dict[str, str]) -> dict:
@@ -269,14 +317,17 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="forget earlier results: after changing tests")
     options = parser.parse_args()
     equivalent = equivalent_mutants()
-    rows = []
-    for module in modules(options.target):
-        started = time.monotonic()
-        statuses = run(module, options.workers, options.fresh)
-        rows.append(
-            {**row(module, statuses, equivalent), "minutes": f"{(time.monotonic() - started) / 60:.1f}"}
+    rows, runs = [], []
+    started = time.monotonic()
+    for group in groups(modules(options.target)):
+        group_started = time.monotonic()
+        split = by_module(group, run(group, options.workers, options.fresh))
+        rows += [row(module, split[module], equivalent) for module in group]
+        minutes = (time.monotonic() - group_started) / 60
+        runs.append(
+            {"run": folder_of(group).name, "mutants": sum(map(len, split.values())), "minutes": minutes}
         )
-    columns = ("module", "mutants", "killed", "equivalent", "survived", "not run", "score", "minutes")
+    columns = ("module", "mutants", "killed", "equivalent", "survived", "not run", "score")
     print(
         f"\nMutation testing, {SystemClock().now():%Y-%m-%d} (score: killed of the non-equivalent mutants)\n"
     )
@@ -284,6 +335,10 @@ def main() -> None:
     print("|" + "|".join("---" for _ in columns) + "|")
     for found in rows:
         print("| " + " | ".join(str(found[c]) for c in columns) + " |")
+    print("\n| run (modules tested by the same tests) | mutants | minutes |\n|---|---|---|")
+    for found in runs:
+        print(f"| {found['run']} | {found['mutants']} | {found['minutes']:.1f} |")
+    print(f"\n{sum(r['mutants'] for r in rows)} mutants in {(time.monotonic() - started) / 60:.1f} minutes")
     if options.survivors:
         for found in rows:
             for name in found["survivors"]:
