@@ -1,5 +1,8 @@
+import atexit
+import functools
 import os
 import shutil
+import tempfile
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -92,11 +95,21 @@ def migrated_postgres():
     return MigratedPostgres(POSTGRES_URL) if POSTGRES_URL else None
 
 
-@pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("migrated") / "test.sqlite3"
+@functools.cache
+def _migrated_sqlite_file() -> Path:
+    """A migrated SQLite file made once per process, outside pytest's temporary folders: processes
+    forked from this one with a pytest session each (mutmut's, one per mutant) copy it instead of
+    migrating again. The process that made it deletes it when it ends."""
+    folder = Path(tempfile.mkdtemp(prefix="followup-migrated-"))
+    atexit.register(shutil.rmtree, folder, True)
+    path = folder / "test.sqlite3"
     _migrated(f"sqlite:///{path}")
     return path
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite() -> Path:
+    return _migrated_sqlite_file()
 
 
 @pytest.fixture(params=DATABASES)
