@@ -28,7 +28,7 @@ class SendWindow:
         return self._open_day(local.date()) and self.start <= local.time() < self.end
 
     def next_open(self, moment: datetime) -> datetime:
-        """Return the first moment at or after `moment` when a message may be sent."""
+        """Return the first moment at or after `moment` when a message may be sent, in `moment`'s zone."""
         local = moment.astimezone(self.zone)
         for _ in range(400):
             if self._open_day(local.date()):
@@ -71,7 +71,8 @@ def _parse_days(text: str) -> frozenset[int]:
         if first not in DAY_NAMES or (last and last not in DAY_NAMES):
             raise ValueError(f"FOLLOWUP_SEND_DAYS: {part!r} is not a day or range such as mon-fri")
         start, stop = DAY_NAMES.index(first), DAY_NAMES.index(last or first)
-        chosen.update(range(start, stop + 1))
+        # A range past Sunday goes on from Monday: fri-mon is Friday to Monday.
+        chosen.update(day % 7 for day in range(start, stop + 1 + (7 if stop < start else 0)))
     return frozenset(chosen)
 
 

@@ -1,9 +1,9 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 
 import pytest
 
 from followup.models import Message
-from followup.sending.quiet_hours import parse_window
+from followup.sending.quiet_hours import SendWindow, parse_window
 from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
 
 WINDOW = parse_window("mon-fri", "09:00-19:00", "SE", STOCKHOLM)
@@ -80,6 +80,8 @@ def open_days(days: str, holidays: str = "SE") -> list[str]:
         ("mon, wed ,fri", ["mon", "wed", "fri"]),
         ("MON-Tue,sun", ["mon", "tue", "sun"]),
         ("mon-tue,thu-fri", ["mon", "tue", "thu", "fri"]),
+        ("fri-mon", ["mon", "fri", "sat", "sun"]),
+        ("sun-tue", ["mon", "tue", "sun"]),
     ],
 )
 def test_send_days_on_an_ordinary_week(days, expected):
@@ -134,3 +136,16 @@ def test_send_days_not_a_day_are_refused_with_the_settings_name(days):
 def test_the_next_moment_the_window_opens(moment, opens):
     assert WINDOW.next_open(moment) == opens
     assert WINDOW.is_open(WINDOW.next_open(moment))
+
+
+def test_the_next_moment_comes_back_in_the_zone_it_was_asked_in():
+    asked = datetime(2026, 6, 17, 5, 30, tzinfo=UTC)
+    opens = WINDOW.next_open(asked)
+    assert opens.tzinfo is UTC and opens == datetime(2026, 6, 17, 7, 0, tzinfo=UTC)  # 09:00 CEST
+    assert WINDOW.next_open(at(2026, 6, 17, 7, 30)).tzinfo is STOCKHOLM
+
+
+def test_a_window_with_no_open_day_says_so_instead_of_searching_for_ever():
+    never = SendWindow(zone=STOCKHOLM, days=frozenset(), start=time(9), end=time(19), holiday_country=None)
+    with pytest.raises(ValueError, match="^the send window never opens$"):
+        never.next_open(at(2026, 6, 17, 10))
