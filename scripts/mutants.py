@@ -248,7 +248,8 @@ def run(group: list[str], workers: int, fresh: bool = False) -> dict[str, str]:
     """Run mutmut on a group of modules and return each mutant's status (`fresh`: forget the last run's).
 
     Mutants that survived or reached no test in an earlier run are tested again: mutmut keeps a
-    verdict until the function changes, and tests added since may kill them now.
+    verdict until the function changes, and tests added since may kill them now. So are mutants
+    whose test process ended abnormally (on a busy machine, now and then).
     """
     if fresh:
         shutil.rmtree(folder_of(group), ignore_errors=True)
@@ -273,7 +274,11 @@ def run(group: list[str], workers: int, fresh: bool = False) -> dict[str, str]:
     earlier = {name for name, status in statuses().items() if status in UNDECIDED}
     command = [mutmut, "run", "--max-children", str(workers)]
     subprocess.run(command, cwd=folder, env=environment, check=False)
-    again = sorted(name for name, status in statuses().items() if name in earlier and status in UNDECIDED)
+    again = sorted(
+        name
+        for name, status in statuses().items()
+        if (name in earlier and status in UNDECIDED) or status == "suspicious"
+    )
     if again:
         subprocess.run([*command, *again], cwd=folder, env=environment, check=False)
     return statuses()
