@@ -318,8 +318,8 @@ def main() -> None:
     parser.add_argument("target", nargs="?", help="a folder (plan, sending, ...) or a module's path")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
-    # mutmut reruns a mutant when its function changed, not when the tests did.
-    parser.add_argument("--fresh", action="store_true", help="forget earlier results: after changing tests")
+    # Survivors are tested again on every run; a killed mutant keeps its verdict until its function changes.
+    parser.add_argument("--fresh", action="store_true", help="start from scratch: after weakening a test")
     options = parser.parse_args()
     equivalent = equivalent_mutants()
     rows, runs = [], []
@@ -340,7 +340,7 @@ def main() -> None:
     print("|" + "|".join("---" for _ in columns) + "|")
     for found in rows:
         print("| " + " | ".join(str(found[c]) for c in columns) + " |")
-    print("\n| run (modules tested by the same tests) | mutants | minutes |\n|---|---|---|")
+    print("\n| run (modules covered by the same tests) | mutants | minutes |\n|---|---|---|")
     for found in runs:
         print(f"| {found['run']} | {found['mutants']} | {found['minutes']:.1f} |")
     print(f"\n{sum(r['mutants'] for r in rows)} mutants in {(time.monotonic() - started) / 60:.1f} minutes")

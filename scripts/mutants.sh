@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Mutation testing of the domain folders with mutmut, each module against the tests that cover it.
 # Usage: scripts/mutants.sh [FOLDER|MODULE] [--survivors] [--fresh] [--workers N]
-#   scripts/mutants.sh                               every domain module (over an hour on 2 shared cores)
+#   scripts/mutants.sh                               every domain module (80 minutes from scratch on 2 cores)
 #   scripts/mutants.sh sending                       one folder
 #   scripts/mutants.sh followup/plan/scheduling.py   one module
-#   --fresh forgets the last results (mutmut reruns a mutant when its function changed, not its tests)
+#   --fresh starts from scratch (a second run tests only changed functions and the last survivors)
 # Runs at the lowest priority with at most 2 workers; results are kept in .mutants/ and reused.
 # Not part of .ci/run: too slow for every change. Figures: docs/mutation.md.
 set -euo pipefail
