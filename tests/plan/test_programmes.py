@@ -127,27 +127,33 @@ def test_details_are_cleaned_the_phone_kept_in_e164():
     assert clean_details({}) == type(details)()  # nothing given: the instance's defaults apply
 
 
+EMAIL = "E-postadressen är inte giltig. Skriv den som namn@example.org."
+PHONE = "Telefonnumret är inte giltigt: skriv det som 0650-55 55 55 eller +46 650 55 55 55."
+WHOSE = "Skriv namnet på organisationen som deltagarna når på den här e-postadressen eller det här numret."
+PART = "Integritetsmeddelandet behöver också den här delen."
+
+
 @pytest.mark.parametrize(
-    ("given", "wrong"),
+    ("given", "wrong", "swedish"),
     [
-        ({"organisation": "X", "contact_email": "uppfoljning"}, {"contact_email"}),
-        ({"organisation": "X", "contact_email": "a@b.se, c@d.se"}, {"contact_email"}),
-        ({"organisation": "X", "contact_phone": "12"}, {"contact_phone"}),
-        ({"organisation": "X", "contact_phone": "ring mig"}, {"contact_phone"}),
-        ({"contact_email": "a@example.org"}, {"organisation"}),  # whose contact is it?
-        ({"organisation": "Två\nrader"}, {"organisation"}),
-        ({"sender_name": "x" * 101}, {"sender_name"}),
-        ({"privacy_controller": "Kommunen"}, set(list(NOTICE)[1:])),  # a notice needs every part
-        ({"privacy_dpo": "dso@example.org"}, set(NOTICE)),
-        ({**NOTICE, "privacy_purpose": "x" * 4001}, {"privacy_purpose"}),
+        ({"organisation": "X", "contact_email": "uppfoljning"}, {"contact_email"}, EMAIL),
+        ({"organisation": "X", "contact_email": "a@b.se, c@d.se"}, {"contact_email"}, EMAIL),
+        ({"organisation": "X", "contact_phone": "12"}, {"contact_phone"}, PHONE),
+        ({"organisation": "X", "contact_phone": "ring mig"}, {"contact_phone"}, PHONE),
+        ({"contact_email": "a@example.org"}, {"organisation"}, WHOSE),  # whose contact is it?
+        ({"organisation": "Två\nrader"}, {"organisation"}, "Skriv en rad med högst 200 tecken."),
+        ({"sender_name": "x" * 101}, {"sender_name"}, "Skriv en rad med högst 100 tecken."),
+        ({"privacy_controller": "Kommunen"}, set(list(NOTICE)[1:]), PART),  # a notice needs every part
+        ({"privacy_dpo": "dso@example.org"}, set(NOTICE), PART),
+        ({**NOTICE, "privacy_purpose": "x" * 4001}, {"privacy_purpose"}, "Skriv högst 4000 tecken."),
     ],
 )
-def test_wrong_details_are_named_field_by_field(given, wrong):
+def test_wrong_details_are_named_field_by_field_in_swedish(app, given, wrong, swedish):
     from followup.plan.programmes import DetailsError, clean_details
 
-    with pytest.raises(DetailsError) as raised:
+    with app.test_request_context(), pytest.raises(DetailsError) as raised:
         clean_details(given)
-    assert set(raised.value.errors) == wrong
+    assert raised.value.errors == dict.fromkeys(wrong, swedish)
 
 
 def test_a_programme_is_created_with_its_details_and_renamed_with_them(db, clock):
