@@ -244,12 +244,13 @@ def equivalent_mutants() -> dict[str, str]:
     return found
 
 
-def run(group: list[str], workers: int, fresh: bool = False) -> dict[str, str]:
+def run(group: list[str], workers: int, fresh: bool, equivalent: dict[str, str]) -> dict[str, str]:
     """Run mutmut on a group of modules and return each mutant's status (`fresh`: forget the last run's).
 
-    Mutants that survived or reached no test in an earlier run are tested again: mutmut keeps a
-    verdict until the function changes, and tests added since may kill them now. So are mutants
-    whose test process ended abnormally (on a busy machine, now and then).
+    Mutants that survived or reached no test in an earlier run are tested again, but for those
+    listed as equivalent (no test can kill them; `fresh` checks the list): mutmut keeps a verdict
+    until the function changes, and tests added since may kill them now. So are mutants whose test
+    process ended abnormally (on a busy machine, now and then).
     """
     if fresh:
         shutil.rmtree(folder_of(group), ignore_errors=True)
@@ -271,7 +272,7 @@ def run(group: list[str], workers: int, fresh: bool = False) -> dict[str, str]:
         ).stdout
         return {m.group(1): m.group(2) for m in map(RESULT.match, listed.splitlines()) if m}
 
-    earlier = {name for name, status in statuses().items() if status in UNDECIDED}
+    earlier = {name for name, status in statuses().items() if status in UNDECIDED and name not in equivalent}
     command = [mutmut, "run", "--max-children", str(workers)]
     subprocess.run(command, cwd=folder, env=environment, check=False)
     again = sorted(
@@ -326,7 +327,7 @@ def main() -> None:
     started = time.monotonic()
     for group in groups(modules(options.target)):
         group_started = time.monotonic()
-        split = by_module(group, run(group, options.workers, options.fresh))
+        split = by_module(group, run(group, options.workers, options.fresh, equivalent))
         rows += [row(module, split[module], equivalent) for module in group]
         minutes = (time.monotonic() - group_started) / 60
         runs.append(
