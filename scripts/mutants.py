@@ -4,15 +4,17 @@ Run through scripts/mutants.sh. Modules covered by the same tests share one work
 .mutants/, with a pyproject.toml that tells mutmut to mutate those modules and to run only their
 tests: mutmut runs each mutant against the tests that reached its function, so a module's figures
 never depend on another module's tests, and the tests' passes before the mutants (one to record
-who reaches what, one to check they pass) are paid once per group, not once per module. A second
-run reuses what the first one learned, and tests its survivors again. Mutants listed in
-docs/mutants-equivalent.md (a name, then the reason) count as equivalent: they change no behaviour
-anyone could observe.
+who reaches what, one to check they pass) are paid once per group, not once per module. Two groups
+run at once, so that one's passes (a single process) use the core the other's mutants leave. A
+second run reuses what the first one learned, and tests its survivors again. Mutants listed in
+docs/mutants-equivalent.md count as equivalent (they change no behaviour anyone could observe) and
+are not tested while their function is unchanged (scripts/equivalents.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -20,7 +22,10 @@ import subprocess
 import sys
 import time
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import equivalents
 
 from followup.clock import SystemClock
 
@@ -210,6 +215,9 @@ def prepare(group: list[str]) -> Path:
     settings["pytest_add_cli_args"] = [
         *shared.get("pytest_add_cli_args", []),
         *(f"--deselect={test}" for test in DESELECTED),
+        # Plugins by name only (PYTEST_DISABLE_PLUGIN_AUTOLOAD, below): each test process saves
+        # looking through every installed package's entry points.
+        *("-p", "_hypothesis_pytestplugin", "-p", "mutant_order"),
     ]
     for key, value in settings.items():
         lines.append(f"{key} = {_toml(value)}")
@@ -217,6 +225,8 @@ def prepare(group: list[str]) -> Path:
     lines += ["", "[tool.pytest.ini_options]"]
     lines += [f"{key} = {_toml(value)}" for key, value in pytest_options.items()]
     text = "\n".join(lines) + "\n"
+    (folder / "mutants").mkdir(exist_ok=True)
+    shutil.copyfile(ROOT / "scripts" / "mutant_order.py", folder / "mutants" / "mutant_order.py")
     config = folder / "pyproject.toml"
     if not config.exists() or config.read_text() != text:
         config.write_text(text)
@@ -233,28 +243,34 @@ def _toml(value) -> str:
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def equivalent_mutants() -> dict[str, str]:
-    """Return the mutants kept as equivalent, each with its one-line reason."""
-    found = {}
-    if EQUIVALENT.exists():
-        for line in EQUIVALENT.read_text().splitlines():
-            match = re.match(r"^- `([^`]+)`: (.+)$", line)
-            if match:
-                found[match.group(1)] = match.group(2)
-    return found
+def listed(group: list[str], entries: dict[str, equivalents.Entry]) -> tuple[dict, dict]:
+    """Return the group's current and stale entries of the equivalent mutants' list."""
+    current, stale = {}, {}
+    for module in group:
+        now, then = equivalents.split(entries, module, (ROOT / module).read_text())
+        current.update(now)
+        stale.update(then)
+    return current, stale
 
 
-def run(group: list[str], workers: int, fresh: bool, equivalent: dict[str, str]) -> dict[str, str]:
+def run(group: list[str], workers: int, fresh: bool, current: dict, check_all: bool) -> dict[str, str]:
     """Run mutmut on a group of modules and return each mutant's status (`fresh`: forget the last run's).
 
-    Mutants that survived or reached no test in an earlier run are tested again, but for those
-    listed as equivalent (no test can kill them; `fresh` checks the list): mutmut keeps a verdict
-    until the function changes, and tests added since may kill them now. So are mutants whose test
-    process ended abnormally (on a busy machine, now and then).
+    The current entries of the equivalent mutants' list are recorded as survived before mutmut runs,
+    so it leaves them out (`check_all` tests them too). Mutants that survived or reached no test in
+    an earlier run are tested again: mutmut keeps a verdict until the function changes, and tests
+    added since may kill them now. So are mutants whose test process ended abnormally (on a busy
+    machine, now and then). mutmut's own output goes to the folder's `run.log`.
     """
     if fresh:
         shutil.rmtree(folder_of(group), ignore_errors=True)
     folder = prepare(group)
+    if not check_all:
+        for module in group:
+            mine = {
+                name: entry for name, entry in current.items() if name.startswith(equivalents.dotted(module))
+            }
+            equivalents.seed(folder / "mutants" / (module + ".meta"), module, mine)
     mutmut = Path(sys.executable).parent / "mutmut"
     # SQLite only but where the code differs by database: the server is shared with other runs.
     environment = dict(os.environ)
@@ -265,6 +281,7 @@ def run(group: list[str], workers: int, fresh: bool, equivalent: dict[str, str])
     # One thread each for NumPy's and SciPy's linear algebra: the workers already use every core, and
     # more threads than cores make a small matrix take a hundred times as long on shared cores.
     environment.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    environment["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
 
     def statuses() -> dict[str, str]:
         listed = subprocess.run(
@@ -272,16 +289,20 @@ def run(group: list[str], workers: int, fresh: bool, equivalent: dict[str, str])
         ).stdout
         return {m.group(1): m.group(2) for m in map(RESULT.match, listed.splitlines()) if m}
 
-    earlier = {name for name, status in statuses().items() if status in UNDECIDED and name not in equivalent}
+    skipped = set() if check_all else set(current)
+    earlier = {name for name, status in statuses().items() if status in UNDECIDED and name not in skipped}
     command = [mutmut, "run", "--max-children", str(workers)]
-    subprocess.run(command, cwd=folder, env=environment, check=False)
-    again = sorted(
-        name
-        for name, status in statuses().items()
-        if (name in earlier and status in UNDECIDED) or status == "suspicious"
-    )
-    if again:
-        subprocess.run([*command, *again], cwd=folder, env=environment, check=False)
+    with open(folder / "run.log", "w") as log:
+        subprocess.run(command, cwd=folder, env=environment, stdout=log, stderr=log, check=False)
+        again = sorted(
+            name
+            for name, status in statuses().items()
+            if (name in earlier and status in UNDECIDED) or status == "suspicious"
+        )
+        if again:
+            subprocess.run(
+                [*command, *again], cwd=folder, env=environment, stdout=log, stderr=log, check=False
+            )
     return statuses()
 
 
@@ -294,7 +315,7 @@ def by_module(group: list[str], found: dict[str, str]) -> dict[str, dict[str, st
     return split
 
 
-def row(module: str, statuses: dict[str, str], equivalent: dict[str, str]) -> dict:
+def row(module: str, statuses: dict[str, str], equivalent: dict) -> dict:
     """Count one module's mutants by outcome."""
     killed = sum(s in ("killed", "timeout") for s in statuses.values())
     same = [n for n, s in statuses.items() if s == "survived" and n in equivalent]
@@ -314,25 +335,47 @@ def row(module: str, statuses: dict[str, str], equivalent: dict[str, str]) -> di
     }
 
 
+def expected_minutes(group: list[str], last: dict[str, float]) -> float:
+    """How long the group's run took last time, or, never run, a guess from the size of its code."""
+    return last.get(folder_of(group).name, sum((ROOT / m).stat().st_size for m in group) / 10_000)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("target", nargs="?", help="a folder (plan, sending, ...) or a module's path")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="mutants tested at once by each run")
+    parser.add_argument(
+        "--lanes", type=int, default=2, help="runs at once: one's set-up beside another's mutants"
+    )
     parser.add_argument("--survivors", action="store_true", help="list the surviving mutants")
     # Survivors are tested again on every run; a killed mutant keeps its verdict until its function changes.
     parser.add_argument("--fresh", action="store_true", help="start from scratch: after weakening a test")
+    parser.add_argument("--check-equivalents", action="store_true", help="test the listed equivalents too")
     options = parser.parse_args()
-    equivalent = equivalent_mutants()
-    rows, runs = [], []
+    entries = equivalents.read(EQUIVALENT)
+    timings = WORK / "minutes.json"
+    last = json.loads(timings.read_text()) if timings.exists() else {}
+    # The longest runs first, so that no long run is left alone at the end.
+    planned = sorted(groups(modules(options.target)), key=lambda g: -expected_minutes(g, last))
     started = time.monotonic()
-    for group in groups(modules(options.target)):
+
+    def one(group: list[str]) -> tuple[list[dict], dict, dict]:
         group_started = time.monotonic()
-        split = by_module(group, run(group, options.workers, options.fresh, equivalent))
-        rows += [row(module, split[module], equivalent) for module in group]
+        current, stale = listed(group, entries)
+        found = run(group, options.workers, options.fresh, current, options.check_equivalents)
+        split = by_module(group, found)
         minutes = (time.monotonic() - group_started) / 60
-        runs.append(
-            {"run": folder_of(group).name, "mutants": sum(map(len, split.values())), "minutes": minutes}
-        )
+        timing = {"run": folder_of(group).name, "mutants": len(found), "minutes": minutes}
+        print(f"{timing['run']}: {timing['mutants']} mutants in {minutes:.1f} minutes", flush=True)
+        return [row(module, split[module], current) for module in group], timing, stale
+
+    with ThreadPoolExecutor(max_workers=options.lanes) as pool:
+        done = list(pool.map(one, planned))
+    rows = [found for group_rows, _, _ in done for found in group_rows]
+    runs = [timing for _, timing, _ in done]
+    WORK.mkdir(exist_ok=True)
+    timings.write_text(json.dumps(last | {r["run"]: r["minutes"] for r in runs}, indent=1))
+    rows.sort(key=lambda found: (DOMAIN_FOLDERS.index(found["module"].split("/")[0]), found["module"]))
     columns = ("module", "mutants", "killed", "equivalent", "survived", "not run", "score")
     print(
         f"\nMutation testing, {SystemClock().now():%Y-%m-%d} (score: killed of the non-equivalent mutants)\n"
@@ -342,13 +385,20 @@ def main() -> None:
     for found in rows:
         print("| " + " | ".join(str(found[c]) for c in columns) + " |")
     print("\n| run (modules covered by the same tests) | mutants | minutes |\n|---|---|---|")
-    for found in runs:
+    for found in sorted(runs, key=lambda r: r["run"]):
         print(f"| {found['run']} | {found['mutants']} | {found['minutes']:.1f} |")
     print(f"\n{sum(r['mutants'] for r in rows)} mutants in {(time.monotonic() - started) / 60:.1f} minutes")
+    for _, _, stale in done:
+        for name, entry in stale.items():
+            print(f"stale equivalent (its function changed since it was judged): {name}: {entry.reason}")
     if options.survivors:
         for found in rows:
+            source = (ROOT / ("followup/" + found["module"])).read_text()
+            hashes = equivalents.function_hashes(source)
+            prefix = equivalents.dotted("followup/" + found["module"])
             for name in found["survivors"]:
-                print(f"survived: {name}")
+                function = name.rsplit(equivalents.SEPARATOR, 1)[0].removeprefix(prefix)
+                print(f"survived: `{name}` `{hashes.get(function, '?')}`")
 
 
 if __name__ == "__main__":
