@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Mutation testing of the domain folders with mutmut, each module against the tests that cover it.
 # Usage: scripts/mutants.sh [FOLDER|MODULE] [--survivors] [--fresh] [--check-equivalents] [--workers N] [--lanes N]
-#   scripts/mutants.sh                               every domain module (80 minutes from scratch on 2 cores)
+#   scripts/mutants.sh                               every domain module (64 minutes from scratch on 2 cores)
 #   scripts/mutants.sh sending                       one folder
 #   scripts/mutants.sh followup/plan/scheduling.py   one module
 #   --fresh starts from scratch (a second run tests only changed functions and the last survivors)
