@@ -4,9 +4,10 @@ mutmut runs a mutant's tests fastest first and stops at the first failure, so a 
 every test before the one that fails. Mutants of one function are mostly killed by the same few
 tests: each test process here notes which test failed for its mutant (one line in the run's
 `killers.txt`), and the next mutant of that function runs those tests first, the ones that killed
-most first, then the rest in mutmut's order. Which tests run is unchanged, so is every verdict:
-a survivor still runs all of them. scripts/mutants.py copies this file into each run's folder and
-loads it with `-p mutant_order`.
+most first, then the rest in mutmut's order. Which tests run is unchanged (a survivor still runs
+all of them), so a verdict changes only where a test's outcome depends on the tests run before it
+in the same process (docs/mutation.md names the one case found). scripts/mutants.py copies this
+file into each run's folder and loads it with `-p mutant_order`.
 """
 
 from __future__ import annotations
