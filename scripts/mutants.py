@@ -253,8 +253,13 @@ def listed(group: list[str], entries: dict[str, equivalents.Entry]) -> tuple[dic
     return current, stale
 
 
-def run(group: list[str], workers: int, fresh: bool, current: dict, check_all: bool) -> dict[str, str]:
+def run(
+    group: list[str], workers: int, fresh: bool, current: dict, check_all: bool, own_sessions: bool
+) -> dict[str, str]:
     """Run mutmut on a group of modules and return each mutant's status (`fresh`: forget the last run's).
+
+    Each mutant's tests run from one collection of the group's tests (scripts/mutant_runner.py), or,
+    with `own_sessions`, in a pytest session of their own, as mutmut itself runs them.
 
     The current entries of the equivalent mutants' list are recorded as survived before mutmut runs,
     so it leaves them out (`check_all` tests them too). Mutants that survived or reached no test in
@@ -291,7 +296,8 @@ def run(group: list[str], workers: int, fresh: bool, current: dict, check_all: b
 
     skipped = set() if check_all else set(current)
     earlier = {name for name, status in statuses().items() if status in UNDECIDED and name not in skipped}
-    command = [mutmut, "run", "--max-children", str(workers)]
+    runner = [mutmut] if own_sessions else [sys.executable, ROOT / "scripts" / "mutant_runner.py"]
+    command = [*runner, "run", "--max-children", str(workers)]
     with open(folder / "run.log", "w") as log:
         subprocess.run(command, cwd=folder, env=environment, stdout=log, stderr=log, check=False)
         again = sorted(
@@ -351,6 +357,9 @@ def main() -> None:
     # Survivors are tested again on every run; a killed mutant keeps its verdict until its function changes.
     parser.add_argument("--fresh", action="store_true", help="start from scratch: after weakening a test")
     parser.add_argument("--check-equivalents", action="store_true", help="test the listed equivalents too")
+    parser.add_argument(
+        "--own-sessions", action="store_true", help="a pytest session per mutant, as mutmut runs them"
+    )
     options = parser.parse_args()
     entries = equivalents.read(EQUIVALENT)
     timings = WORK / "minutes.json"
@@ -362,7 +371,9 @@ def main() -> None:
     def one(group: list[str]) -> tuple[list[dict], dict, dict]:
         group_started = time.monotonic()
         current, stale = listed(group, entries)
-        found = run(group, options.workers, options.fresh, current, options.check_equivalents)
+        found = run(
+            group, options.workers, options.fresh, current, options.check_equivalents, options.own_sessions
+        )
         split = by_module(group, found)
         minutes = (time.monotonic() - group_started) / 60
         timing = {"run": folder_of(group).name, "mutants": len(found), "minutes": minutes}

@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test,mutation]'
 out=$(PYBABEL=.venv/bin/pybabel scripts/translations.sh compile 2>&1) || { echo "$out" >&2; exit 1; }
 .venv/bin/ruff format --check --quiet .
 .venv/bin/ruff check --quiet .
