@@ -119,6 +119,11 @@ def main() -> None:
         original_run_tests = PytestRunner.run_tests
         original_collect_stats = ForkRunner.collect_stats
         original_run_clean_tests = ForkRunner.run_clean_tests
+        original_execute_pytest = PytestRunner.execute_pytest
+
+        def execute_pytest(self: PytestRunner, params: list[str], **kwargs) -> int:
+            _forget_test_modules(Path("tests").resolve())
+            return original_execute_pytest(self, params, **kwargs)
 
         def startup(self: ForkRunner) -> None:
             _collect(self.test_runner)
@@ -141,6 +146,7 @@ def main() -> None:
                 return 0  # mutmut's check that the tests pass: they all did, moments ago
             return original_run_clean_tests(self, tests)
 
+        PytestRunner.execute_pytest = execute_pytest
         ForkRunner.startup = startup
         ForkRunner.collect_stats = collect_stats
         ForkRunner.run_clean_tests = run_clean_tests

@@ -420,8 +420,6 @@ class _Parser:
         if answered:
             return Condition(target.id, answered=True)
         unknown = [v for v in raw["values"] if v not in target.option_values()]
-        if not target.options or unknown:
-            raise self.fail(
-                f"'show_if' values {unknown or raw['values']} are not options of {target.id!r}", qid
-            )
+        if unknown:
+            raise self.fail(f"'show_if' values {unknown} are not options of {target.id!r}", qid)
         return Condition(target.id, tuple(raw["values"]))

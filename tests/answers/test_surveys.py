@@ -190,31 +190,41 @@ options = [
 
 
 MALFORMED = [
-    (('type = "number"', 'type = "slider"'), "question 'hours': unknown type 'slider'"),
+    (
+        ('type = "number"', 'type = "slider"'),
+        "question 'hours': unknown type 'slider'; use one of single_choice, multiple_choice, scale, number, "
+        "date, short_text, long_text",
+    ),
     (('en = "Feeling"', 'de = "Gefühl"'), "question 'feel': 'text' has no text in en"),
     (('id = "word"', 'id = "feel"'), "question 'feel': the id is used twice"),
     (
         ('question = "doing"', 'question = "mood"'),
-        "'show_if' refers to 'mood', which is not an earlier question",
+        "question 'hours': 'show_if' refers to 'mood', which is not an earlier question",
     ),
     (
         ('values = ["work"]', 'values = ["astronaut"]'),
-        "'show_if' values ['astronaut'] are not options of 'doing'",
+        "question 'hours': 'show_if' values ['astronaut'] are not options of 'doing'",
     ),
     (("value = 0,", "value = 1,"), "question 'feel': two options share a value"),
     (("value = 0,", 'value = "zero",'), "question 'feel': every scale option needs a whole-number 'value'"),
-    (("min = 1\nmax = 80", "max = 80"), "question 'hours': a number question needs whole numbers"),
-    (("min = 2020-01-01", 'min = "last year"'), "question 'since': a date question's 'min' and 'max'"),
+    (
+        ("min = 1\nmax = 80", "max = 80"),
+        "question 'hours': a number question needs whole numbers 'min' <= 'max'",
+    ),
+    (
+        ("min = 2020-01-01", 'min = "last year"'),
+        "question 'since': a date question's 'min' and 'max' are dates such as 2020-01-01",
+    ),
     (("max = 5\n", "max = 50\n"), "question 'mood': a scale has at most 11 steps"),
-    (("version = 1", "version = 0"), "'version' must be a whole number"),
-    (('title = { sv = "Titel", en = "Title" }', ""), "'title' must be a table"),
-    (('languages = ["sv", "en"]', "languages = []"), "'languages' must list at least one"),
+    (("version = 1", "version = 0"), "'version' must be a whole number from 1"),
+    (('title = { sv = "Titel", en = "Title" }', ""), "'title' must be a table of texts per language"),
+    (('languages = ["sv", "en"]', "languages = []"), "'languages' must list at least one language code"),
     (('id = "mini"', 'id = "mini'), "cannot be read"),
     (('id = "mini"', 'id = "Mini"'), "'id' must be lower-case letters, digits and underscores"),
     (("version = 1", "version = true"), "'version' must be a whole number from 1"),
     (
         ("version = 1", "version = 1\nminutes = 0"),
-        "'minutes' (how long answering takes) must be a whole number",
+        "'minutes' (how long answering takes) must be a whole number from 1",
     ),
     (('id = "first"', 'id = "First"'), "page number 1 needs an 'id' of lower-case letters"),
     (('id = "second"', 'id = "second"\ntitle = { sv = "Två" }'), "page 'second' 'title' has no text in en"),
@@ -225,7 +235,7 @@ MALFORMED = [
     ),
     (
         ('id = "word"\n', 'id = "word"\nhelp = "Ett ord"\n'),
-        "question 'word': 'help' must be a table of texts",
+        "question 'word': 'help' must be a table of texts per language",
     ),
     (
         ('id = "word"\ntype = "short_text"', 'id = "word"\ntype = "short_text"\noptions = [{ value = "a" }]'),
@@ -235,18 +245,33 @@ MALFORMED = [
         ('  { value = "rest", text = { sv = "Vila", en = "Rest" } },\n', ""),
         "question 'doing': needs at least two options",
     ),
-    (('value = "work"', 'value = "Work"'), "question 'doing': every option needs a 'value' id of lower-case"),
-    (('value = "work"', "value = 1"), "question 'doing': every option needs a 'value' id of lower-case"),
+    (
+        ('value = "work"', 'value = "Work"'),
+        "question 'doing': every option needs a 'value' id of lower-case letters",
+    ),
+    (
+        ('value = "work"', "value = 1"),
+        "question 'doing': every option needs a 'value' id of lower-case letters",
+    ),
     (("min = 1\nmax = 5", "min = 5\nmax = 5"), "question 'mood': a scale needs whole numbers 'min' < 'max'"),
     (
         ("min = 1\nmax = 5", "min = 1.5\nmax = 5"),
         "question 'mood': a scale needs whole numbers 'min' < 'max'",
     ),
     (("min = 1\nmax = 5", "min = 0\nmax = 10"), None),  # 11 steps are allowed
-    (("min = 1\nmax = 80", "min = 81\nmax = 80"), "question 'hours': a number question needs whole numbers"),
-    (("min = 1\nmax = 80", "min = 1\nmax = true"), "question 'hours': a number question needs whole numbers"),
+    (
+        ("min = 1\nmax = 80", "min = 81\nmax = 80"),
+        "question 'hours': a number question needs whole numbers 'min' <= 'max'",
+    ),
+    (
+        ("min = 1\nmax = 80", "min = 1\nmax = true"),
+        "question 'hours': a number question needs whole numbers 'min' <= 'max'",
+    ),
     (("min = 2020-01-01", "min = 2020-01-01\nmax = 2019-12-31"), "question 'since': 'min' is after 'max'"),
-    (("min = 2020-01-01", 'max = "now"'), "question 'since': a date question's 'min' and 'max' are dates"),
+    (
+        ("min = 2020-01-01", 'max = "now"'),
+        "question 'since': a date question's 'min' and 'max' are dates such as 2020-01-01",
+    ),
     (
         (
             'show_if = { question = "doing", values = ["work"] }',
@@ -259,8 +284,37 @@ MALFORMED = [
             'show_if = { question = "doing", values = ["work"] }',
             'show_if = { question = "doing", values = [] }',
         ),
-        "question 'hours': 'show_if' needs a 'question' and either a list of 'values'",
+        "question 'hours': 'show_if' needs a 'question' and either a list of 'values' or 'answered = true'",
     ),
+    (('intro = { sv = "Intro", en = "Intro" }', 'intro = { fi = "Intro" }'), "'intro' has no text in sv, en"),
+    (
+        (
+            '{ value = "rest", text = { sv = "Vila", en = "Rest" } }',
+            '{ value = "rest", text = { sv = "Vila" } }',
+        ),
+        "question 'doing': option 'rest' has no text in en",
+    ),
+    (
+        ('min_label = { sv = "Inte alls", en = "Not at all" }', 'min_label = { sv = "Inte alls" }'),
+        "question 'mood': 'min_label' has no text in en",
+    ),
+    (
+        ('max_label = { sv = "Mycket", en = "Very much" }', 'max_label = { en = "Very much" }'),
+        "question 'mood': 'max_label' has no text in sv",
+    ),
+    (("min = 1\nmax = 5", "min = 0\nmax = 11"), "question 'mood': a scale has at most 11 steps"),
+    (
+        ('values = ["work"]', 'values = ["work", "astronaut"]'),
+        "question 'hours': 'show_if' values ['astronaut'] are not options of 'doing'",
+    ),
+    (
+        ('{ value = "work", text = { sv = "Arbete", en = "Work" } },', '"work",'),
+        "question 'doing': every option needs a 'value' id of lower-case letters",
+    ),
+    (("min = 1\nmax = 5", "min = 1\nmax = 2"), None),  # two points make a scale
+    (("min = 1\nmax = 5", "min = 5\nmax = 10"), None),
+    (("min = 1\nmax = 80", "min = 5\nmax = 5"), None),  # one number allowed
+    (("min = 2020-01-01", "min = 2020-01-01\nmax = 2020-01-01"), None),
 ]
 
 
@@ -272,10 +326,78 @@ def test_a_malformed_survey_names_file_question_and_reason(tmp_path, change, mes
         return
     with pytest.raises(SurveyError) as caught:
         load_survey(write(tmp_path, GOOD.replace(*change)))
-    assert str(caught.value).startswith("mini-v1.toml: ")
-    assert message in str(caught.value)
+    # The whole message: the file, the question where there is one, and what to write instead.
+    if message == "cannot be read":
+        assert str(caught.value).startswith("mini-v1.toml: cannot be read: ")
+    else:
+        assert str(caught.value) == "mini-v1.toml: " + message
     if message.startswith(("'version'", "'title'", "'languages'", "'id'", "'minutes'", "cannot", "page")):
         assert "question" not in str(caught.value).split(":")[1], "a survey's own fault names no question"
+
+
+def one_language(pages):
+    return (
+        'id = "mini"\nversion = 1\nlanguages = ["sv"]\ntitle = { sv = "T" }\nintro = { sv = "I" }\n' + pages
+    )
+
+
+TEXT_THEN_CONDITION = """
+[[pages]]
+id = "p"
+questions = [{ id = "name", type = "short_text", text = { sv = "Namn" } }]
+
+[[pages]]
+id = "q"
+
+[[pages.questions]]
+id = "x"
+type = "short_text"
+text = { sv = "X" }
+show_if = { question = "name", values = ["a"] }
+"""
+
+
+@pytest.mark.parametrize(
+    ("pages", "message"),
+    [
+        ("", "a survey needs at least one [[pages]] entry with [[pages.questions]]"),
+        ('pages = "all"', "a survey needs at least one [[pages]] entry with [[pages.questions]]"),
+        ('pages = ["first"]', "page number 1 must be a table"),
+        (
+            'pages = [{ id = "p", questions = "all" }]',
+            "page 'p' needs at least one [[pages.questions]] entry",
+        ),
+        (
+            'pages = [{ id = "p", questions = ["q"] }]',
+            "question number 1 on a page needs an 'id' of lower-case letters",
+        ),
+        (TEXT_THEN_CONDITION, "question 'x': 'show_if' values ['a'] are not options of 'name'"),
+    ],
+    ids=[
+        "no pages",
+        "pages not a list",
+        "a page not a table",
+        "questions not a list",
+        "a question not a table",
+        "a condition on a text",
+    ],
+)
+def test_a_survey_s_pages_and_questions_are_tables_in_lists(tmp_path, pages, message):
+    with pytest.raises(SurveyError) as caught:
+        load_survey(write(tmp_path, one_language(pages)))
+    assert str(caught.value) == "mini-v1.toml: " + message
+
+
+def test_what_a_survey_keeps_and_its_defaults(tmp_path):
+    survey = load_survey(write(tmp_path, GOOD.replace('id = "first"\n', "")))
+    assert survey.minutes == 3
+    assert [page.id for page in survey.pages] == ["page1", "second"]
+    assert survey.intro == {"sv": "Intro", "en": "Intro"} and survey.pages[1].title == {}
+
+    titled = GOOD.replace('id = "second"\n', 'id = "second"\ntitle = { sv = "Två", en = "Two" }\n')
+    survey = load_survey(write(tmp_path, titled.replace("version = 1", "version = 1\nminutes = 1")))
+    assert survey.minutes == 1
+    assert survey.pages[1].title == {"sv": "Två", "en": "Two"}
 
 
 def test_a_condition_must_look_at_an_earlier_page(tmp_path):
