@@ -9,8 +9,8 @@ mutmut's own time limits, with the verdicts saved by mutmut as before. Each proc
 temporary folder, deleted when it ends.
 
 Run by scripts/mutants.py in a run's folder as `python mutant_runner.py run --max-children N [NAME...]`.
-It relies on mutmut 3.8.1's and pytest 9's insides (pinned in the `mutation` extra); with other
-versions it says so and leaves mutmut as it is.
+It relies on mutmut 3.8.1's and pytest 9's insides (mutmut is pinned in the `mutation` extra);
+with other versions it says so and leaves mutmut as it is.
 """
 
 from __future__ import annotations
