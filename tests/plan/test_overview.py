@@ -354,3 +354,15 @@ def test_what_the_send_window_holds_until_the_14th_day_is_left_out(db):
     assert next_days(programme, at(2026, 4, 27, 9, 1), STOCKHOLM, WINDOW) == [
         PlannedDay(date(2026, 5, 11), 6, invitations=1)
     ]
+
+
+def test_what_fell_due_exactly_14_days_ago_behind_a_shut_window_is_still_counted(db):
+    # Sent on Thursdays only: Christmas Eve and New Year's Eve fall on Thursdays in 2026, so what fell
+    # due after hours on 17 December waits three weeks, until 7 January.
+    thursdays = parse_window("thu", "09:00-19:00", "SE", STOCKHOLM)
+    programme = make_programme(db, NOW, "Jul", reminder_days=())
+    make_participants(db, NOW, programme, ["J1,2026-06-17,j1@example.org,,sv,"])
+    set_invitation("J1", due_at=at(2026, 12, 17, 19), expires_at=at(2027, 2, 1, 0))
+    assert next_days(programme, at(2026, 12, 31, 19), STOCKHOLM, thursdays) == [
+        PlannedDay(date(2027, 1, 7), 6, invitations=1)
+    ]
