@@ -70,6 +70,8 @@ def test_an_unknown_opt_out_link_is_404(client, sent):
         ("HJÄLP", "help"),
         ("help me", "help"),
         ("Hej, tack för sist", None),
+        ("Jax här", None),  # a keyword only as a whole word: a name ending in X is not "ja"
+        ("Xstop", None),
         ("", None),
     ],
 )
