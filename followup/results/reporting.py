@@ -4,6 +4,7 @@ and a small cache so that a results page, its charts and its downloads compute i
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import astuple
 from datetime import datetime
@@ -72,7 +73,8 @@ class ReportCache:
         self.entries, self.seconds = entries, seconds
         self._found: OrderedDict[tuple, tuple[float, Publication]] = OrderedDict()
         self._lock = threading.Lock()
-        self._computing: dict[tuple, threading.Lock] = {}
+        # A key's lock lives as long as a thread asking for that report refers to it, no longer.
+        self._computing: weakref.WeakValueDictionary[tuple, threading.Lock] = weakref.WeakValueDictionary()
         self.computed = 0  # how many reports were computed, not found (the tests read it)
 
     def report(
@@ -95,7 +97,6 @@ class ReportCache:
                 found = self._found.get(key)
                 if found and 0 <= now.timestamp() - found[0] <= self.seconds:
                     self._found.move_to_end(key)
-                    self._computing.pop(key, None)
                     return found[1]
             publication = make_report(db, programme, now, threshold, assumptions)
             with self._lock:
@@ -104,5 +105,4 @@ class ReportCache:
                 self._found.move_to_end(key)
                 while len(self._found) > self.entries:
                     self._found.popitem(last=False)
-                self._computing.pop(key, None)
             return publication

@@ -144,7 +144,7 @@ def test_the_cache_holds_nothing_beyond_its_entries_once_reports_are_made(app, d
         for threshold in (3, 4, 5, 3, 3):
             cache.report(db, programme, clock.now(), threshold, ASSUMPTIONS)
     # No lock is left behind for a report made or found: what the cache holds stays bounded.
-    assert len(cache._found) == 2 and cache._computing == {}
+    assert len(cache._found) == 2 and len(cache._computing) == 0
 
 
 def test_the_data_version_changes_with_every_staff_action_not_only_the_first(db, clock, programme):
