@@ -9,7 +9,7 @@ from datetime import datetime
 from peewee import Database
 
 from followup.answers.surveys import Survey, SurveyError
-from followup.models import Draft, Invitation, Participant, SurveyFingerprint
+from followup.models import Draft, Invitation, Participant, SurveyFingerprint, window_open
 
 
 @dataclass
@@ -74,7 +74,7 @@ def save_draft(db: Database, invitation_id: int, answers: dict, now: datetime) -
             .where(
                 (Invitation.id == invitation_id)
                 & Invitation.state.in_(Invitation.OPEN_STATES)
-                & (Invitation.expires_at > now)
+                & window_open(Invitation.expires_at, now)
             )
             .execute()
         )
@@ -98,7 +98,7 @@ def delete_closed_drafts(now: datetime) -> int:
         .join(Participant)
         .where(
             Invitation.state.not_in(Invitation.OPEN_STATES)
-            | (Invitation.expires_at <= now)
+            | ~window_open(Invitation.expires_at, now)
             | Participant.opted_out_at.is_null(False)
         )
     )
