@@ -27,7 +27,7 @@ from followup.plan.participant_actions import (
     open_follow_ups,
     resend_link,
 )
-from followup.sending.queueing import RESEND, RESEND_INTERVAL, message_row
+from followup.sending.queueing import RESEND, RESEND_INTERVAL, message_row, reminder_messages
 from tests.factories import at, make_two_programmes
 
 NOW = at(2025, 7, 1)
@@ -194,6 +194,25 @@ def test_a_fresh_link_goes_again_now_by_each_working_channel(db, sent):
     Contact.update(email_failed_at=now).where(Contact.participant == p1).execute()
     assert resend_link(db, now + RESEND_INTERVAL, p1, 3) == ["sms"]  # from that instant; the e-mail failed
     assert len(resent()) == 3
+
+
+def test_a_fresh_link_leaves_the_reminder_to_come_as_planned(db, sent):
+    p1, three, now = sent
+    resend_link(db, now, p1, 3)
+    Message.update(state=Message.SENT).where(Message.kind == RESEND).execute()
+    # Steget Fram reminds 3 days after the invitation: a fresh link meanwhile is no reminder.
+    reminders = reminder_messages(three.sent_at + timedelta(days=3))
+    assert [(r["invitation"], r["sequence"], r["channel"]) for r in reminders] == [
+        (three.id, 1, "email"),
+        (three.id, 1, "sms"),
+    ]
+
+
+def test_a_fresh_link_to_someone_who_stopped_sms_goes_by_e_mail_only(db, sent):
+    p1, three, now = sent
+    Participant.update(sms_opted_out_at=now).where(Participant.id == p1.id).execute()
+    assert resend_link(db, now, p1, 3) == ["email"]
+    assert [(channel, state) for _, channel, state, _ in resent()] == [("email", Message.PENDING)]
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,8 @@ def collect(db: Database, programme_id: int) -> Counts:
     names = dict(Cohort.select(Cohort.id, Cohort.name).where(Cohort.programme == programme_id).tuples())
 
     def cohort(cohort_id):
-        return names.get(cohort_id, NO_COHORT) if cohort_id is not None else NO_COHORT
+        # A participant's cohort is always one of their programme's (the import and edits see to it).
+        return NO_COHORT if cohort_id is None else names[cohort_id]
 
     cells = []
     if waves:
@@ -140,7 +141,7 @@ def collect(db: Database, programme_id: int) -> Counts:
         cohorts=sorted({c[1] for c in cells}),
         cells=cells,
         pairs=_pairs(waves, cohort),
-        delivered=_delivered(waves, names),
+        delivered=_delivered(waves, cohort),
     )
 
 
@@ -247,7 +248,7 @@ def _pairs(waves: dict[int, int], cohort) -> list[tuple]:
     ]
 
 
-def _delivered(waves: dict[int, int], names: dict[int, str]) -> list[tuple]:
+def _delivered(waves: dict[int, int], cohort) -> list[tuple]:
     if not waves:
         return []
     delivered = Message.select(Message.invitation).where(Message.state == Message.DELIVERED)
@@ -258,7 +259,7 @@ def _delivered(waves: dict[int, int], names: dict[int, str]) -> list[tuple]:
         .group_by(Invitation.wave, Participant.cohort)
         .tuples()
     )
-    return [(waves[w], names.get(c, NO_COHORT) if c is not None else NO_COHORT, n) for w, c, n in query]
+    return [(waves[w], cohort(c), n) for w, c, n in query]
 
 
 def survey_versions(programme_id: int) -> list[str]:
