@@ -52,7 +52,7 @@ def issue(db: Database, invitation_id: int, now: datetime, purpose: str = Token.
 def lookup(token: str, purpose: str = Token.SURVEY) -> Invitation | None:
     """Return the invitation behind `token` whatever its state, or None; only a token issued for
     `purpose` counts, so an opt-out token never opens the survey nor a survey token opts out."""
-    if not isinstance(token, str) or not _SHAPE.fullmatch(token):
+    if not _SHAPE.fullmatch(token):
         return None
     return (
         Invitation.select()
