@@ -47,7 +47,7 @@ DESELECTED = (
 )
 # Modules whose code differs by database: run on PostgreSQL when FOLLOWUP_TEST_DATABASE_URL is set
 # (and SQLite), one mutant at a time, since two workers would contend for the same server-side lock.
-ON_POSTGRESQL = {"followup/sending/scheduler_lock.py"}
+ON_POSTGRESQL = {"followup/sending/scheduler_lock.py", "followup/answers/person_lock.py"}
 # The tests that cover a folder's modules, and further tests for single modules.
 FOLDER_TESTS = {
     "plan": ["tests/plan"],
@@ -102,6 +102,8 @@ OWN_TESTS = {
     ],
     "followup/plan/replanning.py": ["tests/plan/test_replanning.py", "tests/plan/test_status_counts.py"],
     "followup/sending/scheduler_lock.py": ["tests/sending/test_scheduler_lock.py"],
+    # Two waves of one person answered at the same moment, on PostgreSQL: the lock's only work.
+    "followup/answers/person_lock.py": ["tests/results/test_answer_pairs.py"],
     # The parser's own tests: every page of the participant's side loads the surveys, so the folder's
     # tests would each reach every line of the parser and run for every one of its mutants.
     "followup/answers/surveys.py": ["tests/answers/test_surveys.py"],

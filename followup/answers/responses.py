@@ -8,6 +8,7 @@ from datetime import datetime
 from peewee import Database, IntegrityError
 
 from followup.answers.answering import remember_fingerprint
+from followup.answers.person_lock import lock_person_of
 from followup.answers.quotes import queue_quote
 from followup.answers.surveys import Survey
 from followup.answers.tokens import AlreadyAnswered, ExpiredToken
@@ -86,12 +87,7 @@ def countable(answers: dict) -> dict:
 
 
 def _store_outcome(db: Database, invitation_id: int, answers: dict) -> None:
-    if db.for_update:
-        # Two waves of one person answered at once would each miss the other's uncommitted answer, and
-        # neither would write their pair; a language changed meanwhile would miss this answer. Both
-        # wait here until the other is committed. (SQLite writes one transaction at a time anyway.)
-        person = Invitation.select(Invitation.participant).where(Invitation.id == invitation_id)
-        Participant.select(Participant.id).where(Participant.id == person).for_update().execute()
+    lock_person_of(db, invitation_id)
     # The outcome row carries what the results group an answer by (see models.Outcome).
     wave, months, person, cohort, exit_activity, exit_assistance, language = (
         Invitation.select(

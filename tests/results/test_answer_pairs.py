@@ -16,6 +16,7 @@ from followup.results.reporting import make_report
 from followup.results.tables import ALL
 from tests.answers.test_surveys import GOOD, write
 from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
+from tests.conftest import DATABASES
 from tests.results.test_measures import HEADER, SURVEY, answers_of, figures
 
 
@@ -159,3 +160,30 @@ def test_an_answer_without_who5_is_paired_without_a_change(app, db, clock, tmp_p
     pairs = AnswerPair.select(AnswerPair.first_wave, AnswerPair.second_wave, AnswerPair.change).tuples()
     months = dict(Wave.select(Wave.id, Wave.offset_months).tuples())
     assert sorted((months[a], months[b], c) for a, b, c in pairs) == [(1, 2, None), (1, 3, 20), (2, 3, None)]
+
+
+@pytest.mark.parametrize("database_url", [d for d in DATABASES if d == "postgresql"], indirect=True)
+def test_an_answer_never_waits_for_another_person_s(app, db, clock, database_url):
+    programme = start(app, db, clock, [1], [("L1", "sv"), ("L2", "sv")])
+    run_tick(app, db, at(2025, 9, 22))
+    other = Participant.get(Participant.code == "L2").id
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        # L2's row held, as their own answer or a staff member changing their language would hold it.
+        with db.connection_context(), db.atomic():
+            Participant.select(Participant.id).where(Participant.id == other).for_update().execute()
+            holding.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(30)
+    try:
+        db.execute_sql("SET lock_timeout = '2s'")  # a wait on L2 fails the answer instead of hanging
+        answer(db, "L1", 1, 3, at(2025, 9, 23))
+    finally:
+        db.execute_sql("RESET lock_timeout")
+        release.set()
+        holder.join(30)
+    assert figures(report(app, db, programme, at(2025, 10, 1)), "who5", 1, ALL)["who5_n"] == 1
