@@ -366,3 +366,21 @@ def test_what_fell_due_exactly_14_days_ago_behind_a_shut_window_is_still_counted
     assert next_days(programme, at(2026, 12, 31, 19), STOCKHOLM, thursdays) == [
         PlannedDay(date(2027, 1, 7), 6, invitations=1)
     ]
+
+
+def test_status_rows_list_cohorts_by_name_whatever_order_they_were_imported_in(db):
+    programme = make_programme(db, NOW, "Ordning")
+    make_participants(
+        db, NOW, programme, ["O1,2025-10-21,o1@example.org,,sv,Vår", "O2,2025-10-21,o2@example.org,,sv,"]
+    )
+    # A later import brings an earlier name: its cohort is made after Vår.
+    make_participants(db, NOW, programme, ["O3,2025-10-21,o3@example.org,,sv,Höst"])
+    assert [(row.cohort, row.counts["invited"]) for row in status_rows(programme.id) if row.months == 6] == [
+        (None, 3),
+        ("", 1),
+        ("Höst", 1),
+        ("Vår", 1),
+    ]
+    # The page's filters list them by name, and the waves by months, a wave added later among them.
+    Wave.create(programme=programme, offset_months=3, survey="standard", window_days=30)
+    assert (cohort_names(programme.id), wave_months(programme.id)[:2]) == (["Höst", "Vår"], [3, 6])

@@ -228,6 +228,9 @@ def test_the_list_counts_cohorts_and_participants_and_can_be_limited(db, clock):
     assert (listed["B"].cohorts, listed["B"].participants) == (0, 0)
     assert [s.name for s in list_programmes({b.id})] == ["B"]
     assert list_programmes(set()) == []
+    # A wave added later is listed in its place by months.
+    Wave.create(programme=a, offset_months=3, survey="standard", window_days=30)
+    assert {s.name: s for s in list_programmes()}["A"].wave_months == [3, 6, 12]
 
 
 @pytest.mark.parametrize(
