@@ -15,8 +15,8 @@ from followup.results.measures import Assumptions
 from followup.results.reporting import make_report
 from followup.results.tables import ALL
 from tests.answers.test_surveys import GOOD, write
-from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
 from tests.conftest import DATABASES
+from tests.factories import STOCKHOLM, at, make_participants, make_programme, run_tick
 from tests.results.test_measures import HEADER, SURVEY, answers_of, figures
 
 
