@@ -537,6 +537,15 @@ def test_the_rule_alone_hides_small_counts_whole_groups_and_shares_of_few(thresh
     assert sum(expected.values()) > 100 and len(set(expected) & set(shown)) > 700
 
 
+def test_a_figure_no_table_shows_costs_no_further_figure():
+    # The parts of a total that no table shows (those not working, not on the ladder, answering one
+    # wave of two) are unknown to a reader: hidden small counts beside them need no further figure
+    # hidden. Taken as published, they made the control hide 7 to 58 more of the 837 figures here.
+    report = protect(made(), 3)
+    cells = [cell for table in report.tables for row in table.rows for cell in row.cells.values()]
+    assert sum(cell.hidden for cell in cells) <= 560
+
+
 def words(report, language):
     """Return every title, description, column heading and row name of the tables, as a file shows them."""
     found = []
