@@ -7,8 +7,9 @@ never depend on another module's tests, and the tests' passes before the mutants
 who reaches what, one to check they pass) are paid once per group, not once per module. Two groups
 run at once, so that one's passes (a single process) use the core the other's mutants leave. A
 second run reuses what the first one learned, and tests its survivors again. Mutants listed in
-docs/mutants-equivalent.md count as equivalent (they change no behaviour anyone could observe) and
-are not tested while their function is unchanged (scripts/equivalents.py).
+docs/mutants-equivalent.md count as equivalent (they change no behaviour anyone could observe), those
+in docs/mutants-accepted.md as accepted (they change behaviour, judged harmless, and count against
+the score); neither is tested while its function is unchanged (scripts/equivalents.py).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from followup.clock import SystemClock
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".mutants"
 EQUIVALENT = ROOT / "docs" / "mutants-equivalent.md"
+# Survivors that change what the program does, judged harmless, each with why: not run while their
+# function is unchanged, as the equivalents, but counted apart and not as killed.
+ACCEPTED = ROOT / "docs" / "mutants-accepted.md"
 DOMAIN_FOLDERS = ("plan", "answers", "sending", "results", "accounts")
 # Network transports are exercised against real servers and are measured by their benchmarks.
 NOT_MUTATED = {"followup/sending/delivery/email.py", "followup/sending/delivery/sms.py"}
@@ -323,12 +327,14 @@ def by_module(group: list[str], found: dict[str, str]) -> dict[str, dict[str, st
     return split
 
 
-def row(module: str, statuses: dict[str, str], equivalent: dict) -> dict:
-    """Count one module's mutants by outcome."""
+def row(module: str, statuses: dict[str, str], listed_now: dict, accepted: dict) -> dict:
+    """Count one module's mutants by outcome; `listed_now` holds the current entries of both lists."""
     killed = sum(s in ("killed", "timeout") for s in statuses.values())
-    same = [n for n, s in statuses.items() if s == "survived" and n in equivalent]
-    survived = [n for n, s in statuses.items() if s == "survived" and n not in equivalent]
-    other = len(statuses) - killed - len(same) - len(survived)
+    kept = {n for n, s in statuses.items() if s == "survived" and n in listed_now}
+    same = [n for n in kept if n not in accepted]
+    harmless = [n for n in kept if n in accepted]
+    survived = [n for n, s in statuses.items() if s == "survived" and n not in listed_now]
+    other = len(statuses) - killed - len(kept) - len(survived)
     judged = len(statuses) - len(same)
     score = f"{100 * killed / judged:.0f} %" if judged else "-"
     return {
@@ -336,6 +342,7 @@ def row(module: str, statuses: dict[str, str], equivalent: dict) -> dict:
         "mutants": len(statuses),
         "killed": killed,
         "equivalent": len(same),
+        "accepted": len(harmless),
         "survived": len(survived),
         "not run": other,
         "score": score,
@@ -363,7 +370,8 @@ def main() -> None:
         "--own-sessions", action="store_true", help="a pytest session per mutant, as mutmut runs them"
     )
     options = parser.parse_args()
-    entries = equivalents.read(EQUIVALENT)
+    accepted = equivalents.read(ACCEPTED)
+    entries = equivalents.read(EQUIVALENT) | accepted
     timings = WORK / "minutes.json"
     last = json.loads(timings.read_text()) if timings.exists() else {}
     # The longest runs first, so that no long run is left alone at the end.
@@ -380,7 +388,7 @@ def main() -> None:
         minutes = (time.monotonic() - group_started) / 60
         timing = {"run": folder_of(group).name, "mutants": len(found), "minutes": minutes}
         print(f"{timing['run']}: {timing['mutants']} mutants in {minutes:.1f} minutes", flush=True)
-        return [row(module, split[module], current) for module in group], timing, stale
+        return [row(module, split[module], current, accepted) for module in group], timing, stale
 
     with ThreadPoolExecutor(max_workers=options.lanes) as pool:
         done = list(pool.map(one, planned))
@@ -389,7 +397,7 @@ def main() -> None:
     WORK.mkdir(exist_ok=True)
     timings.write_text(json.dumps(last | {r["run"]: r["minutes"] for r in runs}, indent=1))
     rows.sort(key=lambda found: (DOMAIN_FOLDERS.index(found["module"].split("/")[0]), found["module"]))
-    columns = ("module", "mutants", "killed", "equivalent", "survived", "not run", "score")
+    columns = ("module", "mutants", "killed", "equivalent", "accepted", "survived", "not run", "score")
     print(
         f"\nMutation testing, {SystemClock().now():%Y-%m-%d} (score: killed of the non-equivalent mutants)\n"
     )
@@ -403,7 +411,7 @@ def main() -> None:
     print(f"\n{sum(r['mutants'] for r in rows)} mutants in {(time.monotonic() - started) / 60:.1f} minutes")
     for _, _, stale in done:
         for name, entry in stale.items():
-            print(f"stale equivalent (its function changed since it was judged): {name}: {entry.reason}")
+            print(f"stale entry (its function changed since it was judged): {name}: {entry.reason}")
     if options.survivors:
         for found in rows:
             source = (ROOT / ("followup/" + found["module"])).read_text()
